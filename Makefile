@@ -1,0 +1,47 @@
+# saraban: set-up, demo and tests. Both targets are idempotent and quick once set up.
+#   make demo   set up (apt packages where missing, .venv, the package) and run the demo
+#   make test   the same set-up, then the whole test suite
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.saraban-installed
+APT_PACKAGES := libreoffice-writer-nogui fonts-thai-tlwg poppler-utils fontconfig
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup system demo test lint format bench clean-demo
+
+setup: system $(STAMP)
+
+# System packages: LibreOffice (PDF), the Thai TLWG fonts (the TH Sarabun substitute is built
+# from Laksaman), poppler (pdftoppm/pdffonts for looking at PDFs). Installed only when missing.
+system:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: setup
+	$(PY) -m engine.demo
+
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check engine tests bench tools
+	$(VENV)/bin/ruff format --check engine tests bench tools
+
+format: setup
+	$(VENV)/bin/ruff format engine tests bench tools
+	$(VENV)/bin/ruff check --fix engine tests bench tools
+
+bench: setup
+	$(PY) bench/bench_render.py

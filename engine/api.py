@@ -1,0 +1,300 @@
+"""The Python API behind the CLI: make, issue, list and export letters.
+
+The CLI only parses arguments, calls these functions and prints what they return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import thai
+from .errors import UserError
+from .letter import Letter, letter_from_data
+from .register import Register
+from .render import compiled, write_atomic
+from .workflow import Workflow, load_workflow
+from .workspace import PLACEHOLDER_EMBLEM, Workspace
+from .yamlio import Located, load_yaml, parse_yaml
+
+
+@dataclass
+class Made:
+    """What a command made: the case, its state, number, date and the files written."""
+
+    workflow: str
+    state: str
+    case: int | None = None
+    number: str = ""
+    date: dt.date | None = None
+    files: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "workflow": self.workflow,
+            "state": self.state,
+            "number": self.number,
+            "date": self.date.isoformat() if self.date else None,
+            "files": self.files,
+        }
+
+
+def get_workflow(ws: Workspace, name: str) -> Workflow:
+    paths = ws.workflow_paths()
+    if name not in paths:
+        known = ", ".join(sorted(paths)) or "(none)"
+        raise UserError(f"unknown workflow {name!r}; known workflows: {known}", field="workflow")
+    return load_workflow(paths[name])
+
+
+def parse_sets(pairs: list[str]) -> dict[str, Any]:
+    """``--set KEY=VALUE`` pairs; the value is read as a YAML scalar (so ``true``, numbers)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--set needs KEY=VALUE, got {pair!r}", file="--set")
+        try:
+            parsed = parse_yaml(value, "--set").data if value.strip() else ""
+        except UserError:
+            parsed = value
+        if isinstance(parsed, dict | list) or parsed is None:
+            parsed = value
+        out[key] = parsed
+    return out
+
+
+def load_data(data_file: str | Path | None, sets: list[str]) -> Located:
+    """The case data: the data file (if any) with ``--set`` values on top."""
+    if data_file is not None:
+        doc = load_yaml(data_file)
+        if doc.data is None:
+            doc.data = {}
+        if not isinstance(doc.data, dict):
+            raise doc.error("the data file must be a mapping of keys")
+    else:
+        doc = Located(data={}, file="--set")
+    for key, value in parse_sets(sets).items():
+        doc.data[key] = value
+        doc.lines[(key,)] = 0
+    return doc
+
+
+def letter_date(explicit: str | None, letter: Letter) -> dt.date:
+    if explicit:
+        try:
+            return thai.parse_date(explicit)
+        except ValueError as exc:
+            raise UserError(f"invalid date {explicit!r}: {exc}", field="--date") from None
+    return letter.date or dt.date.today()
+
+
+def output_name(letter: Letter) -> str:
+    """``letters/<BE year>/<series>-<number>.docx`` (relative to letters/)."""
+    assert letter.date is not None and letter.number is not None
+    return f"{thai.be_year(letter.date)}/{letter.series}-{letter.number:04d}.docx"
+
+
+def new(
+    ws: Workspace,
+    workflow_name: str,
+    *,
+    data_file: str | Path | None = None,
+    sets: list[str] | None = None,
+    date: str | None = None,
+    issue: bool = False,
+) -> Made:
+    """Start a case of a workflow from data; with ``issue`` number, date, render and register it."""
+    office = ws.office
+    workflow = get_workflow(ws, workflow_name)
+    doc = load_data(data_file, sets or [])
+    spec = workflow.documents[0]
+    letter = letter_from_data(doc, office, ws.root, kind=spec.kind)
+    letter.date = letter_date(date, letter)
+    template = compiled(
+        ws.template_path(spec.template),
+        thai_digits=office.thai_digits,
+        emblem=office.emblem or PLACEHOLDER_EMBLEM,
+    )
+    made = Made(workflow=workflow.name, state="draft", date=letter.date)
+    if not issue:
+        letter.date = None if date is None and "date" not in doc.data else letter.date
+        out = ws.output_path(f"drafts/{workflow.name}-{dt.datetime.now():%Y%m%d-%H%M%S}.docx")
+        template.render(letter.context(), out)
+        made.files.append(ws.relative(out))
+        made.number = letter.number_text
+        return made
+
+    written: Path | None = None
+    try:
+        with Register(ws.register_path) as reg, reg.reserve(letter.series, letter.date.year) as slot:
+            letter.number = slot.number
+            out = ws.output_path(output_name(letter))
+            if out.exists():
+                raise UserError(
+                    f"{ws.relative(out)} already exists but the register has no such number; "
+                    "move it away or check the register",
+                    file=out,
+                )
+            data = template.render_bytes(letter.context())
+            slot.record(
+                number_text=letter.number_text,
+                date=letter.date,
+                sender=office.name,
+                recipient=letter.recipient,
+                subject=letter.subject,
+                path=ws.relative(out),
+                data_json=json.dumps(doc.data, ensure_ascii=False, default=str),
+            )
+            written = write_atomic(out, data)
+    except BaseException:
+        # the register rolled back: the file must not outlive it
+        if written is not None:
+            written.unlink(missing_ok=True)
+        raise
+    made.state = "issued"
+    made.number = letter.number_text
+    made.files.append(ws.relative(out))
+    return made
+
+
+# --- register ---------------------------------------------------------------------------------
+def _year(text: str | int | None) -> int | None:
+    """A CE year from BE (2568) or CE (2025) text."""
+    if text in (None, ""):
+        return None
+    try:
+        return thai.parse_year(text)
+    except ValueError as exc:
+        raise UserError(f"invalid year {text!r}: {exc}", field="--year") from None
+
+
+def entry_json(entry: Any) -> dict[str, Any]:
+    return {
+        "series": entry.series,
+        "year": entry.year,
+        "number": entry.number,
+        "number_text": entry.number_text,
+        "date": entry.date.isoformat(),
+        "from": entry.sender,
+        "recipient": entry.recipient,
+        "subject": entry.subject,
+        "status": entry.status,
+        "cancel_reason": entry.cancel_reason,
+        "case": entry.case_id,
+        "path": entry.path,
+    }
+
+
+def register_list(ws: Workspace, year: str | None = None, series: str | None = None) -> list[dict[str, Any]]:
+    with Register(ws.register_path) as reg:
+        return [entry_json(e) for e in reg.entries(_year(year), series)]
+
+
+def register_export(ws: Workspace, year: str | None, fmt: str, output: str | None) -> str | None:
+    """Export the register (แบบที่ 14) as CSV (stdout when no output) or XLSX."""
+    from .register import export_csv, export_xlsx
+
+    with Register(ws.register_path) as reg:
+        entries = reg.entries(_year(year))
+    if fmt == "csv":
+        if output is None:
+            import sys
+
+            export_csv(entries, sys.stdout)
+            return None
+        export_csv(entries, output)
+        return output
+    if output is None:
+        raise UserError("--output FILE is needed for xlsx", field="--output")
+    export_xlsx(entries, output)
+    return output
+
+
+def find_entry(reg: Register, number: str, series: str | None, year: int | None) -> Any:
+    """A register entry by printed number ("มท 0808.4/ว 36") or by running number + series."""
+    text = thai.to_arabic_digits(number.strip())
+    if text.isdigit():
+        if year is None:
+            raise UserError("a running number needs --year", field="--year")
+        return reg.get(series or "normal", year, int(text))
+    entry = reg.find(number, year=year)
+    if entry is None:
+        raise UserError(f"no letter numbered {number!r} in the register", field="number")
+    return entry
+
+
+def register_cancel(
+    ws: Workspace, number: str, reason: str, series: str | None = None, year: str | None = None
+) -> Any:
+    with Register(ws.register_path) as reg:
+        entry = find_entry(reg, number, series, _year(year))
+        return reg.cancel(entry.series, entry.year, entry.number, reason)
+
+
+def register_start(ws: Workspace, series: str, year: str, next_number: int) -> int:
+    ce = _year(year)
+    assert ce is not None
+    with Register(ws.register_path) as reg:
+        reg.start(series, ce, next_number)
+    return ce
+
+
+def show(ws: Workspace, key: str) -> dict[str, Any]:
+    """A registered letter, by its printed number."""
+    with Register(ws.register_path) as reg:
+        entry = find_entry(reg, key, None, None)
+    return entry_json(entry)
+
+
+# --- check ------------------------------------------------------------------------------------
+#: Variables a letter template may use: the keys of :meth:`Letter.context`.
+CONTEXT_KEYS = frozenset(
+    {
+        "kind", "urgency", "secrecy", "number", "office", "letterhead", "date", "date_be",
+        "subject", "salutation", "recipient", "references", "enclosures", "body", "closing",
+        "complimentary_close", "signer", "unit", "contact_lines", "unit_line", "contact", "cc",
+    }
+)  # fmt: skip
+
+
+def check(ws: Workspace) -> tuple[list[str], list[str]]:
+    """Validate office.yaml, every template (no undeclared variables) and every workflow.
+
+    Returns (problems, what was checked); problems name file, line and field.
+    """
+    problems: list[str] = []
+    checked: list[str] = []
+    try:
+        office = ws.office
+        checked.append(f"{ws.relative(ws.root / 'office.yaml')}: {office.name}, {len(office.signers)} signer(s)")
+    except UserError as exc:
+        problems.append(str(exc))
+    for name in ws.template_names():
+        path = ws.template_path(name)
+        try:
+            from .render import CompiledTemplate
+
+            unknown = CompiledTemplate(path).variables() - CONTEXT_KEYS
+            if unknown:
+                problems.append(f"{path}: undeclared variable(s): {', '.join(sorted(unknown))}")
+            else:
+                checked.append(f"template {name} ({path})")
+        except UserError as exc:
+            problems.append(str(exc))
+    for name, path in ws.workflow_paths().items():
+        try:
+            wf = load_workflow(path)
+            for spec in wf.documents:
+                ws.template_path(spec.template)
+            checked.append(f"workflow {name} ({path})")
+        except UserError as exc:
+            if exc.file is None:
+                exc.file = str(path)
+            problems.append(str(exc))
+    return problems, checked

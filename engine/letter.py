@@ -1,0 +1,393 @@
+"""The letter model: the parts of a Thai official letter in the regulation's order.
+
+ระเบียบสำนักนายกรัฐมนตรีว่าด้วยงานสารบรรณ พ.ศ. ๒๕๒๖ sets the parts of an external letter
+(หนังสือภายนอก, แบบที่ ๑) and a memo (บันทึกข้อความ, แบบที่ ๒). The rules that are the same for every
+template live here, tested once: the letter-number text (ที่), the salutation and closing formula
+that follow from the recipient (คำขึ้นต้น / คำลงท้าย), numbering of references and enclosures.
+Templates only lay the parts out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import thai
+from .errors import UserError
+from .office import Office, Signer
+from .yamlio import Located
+
+#: Kinds of letter (ชนิดของหนังสือ) the engine lays out, with their template names.
+KINDS = {"external": "external-letter", "memo": "memo", "order": "order"}
+
+#: Series of running numbers in the register (เลขทะเบียนส่ง).
+SERIES = ("normal", "circular", "order")
+
+URGENCIES = ("ด่วนที่สุด", "ด่วนมาก", "ด่วน")
+SECRECIES = ("ลับที่สุด", "ลับมาก", "ลับ")
+
+#: The 14 offices addressed with กราบเรียน / ขอแสดงความนับถืออย่างยิ่ง (ภาคผนวก ๒).
+HIGH_OFFICES = (
+    "ประธานองคมนตรี",
+    "นายกรัฐมนตรี",
+    "ประธานรัฐสภา",
+    "ประธานสภาผู้แทนราษฎร",
+    "ประธานวุฒิสภา",
+    "ประธานศาลฎีกา",
+    "รัฐบุรุษ",
+    "ประธานศาลรัฐธรรมนูญ",
+    "ประธานศาลปกครองสูงสุด",
+    "ประธานกรรมการการเลือกตั้ง",
+    "ประธานกรรมการสิทธิมนุษยชนแห่งชาติ",
+    "ประธานกรรมการป้องกันและปราบปรามการทุจริตแห่งชาติ",
+    "ประธานกรรมการตรวจเงินแผ่นดิน",
+    "ผู้ตรวจการแผ่นดิน",
+)
+
+#: Monks (พระภิกษุ) by rank: salutation and closing formula.
+MONK_FORMS = {
+    "somdet": ("นมัสการ", "ขอนมัสการด้วยความเคารพอย่างยิ่ง"),  # สมเด็จพระราชาคณะ
+    "rajakhana": ("นมัสการ", "ขอนมัสการด้วยความเคารพอย่างสูง"),  # พระราชาคณะ
+    "monk": ("นมัสการ", "ขอนมัสการด้วยความเคารพ"),  # พระภิกษุสงฆ์ทั่วไป
+}
+
+DEFAULT_FORMS = ("เรียน", "ขอแสดงความนับถือ")
+HIGH_FORMS = ("กราบเรียน", "ขอแสดงความนับถืออย่างยิ่ง")
+
+
+def salutation_for(recipient: str, monk: str | None = None) -> tuple[str, str]:
+    """Salutation (คำขึ้นต้น) and closing formula (คำลงท้าย) for a recipient.
+
+    ``monk`` is the rank of a monk recipient: ``somdet`` (สมเด็จพระราชาคณะ), ``rajakhana``
+    (พระราชาคณะ) or ``monk``. Otherwise the 14 high offices get กราบเรียน, everybody else เรียน.
+    A recipient matches a high office when it is the office's title, alone or followed by a space
+    (so "รองนายกรัฐมนตรี" is not "นายกรัฐมนตรี").
+    """
+    if monk:
+        try:
+            return MONK_FORMS[monk]
+        except KeyError:
+            raise ValueError(f"monk rank must be one of {', '.join(MONK_FORMS)}") from None
+    text = " ".join(recipient.split())
+    for title in HIGH_OFFICES:
+        if text == title or text.startswith(title + " "):
+            return HIGH_FORMS
+    return DEFAULT_FORMS
+
+
+def number_text(
+    office: Office, series: str, number: int | None, year: int | None = None
+) -> str:
+    """The letter number (เลขที่หนังสือ) as printed after "ที่", in Arabic digits.
+
+    ``มท 0808.4/36``, a circular ``มท 0808.4/ว 0036``, an order ``12/2568`` (BE year).
+    ``number=None`` gives the draft form with the running number left blank, as clerks leave it
+    for the registry to fill in.
+    """
+    if series == "order":
+        if number is None:
+            return f"     /{thai.be_year(dt.date(year, 1, 1)) if year else ''}"
+        be = year + 543 if year is not None else ""
+        return f"{number}/{be}"
+    running = "" if number is None else str(number).zfill(office.number_width)
+    circular = "ว " if series == "circular" else ""
+    return f"{office.prefix}/{circular}{running}"
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """An enclosure (สิ่งที่ส่งมาด้วย): title, quantity text, and optionally a file to attach."""
+
+    title: str
+    count: str = ""
+    file: Path | None = None
+
+
+@dataclass
+class Letter:
+    """A letter's parts in the regulation's order; what every template is filled from."""
+
+    kind: str
+    office: Office
+    subject: str
+    recipient: str
+    body: list[str]
+    signer: Signer
+    series: str = "normal"
+    salutation: str = ""
+    complimentary_close: str = ""
+    references: list[str] = field(default_factory=list)
+    enclosures: list[Enclosure] = field(default_factory=list)
+    closing: str = ""
+    contact: str = ""
+    cc: list[str] = field(default_factory=list)
+    urgency: str = ""
+    secrecy: str = ""
+    number: int | None = None
+    date: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        if not self.salutation or not self.complimentary_close:
+            sal, close = salutation_for(self.recipient)
+            self.salutation = self.salutation or sal
+            self.complimentary_close = self.complimentary_close or close
+
+    @property
+    def number_text(self) -> str:
+        year = self.date.year if self.date else None
+        return number_text(self.office, self.series, self.number, year)
+
+    def context(self) -> dict[str, Any]:
+        """The template context: plain strings, lists and dicts (digits still Arabic where typed;
+        the renderer applies the office's digit policy to everything it prints)."""
+        office = self.office
+        digits = office.thai_digits
+        date_text = thai.format_date(self.date, "full", thai_digits=digits) if self.date else ""
+        date_be = thai.format_date(self.date, "full_be", thai_digits=digits) if self.date else ""
+        return {
+            "kind": self.kind,
+            "urgency": self.urgency,
+            "secrecy": self.secrecy,
+            "number": self.number_text,
+            "office": {"name": office.name, "short_name": office.extra.get("short_name") or office.name},
+            "letterhead": list(office.letterhead),
+            "date": date_text,
+            "date_be": date_be,
+            "subject": self.subject,
+            "salutation": self.salutation,
+            "recipient": self.recipient,
+            "references": _labelled("อ้างถึง", self.references),
+            "enclosures": [
+                {**item, "count": enc.count}
+                for item, enc in zip(
+                    _labelled("สิ่งที่ส่งมาด้วย", [e.title for e in self.enclosures]),
+                    self.enclosures,
+                    strict=True,
+                )
+            ],
+            "body": list(self.body),
+            "closing": self.closing,
+            "complimentary_close": self.complimentary_close,
+            "signer": {
+                "name": self.signer.name,
+                "position": self.signer.position,
+                "acting": self.signer.acting,
+            },
+            "unit": list(office.unit),
+            "contact_lines": contact_lines(office),
+            "unit_line": " ".join([*office.unit, *([f"โทร. {office.phone}"] if office.phone else [])]),
+            "contact": self.contact,
+            "cc": list(self.cc),
+        }
+
+
+def _labelled(label: str, items: list[str]) -> list[dict[str, str]]:
+    """Rows of a labelled list: the label on the first row only; numbered ๑. ๒. when several."""
+    many = len(items) > 1
+    return [
+        {"label": label if i == 0 else "", "text": f"{i + 1}. {text}" if many else text, "count": ""}
+        for i, text in enumerate(items)
+    ]
+
+
+def contact_lines(office: Office) -> list[str]:
+    """Phone, fax and e-mail lines under the owner unit (โทร. / โทรสาร / ไปรษณีย์อิเล็กทรอนิกส์)."""
+    lines = []
+    if office.phone and office.phone == office.fax:
+        lines.append(f"โทร. / โทรสาร {office.phone}")
+    else:
+        if office.phone:
+            lines.append(f"โทร. {office.phone}")
+        if office.fax:
+            lines.append(f"โทรสาร {office.fax}")
+    if office.email:
+        lines.append(f"ไปรษณีย์อิเล็กทรอนิกส์ {office.email}")
+    return lines
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Body text to paragraphs: blank lines separate paragraphs; a single line break stays a
+    line break inside its paragraph. Numbered items are kept exactly as typed."""
+    paragraphs = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.strip() for line in block.split("\n")]
+        para = "\n".join(line for line in lines if line)
+        if para:
+            paragraphs.append(para)
+    return paragraphs
+
+
+# ---------------------------------------------------------------------------------------------
+# The generic letter data (design.md, "Data for the generic letter workflow")
+
+LETTER_KEYS = {
+    "to": "recipient (ถึง); salutation and closing follow from it",
+    "subject": "เรื่อง",
+    "body": "ข้อความ; paragraphs separated by blank lines",
+    "signer": "a key of office.yaml signers, or {name, position}",
+    "circular": "true for the ว series (หนังสือเวียน)",
+    "urgency": "ด่วนที่สุด | ด่วนมาก | ด่วน",
+    "secrecy": "ลับที่สุด | ลับมาก | ลับ",
+    "references": "อ้างถึง: list of texts",
+    "enclosures": "สิ่งที่ส่งมาด้วย: list of {title, count, file} or texts",
+    "closing": "the last sentence before the closing formula",
+    "contact": "contact line under the owner unit",
+    "cc": "สำเนาส่ง: list of texts",
+    "salutation": "override the salutation (คำขึ้นต้น)",
+    "complimentary_close": "override the closing formula (คำลงท้าย)",
+    "monk": "somdet | rajakhana | monk: a monk recipient's rank",
+    "date": "the letter date (ISO or Thai); --date wins",
+}
+REQUIRED_LETTER_KEYS = ("to", "subject", "body", "signer")
+
+
+def _str(doc: Located, value: Any, *path: Any, required: bool = False) -> str:
+    if value is None:
+        if required:
+            raise doc.error("is required", *path)
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise doc.error("must be text", *path)
+    text = str(value).strip()
+    if required and not text:
+        raise doc.error("must not be empty", *path)
+    return text
+
+
+def _str_list(doc: Located, value: Any, *path: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise doc.error("must be a list", *path)
+    return [_str(doc, v, *path, i, required=True) for i, v in enumerate(value)]
+
+
+def resolve_signer(doc: Located, office: Office, value: Any) -> Signer:
+    """A signer from a key of office.yaml's signers, or an explicit {name, position}."""
+    if isinstance(value, Mapping):
+        name = _str(doc, value.get("name"), "signer", "name", required=True)
+        position = _str(doc, value.get("position"), "signer", "position", required=True)
+        return Signer(name=name, position=position, acting=str(value.get("acting") or ""))
+    key = _str(doc, value, "signer", required=True)
+    return office.signer(key, file=doc.file, line=doc.line("signer"))
+
+
+def parse_enclosures(doc: Located, value: Any, workspace: Path) -> list[Enclosure]:
+    """Enclosures from data: texts, or {title, count, file} (file relative to the workspace)."""
+    out = []
+    for i, item in enumerate(value or []):
+        if isinstance(item, str):
+            out.append(Enclosure(title=_str(doc, item, "enclosures", i, required=True)))
+            continue
+        if not isinstance(item, Mapping):
+            raise doc.error("must be a text or {title, count, file}", "enclosures", i)
+        for k in item:
+            if k not in ("title", "count", "file"):
+                raise doc.error(f"unknown key {k!r}; use title, count, file", "enclosures", i, k)
+        title = _str(doc, item.get("title"), "enclosures", i, "title", required=True)
+        count = _str(doc, item.get("count"), "enclosures", i, "count")
+        if count and not count.startswith("จำนวน"):
+            count = f"จำนวน {count}"
+        file = None
+        if item.get("file"):
+            file = safe_path(
+                workspace, _str(doc, item["file"], "enclosures", i, "file"), doc, "enclosures", i, "file"
+            )
+            if not file.is_file():
+                raise doc.error(f"enclosure file not found: {file}", "enclosures", i, "file")
+        out.append(Enclosure(title=title, count=count, file=file))
+    return out
+
+
+def safe_path(workspace: Path, text: str, doc: Located, *path: Any) -> Path:
+    """A path inside the workspace; one that escapes it (``..``, absolute elsewhere) is refused."""
+    root = workspace.resolve()
+    p = Path(text)
+    full = (p if p.is_absolute() else root / p).resolve()
+    if full != root and root not in full.parents:
+        raise doc.error(f"path {text!r} is outside the workspace", *path)
+    return full
+
+
+def letter_from_data(
+    doc: Located,
+    office: Office,
+    workspace: Path,
+    *,
+    kind: str = "external",
+    allowed_keys: Iterable[str] | None = None,
+) -> Letter:
+    """Build a :class:`Letter` from generic letter data, naming file, line and key on error."""
+    data = doc.data
+    if not isinstance(data, Mapping):
+        raise doc.error("the data must be a mapping of keys (to, subject, body, signer, …)")
+    allowed = set(allowed_keys) if allowed_keys is not None else set(LETTER_KEYS)
+    for key in data:
+        if key not in allowed:
+            raise doc.error(f"unknown key {key!r}; known keys: {', '.join(LETTER_KEYS)}", key)
+    for key in REQUIRED_LETTER_KEYS:
+        if data.get(key) in (None, "", []):
+            raise UserError("missing required key", file=doc.file, line=doc.line(), field=key)
+
+    circular = data.get("circular", False)
+    if not isinstance(circular, bool):
+        raise doc.error("must be true or false", "circular")
+    urgency = _str(doc, data.get("urgency"), "urgency")
+    if urgency and urgency not in URGENCIES:
+        raise doc.error(f"must be one of {' | '.join(URGENCIES)}", "urgency")
+    secrecy = _str(doc, data.get("secrecy"), "secrecy")
+    if secrecy and secrecy not in SECRECIES:
+        raise doc.error(f"must be one of {' | '.join(SECRECIES)}", "secrecy")
+
+    recipient = _str(doc, data.get("to"), "to", required=True)
+    monk = _str(doc, data.get("monk"), "monk") or None
+    try:
+        salutation, close = salutation_for(recipient, monk)
+    except ValueError as exc:
+        raise doc.error(str(exc), "monk") from None
+    salutation = _str(doc, data.get("salutation"), "salutation") or salutation
+    close = _str(doc, data.get("complimentary_close"), "complimentary_close") or close
+
+    body_value = data.get("body")
+    if isinstance(body_value, list):
+        body = [p for i, v in enumerate(body_value) for p in split_paragraphs(_str(doc, v, "body", i))]
+    else:
+        body = split_paragraphs(_str(doc, body_value, "body", required=True))
+    if not body:
+        raise doc.error("must not be empty", "body")
+
+    letter_date = None
+    if data.get("date") not in (None, ""):
+        raw = data["date"]
+        if isinstance(raw, dt.date):
+            letter_date = raw
+        else:
+            try:
+                letter_date = thai.parse_date(_str(doc, raw, "date"))
+            except ValueError as exc:
+                raise doc.error(f"invalid date: {exc}", "date") from None
+
+    return Letter(
+        kind=kind,
+        office=office,
+        subject=_str(doc, data.get("subject"), "subject", required=True),
+        recipient=recipient,
+        body=body,
+        signer=resolve_signer(doc, office, data.get("signer")),
+        series="circular" if circular else "normal",
+        salutation=salutation,
+        complimentary_close=close,
+        references=_str_list(doc, data.get("references"), "references"),
+        enclosures=parse_enclosures(doc, data.get("enclosures"), workspace),
+        closing=_str(doc, data.get("closing"), "closing"),
+        contact=_str(doc, data.get("contact"), "contact"),
+        cc=_str_list(doc, data.get("cc"), "cc"),
+        urgency=urgency,
+        secrecy=secrecy,
+        date=letter_date,
+    )

@@ -1,0 +1,297 @@
+"""Compiled DOCX templates: parse once, render many.
+
+docxtpl re-opens the DOCX, re-cleans its XML and re-compiles Jinja on every render (its issue
+#110). Here a :class:`CompiledTemplate` does that work once per template and office:
+
+1. read every part of the DOCX zip;
+2. clean the XML of the parts that hold tags (body, headers, footers) with docxtpl's own
+   ``patch_xml`` — the tag syntax stays docxtpl's — and compile each with Jinja in a
+   **sandbox** with **autoescape** and **StrictUndefined**;
+3. deflate every other part once and keep the compressed bytes.
+
+A render is then only the Jinja render of the tagged parts, one deflate each, and a zip written
+from cached pieces with fixed timestamps: identical input gives a byte-identical DOCX.
+
+Every value a template prints goes through one ``finalize`` step: control characters are dropped
+(they are invalid in XML), the office's Thai-digit policy is applied, the text is XML-escaped and
+line breaks become ``<w:br/>``. Values are therefore always data: ``{{ … }}`` typed by a clerk is
+printed, never evaluated.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import struct
+import tempfile
+import threading
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from docxtpl import DocxTemplate
+from jinja2 import meta
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from . import thai
+from .errors import TemplateError, UserError
+
+_ZIP_TIME = (0, (1 << 5) | 1)  # 1980-01-01 00:00:00 in DOS time/date: fixed for reproducibility
+_TAGGED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
+_CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 0x7F, 0xFFFE, 0xFFFF])
+_BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
+_EMBLEM_MEMBER = "word/media/emblem.png"
+
+
+def clean_text(value: str) -> str:
+    """Drop characters XML cannot hold; tabs become spaces; CR LF and CR become LF."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return value.translate(_CONTROL)
+
+
+def _make_finalize(thai_digits: bool) -> Callable[[Any], Any]:
+    def finalize(value: Any) -> Any:
+        if isinstance(value, Markup):
+            return value
+        if value is None:
+            return ""
+        text = clean_text(str(value))
+        if thai_digits:
+            text = thai.apply_digit_policy(text)
+        out = escape(text)
+        if "\n" in text:
+            out = Markup(_BREAK.join(out.split("\n")))
+        return out
+
+    return finalize
+
+
+def make_environment(thai_digits: bool = True) -> SandboxedEnvironment:
+    """The Jinja environment of every template and expression: sandboxed, autoescaped, strict."""
+    env = SandboxedEnvironment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        finalize=_make_finalize(thai_digits),
+        keep_trailing_newline=True,
+    )
+    env.filters["thai_digits"] = thai.to_thai_digits
+    return env
+
+
+# --- zip writing from cached pieces -----------------------------------------------------------
+@dataclass(frozen=True)
+class _Member:
+    name: bytes
+    crc: int
+    size: int
+    data: bytes  # deflated (raw) or stored
+    method: int  # 8 deflate, 0 stored
+
+
+def _deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def _member(name: str, data: bytes) -> _Member:
+    packed = _deflate(data)
+    if len(packed) >= len(data):
+        return _Member(name.encode(), zlib.crc32(data), len(data), data, 0)
+    return _Member(name.encode(), zlib.crc32(data), len(data), packed, 8)
+
+
+def write_zip(members: list[_Member]) -> bytes:
+    """A zip file from precomputed members (deterministic: fixed times, no extras)."""
+    out = bytearray()
+    central = bytearray()
+    t, d = _ZIP_TIME
+    for m in members:
+        offset = len(out)
+        flags = 0x800  # UTF-8 names
+        out += struct.pack(
+            "<IHHHHHIIIHH", 0x04034B50, 20, flags, m.method, t, d, m.crc, len(m.data), m.size, len(m.name), 0
+        )
+        out += m.name
+        out += m.data
+        central += struct.pack(
+            "<IHHHHHHIIIHHHHHII",
+            0x02014B50, 20, 20, flags, m.method, t, d, m.crc, len(m.data), m.size,
+            len(m.name), 0, 0, 0, 0, 0, offset,
+        )
+        central += m.name
+    start = len(out)
+    out += central
+    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), start, 0)
+    return bytes(out)
+
+
+# --- images -------------------------------------------------------------------------------------
+def image_size(data: bytes) -> tuple[int, int]:
+    """Pixel (width, height) of a PNG or JPEG; ValueError for anything else."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                i += 1
+                continue
+            marker = data[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                i += 2
+                continue
+            length = struct.unpack(">H", data[i + 2 : i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                h, w = struct.unpack(">HH", data[i + 5 : i + 9])
+                return w, h
+            i += 2 + length
+    raise ValueError("not a PNG or JPEG image")
+
+
+def _fit_emblem(xml: str, width: int, height: int) -> str:
+    """Keep the emblem's height as the template sets it; its width follows the image."""
+
+    def fix(m: re.Match[str]) -> str:
+        block = m.group(0)
+        cy = int(re.search(r'<wp:extent cx="\d+" cy="(\d+)"', block).group(1))
+        cx = cy * width // height
+        block = re.sub(r'(<wp:extent|<a:ext) cx="\d+" cy="\d+"', rf'\1 cx="{cx}" cy="{cy}"', block)
+        return block
+
+    return re.sub(r"<w:drawing>.*?</w:drawing>", lambda m: fix(m) if "saraban:emblem" in m.group(0) else m.group(0), xml, flags=re.S)
+
+
+# --- the compiled template ----------------------------------------------------------------------
+class CompiledTemplate:
+    """A DOCX template parsed and compiled once; :meth:`render` many times.
+
+    ``emblem`` replaces the template's ``word/media/emblem.png`` (the office's Garuda).
+    """
+
+    def __init__(
+        self, path: str | Path, *, thai_digits: bool = True, emblem: str | Path | None = None
+    ) -> None:
+        self.path = Path(path)
+        self.name = self.path.stem
+        self.env = make_environment(thai_digits)
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(self.path) as zf:
+                parts = [(info.filename, zf.read(info)) for info in zf.infolist()]
+        except FileNotFoundError:
+            raise TemplateError("template not found", file=self.path) from None
+        except zipfile.BadZipFile:
+            raise TemplateError("not a DOCX file (not a zip)", file=self.path) from None
+        names = [n for n, _ in parts]
+        if "word/document.xml" not in names:
+            raise TemplateError("not a DOCX file (no word/document.xml)", file=self.path)
+
+        emblem_bytes = None
+        if emblem is not None:
+            emblem_bytes = Path(emblem).read_bytes()
+            try:
+                emblem_size = image_size(emblem_bytes)
+            except ValueError:
+                raise UserError("the emblem is not a PNG or JPEG image", file=emblem) from None
+
+        patcher = DocxTemplate.__new__(DocxTemplate)
+        self._slots: list[_Member | tuple[str, jinja2.Template]] = []
+        self.sources: dict[str, str] = {}
+        for name, data in parts:
+            if name == _EMBLEM_MEMBER and emblem_bytes is not None:
+                self._slots.append(_member(name, emblem_bytes))
+                continue
+            if _TAGGED.match(name):
+                xml = data.decode("utf-8")
+                if emblem_bytes is not None and "saraban:emblem" in xml:
+                    xml = _fit_emblem(xml, *emblem_size)
+                if "{" in xml:
+                    src = patcher.patch_xml(xml)
+                    self.sources[name] = src
+                    try:
+                        compiled = self.env.from_string(src)
+                    except jinja2.TemplateSyntaxError as exc:
+                        raise TemplateError(
+                            f"template syntax error in {name}: {exc.message}", file=self.path
+                        ) from None
+                    self._slots.append((name, compiled))
+                    continue
+                data = xml.encode("utf-8")
+            self._slots.append(_member(name, data))
+
+    def variables(self) -> set[str]:
+        """Top-level variables the template uses (for ``saraban check``)."""
+        found: set[str] = set()
+        for src in self.sources.values():
+            found |= meta.find_undeclared_variables(self.env.parse(src))
+        return found
+
+    def render_bytes(self, context: Mapping[str, Any]) -> bytes:
+        """Render to the bytes of a DOCX file."""
+        members = []
+        for slot in self._slots:
+            if isinstance(slot, _Member):
+                members.append(slot)
+                continue
+            name, template = slot
+            try:
+                xml = template.render(context)
+            except jinja2.UndefinedError as exc:
+                raise TemplateError(
+                    f"undefined variable: {exc.message}", file=self.path, field=name
+                ) from None
+            except jinja2.TemplateError as exc:
+                raise TemplateError(f"{exc}", file=self.path, field=name) from None
+            members.append(_member(name, xml.encode("utf-8")))
+        return write_zip(members)
+
+    def render(self, context: Mapping[str, Any], out: str | Path) -> Path:
+        """Render and write ``out`` atomically (temp file in the same folder, then rename)."""
+        data = self.render_bytes(context)
+        return write_atomic(Path(out), data)
+
+
+def write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+_cache: dict[tuple[str, float, bool, str, float], CompiledTemplate] = {}
+_cache_lock = threading.Lock()
+
+
+def compiled(
+    path: Path, *, thai_digits: bool = True, emblem: Path | None = None
+) -> CompiledTemplate:
+    """A cached :class:`CompiledTemplate` (keyed by path, mtime, digit policy and emblem)."""
+    key = (
+        str(path),
+        path.stat().st_mtime if path.exists() else 0.0,
+        thai_digits,
+        str(emblem or ""),
+        emblem.stat().st_mtime if emblem and emblem.exists() else 0.0,
+    )
+    with _cache_lock:
+        tpl = _cache.get(key)
+        if tpl is None:
+            tpl = _cache[key] = CompiledTemplate(path, thai_digits=thai_digits, emblem=emblem)
+        return tpl

@@ -1,0 +1,103 @@
+"""The workspace (พื้นที่ทำงาน): a folder with office.yaml, its letters and its register.
+
+Templates and workflows in the workspace's ``templates/`` and ``workflows/`` override the
+built-in ones of the same name. Output goes to ``letters/<BE year>/…``; the register is
+``letters/register.db`` unless office.yaml's ``register`` says otherwise. No output path ever
+leaves the workspace.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import cached_property
+from pathlib import Path
+
+from .errors import UserError
+from .office import Office, load_office
+
+#: Where the built-in templates, workflows and assets live (the source checkout).
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
+BUILTIN_WORKFLOWS = PACKAGE_ROOT / "workflows"
+PLACEHOLDER_EMBLEM = PACKAGE_ROOT / "assets" / "emblem-placeholder.png"
+EXAMPLE_OFFICE = PACKAGE_ROOT / "examples" / "dla" / "office.yaml"
+
+
+def find_workspace(explicit: str | Path | None = None) -> Path:
+    """--workspace, else $SARABAN_WORKSPACE, else the current folder."""
+    chosen = explicit or os.environ.get("SARABAN_WORKSPACE") or "."
+    return Path(chosen).resolve()
+
+
+class Workspace:
+    """A workspace folder; its office profile, templates, workflows, letters and register."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+
+    @cached_property
+    def office(self) -> Office:
+        return load_office(self.root)
+
+    @property
+    def letters_dir(self) -> Path:
+        return self.root / "letters"
+
+    @property
+    def register_path(self) -> Path:
+        return self.office.register or self.letters_dir / "register.db"
+
+    def template_path(self, name: str) -> Path:
+        """A template by name: the workspace's own first, then the built-in one."""
+        for folder in (self.root / "templates", BUILTIN_TEMPLATES):
+            path = folder / f"{name}.docx"
+            if path.is_file():
+                return path
+        raise UserError(f"no template named {name!r}", field="template")
+
+    def template_names(self) -> list[str]:
+        names = {p.stem for p in BUILTIN_TEMPLATES.glob("*.docx")}
+        names |= {p.stem for p in (self.root / "templates").glob("*.docx")}
+        return sorted(n for n in names if not n.startswith("~$"))
+
+    def workflow_paths(self) -> dict[str, Path]:
+        """Every workflow file by name; the workspace's own override built-ins."""
+        found: dict[str, Path] = {}
+        for folder in (BUILTIN_WORKFLOWS, self.root / "workflows"):
+            for path in sorted(folder.glob("*.yaml")):
+                found[path.stem] = path
+        return found
+
+    def output_path(self, relative: str | Path) -> Path:
+        """A path under letters/; refuses one that would escape the workspace."""
+        path = (self.letters_dir / relative).resolve()
+        if self.root not in path.parents:
+            raise UserError(f"output path {relative} is outside the workspace")
+        return path
+
+    def relative(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+
+def init_workspace(root: str | Path) -> list[Path]:
+    """Create a workspace: an example office.yaml, empty templates/ workflows/ letters/ folders.
+
+    An existing office.yaml is never overwritten.
+    """
+    root = Path(root)
+    made = []
+    root.mkdir(parents=True, exist_ok=True)
+    office = root / "office.yaml"
+    if not office.exists():
+        shutil.copyfile(EXAMPLE_OFFICE, office)
+        made.append(office)
+    for sub in ("templates", "workflows", "letters"):
+        d = root / sub
+        if not d.exists():
+            d.mkdir()
+            made.append(d)
+    return made

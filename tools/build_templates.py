@@ -1,0 +1,392 @@
+"""Build the shipped DOCX templates (templates/*.docx) and the placeholder emblem.
+
+The templates are ordinary Word documents with docxtpl tags ({{ … }}, {%p … %}); offices may
+open and edit them in Word or LibreOffice. This script is how the shipped ones are made, so a
+layout change is reviewable as code: run ``.venv/bin/python tools/build_templates.py``.
+
+Layout (domain.md): A4, left 3 cm, right 2 cm, TH Sarabun New 16 pt, single spacing.
+External letter: Garuda 3 cm high centred 1.5 cm from the top of page 1 (in the first-page
+header); memo: Garuda 1.5 cm top left beside "บันทึกข้อความ" 29 pt bold. Pages 2+ carry
+"- ๒ -" centred at the top; page 1 none.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from docx import Document
+from docx.oxml import parse_xml
+from docx.shared import Cm
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT = "TH Sarabun New"
+CM = 567  # twips per centimetre
+TEXT_WIDTH = 16 * CM  # A4 21 cm - 3 cm - 2 cm
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+# --- placeholder emblem -----------------------------------------------------------------------
+def placeholder_emblem(width: int = 270, height: int = 300) -> bytes:
+    """A neutral grey oval outline as a PNG (pure Python): stands where the Garuda goes.
+
+    The office points office.yaml ``emblem`` at its real Garuda file.
+    """
+    rows = []
+    cx, cy = (width - 1) / 2, (height - 1) / 2
+    rx, ry = cx - 4, cy - 4
+    for y in range(height):
+        row = bytearray([0])
+        for x in range(width):
+            d = ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2
+            ring = abs(d - 1) < 0.035 or abs(d - 0.72) < 0.02
+            row += bytes((150, 150, 150, 255)) if ring else bytes((255, 255, 255, 0))
+        rows.append(bytes(row))
+    raw = zlib.compress(b"".join(rows), 9)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+# --- XML helpers --------------------------------------------------------------------------------
+def rpr(size: float = 16, bold: bool = False, color: str | None = None) -> str:
+    half = int(size * 2)
+    return (
+        "<w:rPr>"
+        + (f'<w:b/><w:bCs/>' if bold else "")
+        + (f'<w:color w:val="{color}"/>' if color else "")
+        + f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>'
+        + "</w:rPr>"
+    )
+
+
+def run(text: str, **kw) -> str:
+    parts = text.split("\t")
+    inner = '<w:tab/>'.join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
+    return f"<w:r>{rpr(**kw)}{inner}</w:r>"
+
+
+def para(
+    *runs: str,
+    jc: str | None = None,
+    ind_left: int = 0,
+    ind_right: int = 0,
+    first: int = 0,
+    hanging: int = 0,
+    tabs: tuple[tuple[str, int], ...] = (),
+    before: int = 0,
+    keep_next: bool = False,
+) -> str:
+    ppr = ""
+    if keep_next:
+        ppr += "<w:keepNext/>"
+    if tabs:
+        ppr += "<w:tabs>" + "".join(f'<w:tab w:val="{v}" w:pos="{p}"/>' for v, p in tabs) + "</w:tabs>"
+    if before:
+        ppr += f'<w:spacing w:before="{before}"/>'
+    ind = ""
+    if ind_left:
+        ind += f' w:left="{ind_left}"'
+    if ind_right:
+        ind += f' w:right="{ind_right}"'
+    if first:
+        ind += f' w:firstLine="{first}"'
+    if hanging:
+        ind += f' w:hanging="{hanging}"'
+    if ind:
+        ppr += f"<w:ind{ind}/>"
+    if jc:
+        ppr += f'<w:jc w:val="{jc}"/>'
+    return f"<w:p><w:pPr>{ppr}</w:pPr>{''.join(runs)}</w:p>"
+
+
+def tag(text: str) -> str:
+    """A paragraph holding only a docxtpl paragraph tag ({%p … %}); removed on render."""
+    return f"<w:p><w:r><w:t>{escape(text)}</w:t></w:r></w:p>"
+
+
+def empty(n: int = 1) -> str:
+    return "<w:p/>" * n
+
+
+def page_number_field() -> str:
+    return (
+        '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+        '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        f"<w:r>{rpr()}<w:t>๒</w:t></w:r>"
+        '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
+
+
+def secrecy_paragraph() -> str:
+    return (
+        tag("{%p if secrecy %}")
+        + para(run("{{ secrecy }}", size=20, bold=True, color="C00000"), jc="center")
+        + tag("{%p endif %}")
+    )
+
+
+# --- shared blocks ------------------------------------------------------------------------------
+SIGN_LEFT = 5 * CM  # signature block: centred between 5 cm and 14.4 cm of the text width
+SIGN_RIGHT = int(1.6 * CM)
+CLOSE_LEFT = 8 * CM  # date and closing formula start near the centre of the page
+
+
+def labelled_list(name: str, hang: int) -> str:
+    """อ้างถึง / สิ่งที่ส่งมาด้วย rows: label, tab, text (numbered when several), quantity."""
+    return (
+        tag(f"{{%p for item in {name} %}}")
+        + para(
+            run("{{ item.label }}\t{{ item.text }}{% if item.count %}\t{{ item.count }}{% endif %}"),
+            ind_left=hang,
+            hanging=hang,
+            tabs=(("left", hang), ("left", 12 * CM)),
+            before=120,
+        )
+        + tag("{%p endfor %}")
+    )
+
+
+def body_block() -> str:
+    return (
+        tag("{%p for paragraph in body %}")
+        + para(run("{{ paragraph }}"), first=int(2.5 * CM), jc="thaiDistribute", before=120)
+        + tag("{%p endfor %}")
+        + tag("{%p if closing %}")
+        + para(run("{{ closing }}"), first=int(2.5 * CM), jc="thaiDistribute", before=120)
+        + tag("{%p endif %}")
+    )
+
+
+def signature_block(with_close: bool) -> str:
+    out = ""
+    if with_close:
+        out += para(run("{{ complimentary_close }}"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center", before=240, keep_next=True)
+    out += empty(0) + "".join(
+        para(run(""), keep_next=True) for _ in range(3)
+    )
+    out += para(run("({{ signer.name }})"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center", keep_next=True)
+    out += para(run("{{ signer.position }}"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center")
+    out += (
+        tag("{%p if signer.acting %}")
+        + para(run("{{ signer.acting }}"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center")
+        + tag("{%p endif %}")
+    )
+    return out
+
+
+def owner_block() -> str:
+    return (
+        para(run(""), before=240)
+        + tag("{%p for line in unit %}")
+        + para(run("{{ line }}"))
+        + tag("{%p endfor %}")
+        + tag("{%p for line in contact_lines %}")
+        + para(run("{{ line }}"))
+        + tag("{%p endfor %}")
+        + tag("{%p if contact %}")
+        + para(run("{{ contact }}"))
+        + tag("{%p endif %}")
+        + tag("{%p if cc %}")
+        + para(run("สำเนาส่ง\t{{ cc[0] }}"), ind_left=2 * CM, hanging=2 * CM, tabs=(("left", 2 * CM),), before=240)
+        + tag("{%p for line in cc[1:] %}")
+        + para(run("{{ line }}"), ind_left=2 * CM)
+        + tag("{%p endfor %}")
+        + tag("{%p endif %}")
+    )
+
+
+def no_borders_table(left: str, right: str, left_w: int, right_w: int) -> str:
+    none = "".join(f'<w:{s} w:val="nil"/>' for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    return (
+        "<w:tbl><w:tblPr>"
+        f'<w:tblW w:w="{left_w + right_w}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
+        f"<w:tblBorders>{none}</w:tblBorders>"
+        '<w:tblCellMar><w:left w:w="0" w:type="dxa"/><w:right w:w="0" w:type="dxa"/></w:tblCellMar>'
+        "</w:tblPr>"
+        f'<w:tblGrid><w:gridCol w:w="{left_w}"/><w:gridCol w:w="{right_w}"/></w:tblGrid>'
+        "<w:tr>"
+        f'<w:tc><w:tcPr><w:tcW w:w="{left_w}" w:type="dxa"/><w:vAlign w:val="bottom"/></w:tcPr>{left}</w:tc>'
+        f'<w:tc><w:tcPr><w:tcW w:w="{right_w}" w:type="dxa"/></w:tcPr>{right}</w:tc>'
+        "</w:tr></w:tbl>"
+    )
+
+
+# --- documents ------------------------------------------------------------------------------------
+def external_letter_body() -> str:
+    urgency = (
+        tag("{%p if urgency %}")
+        + para(run("{{ urgency }}", size=32, bold=True, color="C00000"))
+        + tag("{%p endif %}")
+    )
+    number_cell = para(run("ที่ {{ number }}"))
+    head_cell = tag("{%p for line in letterhead %}") + para(run("{{ line }}")) + tag("{%p endfor %}")
+    left_w = 9 * CM
+    return (
+        urgency
+        + no_borders_table(number_cell, head_cell, left_w, TEXT_WIDTH - left_w)
+        + para(run("{{ date }}"), ind_left=CLOSE_LEFT, before=120)
+        + para(run("เรื่อง\t{{ subject }}"), ind_left=int(1.25 * CM), hanging=int(1.25 * CM), tabs=(("left", int(1.25 * CM)),), before=120)
+        + para(run("{{ salutation }} {{ recipient }}"), before=120)
+        + labelled_list("references", 3 * CM)
+        + labelled_list("enclosures", 3 * CM)
+        + body_block()
+        + signature_block(with_close=True)
+        + owner_block()
+    )
+
+
+def memo_body() -> str:
+    label = dict(size=20, bold=True)
+    return (
+        tag("{%p if urgency %}")
+        + para(run("{{ urgency }}", size=32, bold=True, color="C00000"))
+        + tag("{%p endif %}")
+        + para(run("ส่วนราชการ", **label), run("  {{ unit_line }}"))
+        + para(
+            run("ที่", **label), run("  {{ number }}\t"), run("วันที่", **label), run("  {{ date }}"),
+            tabs=(("left", 8 * CM),),
+        )
+        + para(run("เรื่อง", **label), run("  {{ subject }}"))
+        + para(run("{{ salutation }} {{ recipient }}"), before=240)
+        + labelled_list("references", 3 * CM)
+        + labelled_list("enclosures", 3 * CM)
+        + body_block()
+        + signature_block(with_close=False)
+    )
+
+
+def emblem_drawing(height_cm: float, name: str) -> str:
+    """An inline picture of the emblem; the renderer fits its width to the office's image."""
+    cy = int(height_cm * 360000)
+    cx = int(cy * 270 / 300)
+    return (
+        "<w:r><w:drawing>"
+        '<wp:inline distT="0" distB="0" distL="0" distR="0" xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+        f'<wp:extent cx="{cx}" cy="{cy}"/>'
+        f'<wp:docPr id="1" name="{name}" descr="saraban:emblem"/>'
+        '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+        f'<pic:nvPicPr><pic:cNvPr id="0" name="{name}"/><pic:cNvPicPr/></pic:nvPicPr>'
+        '<pic:blipFill><a:blip r:embed="EMBLEM_RID" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"/>'
+        "<a:stretch><a:fillRect/></a:stretch></pic:blipFill>"
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm>'
+        '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></pic:spPr>'
+        "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r>"
+    )
+
+
+def set_defaults(doc) -> None:
+    """TH Sarabun New 16 pt for Latin and Thai (complex script), Thai language, single spacing."""
+    styles = doc.styles.element
+    defaults = styles.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}docDefaults")
+    if defaults is not None:
+        styles.remove(defaults)
+    styles.insert(
+        0,
+        parse_xml(
+            f"<w:docDefaults {W}><w:rPrDefault><w:rPr>"
+            f'<w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" w:cs="{FONT}"/>'
+            '<w:sz w:val="32"/><w:szCs w:val="32"/><w:lang w:val="th-TH" w:eastAsia="en-US" w:bidi="th-TH"/>'
+            "</w:rPr></w:rPrDefault>"
+            '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
+            "</w:docDefaults>"
+        ),
+    )
+    normal = doc.styles["Normal"]
+    normal.paragraph_format.space_after = 0
+    normal.paragraph_format.line_spacing = 1.0
+    rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
+    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
+        rfonts.set(f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{attr}", FONT)
+
+
+def build(name: str, body_xml: str, header_first_xml: str, title: str) -> None:
+    doc = Document()
+    set_defaults(doc)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.left_margin, section.right_margin = Cm(3), Cm(2)
+    section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
+    section.header_distance, section.footer_distance = Cm(1.5), Cm(1)
+    section.different_first_page_header_footer = True
+
+    # the emblem image, related from the first-page header
+    first = section.first_page_header
+    png = placeholder_emblem()
+    (ROOT / "assets").mkdir(exist_ok=True)
+    (ROOT / "assets" / "emblem-placeholder.png").write_bytes(png)
+    from docx.image.image import Image
+    from docx.opc.packuri import PackURI
+    from docx.parts.image import ImagePart
+
+    image = Image.from_blob(png)
+    part = ImagePart(PackURI("/word/media/emblem.png"), "image/png", png, image)
+    rid = first.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image")
+
+    def fill(container, xml: str) -> None:
+        el = container._element
+        for child in list(el):
+            el.remove(child)
+        for child in parse_xml(f"<w:root {W}>{xml}</w:root>"):
+            el.append(child)
+
+    fill(first, secrecy_paragraph() + header_first_xml.replace("EMBLEM_RID", rid))
+    fill(
+        section.header,
+        secrecy_paragraph()
+        + para(run("- "), page_number_field(), run(" -"), jc="center"),
+    )
+    for footer in (section.footer, section.first_page_footer):
+        fill(footer, secrecy_paragraph() or empty())
+
+    body = doc.element.body
+    sect = body[-1]
+    for child in list(body)[:-1]:
+        body.remove(child)
+    for child in parse_xml(f"<w:root {W}>{body_xml}</w:root>"):
+        sect.addprevious(child)
+
+    props = doc.core_properties
+    props.title = title
+    props.author = "saraban"
+    props.comments = "Template for saraban (docxtpl tags). Edit freely in Word or LibreOffice."
+    import datetime as dt
+
+    props.created = props.modified = dt.datetime(2026, 1, 1)
+    props.revision = 1
+    out = ROOT / "templates" / f"{name}.docx"
+    out.parent.mkdir(exist_ok=True)
+    doc.save(out)
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+def main() -> None:
+    build(
+        "external-letter",
+        external_letter_body(),
+        para(emblem_drawing(3.0, "emblem"), jc="center") + para(run(""), before=0),
+        "หนังสือภายนอก",
+    )
+    build(
+        "memo",
+        memo_body(),
+        para(
+            emblem_drawing(1.5, "emblem"),
+            run("\tบันทึกข้อความ", size=29, bold=True),
+            tabs=(("center", TEXT_WIDTH // 2),),
+        ),
+        "บันทึกข้อความ",
+    )
+
+
+if __name__ == "__main__":
+    main()
