@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from . import thai
+from .cases import CaseStore, current_user
 from .errors import UserError
 from .letter import Letter, letter_from_data
 from .register import Register
-from .render import compiled, write_atomic
+from .render import CompiledTemplate, compiled, write_atomic
 from .workflow import Workflow, load_workflow
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
 from .yamlio import Located, load_yaml, parse_yaml
@@ -81,7 +82,7 @@ def load_data(data_file: str | Path | None, sets: list[str]) -> Located:
         doc = Located(data={}, file="--set")
     for key, value in parse_sets(sets).items():
         doc.data[key] = value
-        doc.lines[(key,)] = 0
+        doc.origins[key] = "--set"
     return doc
 
 
@@ -100,6 +101,58 @@ def output_name(letter: Letter) -> str:
     return f"{thai.be_year(letter.date)}/{letter.series}-{letter.number:04d}.docx"
 
 
+def issue_letter(
+    ws: Workspace,
+    reg: Register,
+    letter: Letter,
+    template: CompiledTemplate,
+    *,
+    case_id: int | None,
+    data: dict[str, Any],
+) -> tuple[Path, bytes]:
+    """Number and date ``letter`` in the register and render it (inside ``reg.transaction()``).
+
+    Returns the path it belongs at and its bytes; the caller writes them before committing.
+    """
+    assert letter.date is not None
+    with reg.reserve(letter.series, letter.date.year) as slot:
+        letter.number = slot.number
+        out = ws.output_path(output_name(letter))
+        if out.exists():
+            raise UserError(
+                f"{ws.relative(out)} already exists but the register has no such number; "
+                "move it away or check the register",
+                file=out,
+            )
+        body = template.render_bytes(letter.context())
+        slot.record(
+            number_text=letter.number_text,
+            date=letter.date,
+            sender=ws.office.name,
+            recipient=letter.recipient,
+            subject=letter.subject,
+            path=ws.relative(out),
+            case_id=str(case_id) if case_id is not None else None,
+            data_json=json.dumps(data, ensure_ascii=False, default=str),
+        )
+    return out, body
+
+
+class _Writer:
+    """Files written inside a register transaction: removed again if it rolls back."""
+
+    def __init__(self) -> None:
+        self.written: list[Path] = []
+
+    def write(self, path: Path, data: bytes) -> Path:
+        self.written.append(write_atomic(path, data))
+        return path
+
+    def undo(self) -> None:
+        for path in self.written:
+            path.unlink(missing_ok=True)
+
+
 def new(
     ws: Workspace,
     workflow_name: str,
@@ -108,8 +161,11 @@ def new(
     sets: list[str] | None = None,
     date: str | None = None,
     issue: bool = False,
+    by: str | None = None,
 ) -> Made:
-    """Start a case of a workflow from data; with ``issue`` number, date, render and register it."""
+    """Start a case of a workflow from data. Without ``issue`` it renders a draft (running number
+    left blank); with ``issue`` it numbers, dates, renders and registers the letter. Either way
+    the case and its history are stored; on any error nothing is written."""
     office = ws.office
     workflow = get_workflow(ws, workflow_name)
     doc = load_data(data_file, sets or [])
@@ -121,45 +177,28 @@ def new(
         thai_digits=office.thai_digits,
         emblem=office.emblem or PLACEHOLDER_EMBLEM,
     )
-    made = Made(workflow=workflow.name, state="draft", date=letter.date)
-    if not issue:
-        letter.date = None if date is None and "date" not in doc.data else letter.date
-        out = ws.output_path(f"drafts/{workflow.name}-{dt.datetime.now():%Y%m%d-%H%M%S}.docx")
-        template.render(letter.context(), out)
-        made.files.append(ws.relative(out))
-        made.number = letter.number_text
-        return made
-
-    written: Path | None = None
+    by = by or current_user()
+    data = dict(doc.data)
+    made = Made(workflow=workflow.name, state="issued" if issue else "draft", date=letter.date)
+    writer = _Writer()
     try:
-        with Register(ws.register_path) as reg, reg.reserve(letter.series, letter.date.year) as slot:
-            letter.number = slot.number
-            out = ws.output_path(output_name(letter))
-            if out.exists():
-                raise UserError(
-                    f"{ws.relative(out)} already exists but the register has no such number; "
-                    "move it away or check the register",
-                    file=out,
-                )
-            data = template.render_bytes(letter.context())
-            slot.record(
-                number_text=letter.number_text,
-                date=letter.date,
-                sender=office.name,
-                recipient=letter.recipient,
-                subject=letter.subject,
-                path=ws.relative(out),
-                data_json=json.dumps(doc.data, ensure_ascii=False, default=str),
-            )
-            written = write_atomic(out, data)
+        with Register(ws.register_path) as reg, reg.transaction():
+            store = CaseStore(reg)
+            case_id = store.create(workflow.name, "draft", data, by=by)
+            if issue:
+                out, body = issue_letter(ws, reg, letter, template, case_id=case_id, data=data)
+            else:
+                out = ws.output_path(f"drafts/case-{case_id:05d}-{spec.name}.docx")
+                body = template.render_bytes(letter.context())
+            writer.write(out, body)
+            made.files.append(ws.relative(out))
+            if issue:
+                store.transition(case_id, "issue", "draft", "issued", data, by=by, files=made.files)
     except BaseException:
-        # the register rolled back: the file must not outlive it
-        if written is not None:
-            written.unlink(missing_ok=True)
+        writer.undo()
         raise
-    made.state = "issued"
+    made.case = case_id
     made.number = letter.number_text
-    made.files.append(ws.relative(out))
     return made
 
 
@@ -191,7 +230,9 @@ def entry_json(entry: Any) -> dict[str, Any]:
     }
 
 
-def register_list(ws: Workspace, year: str | None = None, series: str | None = None) -> list[dict[str, Any]]:
+def register_list(
+    ws: Workspace, year: str | None = None, series: str | None = None
+) -> list[dict[str, Any]]:
     with Register(ws.register_path) as reg:
         return [entry_json(e) for e in reg.entries(_year(year), series)]
 
@@ -246,8 +287,33 @@ def register_start(ws: Workspace, series: str, year: str, next_number: int) -> i
 
 
 def show(ws: Workspace, key: str) -> dict[str, Any]:
-    """A registered letter, by its printed number."""
+    """A case by its number (with its history and letters), or a registered letter by its
+    printed number ("มท 0808.4/ว 36")."""
+    text = thai.to_arabic_digits(key.strip())
     with Register(ws.register_path) as reg:
+        if text.isdigit():
+            store = CaseStore(reg)
+            case = store.get(int(text))
+            letters = [entry_json(e) for e in reg.entries() if e.case_id == str(case.id)]
+            return {
+                "case": case.id,
+                "workflow": case.workflow,
+                "state": case.state,
+                "created": case.created_at,
+                "letters": letters,
+                "history": [
+                    {
+                        "at": e.at,
+                        "event": e.event,
+                        "from": e.from_state,
+                        "to": e.to_state,
+                        "by": e.by,
+                        "files": e.files,
+                    }
+                    for e in store.history(case.id)
+                ],
+                "data": case.data,
+            }
         entry = find_entry(reg, key, None, None)
     return entry_json(entry)
 
@@ -272,7 +338,9 @@ def check(ws: Workspace) -> tuple[list[str], list[str]]:
     checked: list[str] = []
     try:
         office = ws.office
-        checked.append(f"{ws.relative(ws.root / 'office.yaml')}: {office.name}, {len(office.signers)} signer(s)")
+        checked.append(
+            f"{ws.relative(ws.root / 'office.yaml')}: {office.name}, {len(office.signers)} signer(s)"
+        )
     except UserError as exc:
         problems.append(str(exc))
     for name in ws.template_names():

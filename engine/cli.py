@@ -48,7 +48,9 @@ def cmd_workflows(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     rows = [api.get_workflow(ws, name) for name in ws.workflow_paths()]
     if args.json:
-        _print_json([{"name": w.name, "title": w.title, "description": w.description} for w in rows])
+        _print_json(
+            [{"name": w.name, "title": w.title, "description": w.description} for w in rows]
+        )
     else:
         for w in rows:
             print(f"{w.name:<24} {w.title} — {w.description}")
@@ -86,7 +88,9 @@ def cmd_register(args: argparse.Namespace) -> int:
         else:
             for r in rows:
                 mark = " [ยกเลิก]" if r["status"] == "cancelled" else ""
-                print(f"{r['series']:<9} {r['number']:>5}  ที่ {r['number_text']}  {r['date']}  {r['recipient']} — {r['subject']}{mark}")
+                print(
+                    f"{r['series']:<9} {r['number']:>5}  ที่ {r['number_text']}  {r['date']}  {r['recipient']} — {r['subject']}{mark}"
+                )
         return 0
     if args.register_cmd == "export":
         out = api.register_export(ws, args.year, args.format, args.output)
@@ -117,7 +121,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="saraban", description="Thai official letters (งานสารบรรณ) from data, numbered and registered."
+        prog="saraban",
+        description="Thai official letters (งานสารบรรณ) from data, numbered and registered.",
     )
     parser.add_argument("--version", action="version", version=f"saraban {__version__}")
     ws_help = "workspace folder (default: $SARABAN_WORKSPACE or .)"
@@ -126,7 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--workspace", "-w", default=argparse.SUPPRESS, help=ws_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("init", parents=[common], help="create a workspace with an example office.yaml")
+    p = sub.add_parser(
+        "init", parents=[common], help="create a workspace with an example office.yaml"
+    )
     p.add_argument("dir", nargs="?")
     p.set_defaults(func=cmd_init)
 
@@ -134,7 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_workflows)
 
-    p = sub.add_parser("new", parents=[common], help="start a case; --issue numbers and registers it")
+    p = sub.add_parser(
+        "new", parents=[common], help="start a case; --issue numbers and registers it"
+    )
     p.add_argument("workflow")
     p.add_argument("--data", help="YAML data file")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
@@ -159,19 +168,27 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year")
     r.add_argument("--format", required=True, choices=["csv", "xlsx"])
     r.add_argument("--output", "-o", help="file to write (default: stdout for csv)")
-    r = rsub.add_parser("cancel", parents=[common], help="cancel a number: it stays, marked, never reused")
-    r.add_argument("number", help="the letter number as printed, or the running number with --series/--year")
+    r = rsub.add_parser(
+        "cancel", parents=[common], help="cancel a number: it stays, marked, never reused"
+    )
+    r.add_argument(
+        "number", help="the letter number as printed, or the running number with --series/--year"
+    )
     r.add_argument("--reason", required=True)
     r.add_argument("--series", default=None)
     r.add_argument("--year")
-    r = rsub.add_parser("start", parents=[common], help="continue a paper register: next number of a series")
+    r = rsub.add_parser(
+        "start", parents=[common], help="continue a paper register: next number of a series"
+    )
     r.add_argument("--circular", action="store_true", help="the ว series")
     r.add_argument("--series", default="normal")
     r.add_argument("--year", required=True, help="BE (2568) or CE (2025)")
     r.add_argument("--next", required=True, type=int, help="the next running number")
     p.set_defaults(func=cmd_register)
 
-    p = sub.add_parser("check", parents=[common], help="validate office.yaml, templates and workflows")
+    p = sub.add_parser(
+        "check", parents=[common], help="validate office.yaml, templates and workflows"
+    )
     p.set_defaults(func=cmd_check)
     return parser
 

@@ -201,7 +201,9 @@ def _copying_text(sources: dict[str, Path]) -> str:
         Path("/usr/share/common-licenses/GPL-2"),
     ):
         if doc.is_file():
-            parts.append(f"\n===== {doc} =====\n\n{doc.read_text(encoding='utf-8', errors='replace')}")
+            parts.append(
+                f"\n===== {doc} =====\n\n{doc.read_text(encoding='utf-8', errors='replace')}"
+            )
     return "".join(parts)
 
 

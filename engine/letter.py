@@ -78,9 +78,7 @@ def salutation_for(recipient: str, monk: str | None = None) -> tuple[str, str]:
     return DEFAULT_FORMS
 
 
-def number_text(
-    office: Office, series: str, number: int | None, year: int | None = None
-) -> str:
+def number_text(office: Office, series: str, number: int | None, year: int | None = None) -> str:
     """The letter number (เลขที่หนังสือ) as printed after "ที่", in Arabic digits.
 
     ``มท 0808.4/36``, a circular ``มท 0808.4/ว 0036``, an order ``12/2568`` (BE year).
@@ -152,7 +150,10 @@ class Letter:
             "urgency": self.urgency,
             "secrecy": self.secrecy,
             "number": self.number_text,
-            "office": {"name": office.name, "short_name": office.extra.get("short_name") or office.name},
+            "office": {
+                "name": office.name,
+                "short_name": office.extra.get("short_name") or office.name,
+            },
             "letterhead": list(office.letterhead),
             "date": date_text,
             "date_be": date_be,
@@ -178,7 +179,9 @@ class Letter:
             },
             "unit": list(office.unit),
             "contact_lines": contact_lines(office),
-            "unit_line": " ".join([*office.unit, *([f"โทร. {office.phone}"] if office.phone else [])]),
+            "unit_line": " ".join(
+                [*office.unit, *([f"โทร. {office.phone}"] if office.phone else [])]
+            ),
             "contact": self.contact,
             "cc": list(self.cc),
         }
@@ -188,7 +191,11 @@ def _labelled(label: str, items: list[str]) -> list[dict[str, str]]:
     """Rows of a labelled list: the label on the first row only; numbered ๑. ๒. when several."""
     many = len(items) > 1
     return [
-        {"label": label if i == 0 else "", "text": f"{i + 1}. {text}" if many else text, "count": ""}
+        {
+            "label": label if i == 0 else "",
+            "text": f"{i + 1}. {text}" if many else text,
+            "count": "",
+        }
         for i, text in enumerate(items)
     ]
 
@@ -274,7 +281,10 @@ def resolve_signer(doc: Located, office: Office, value: Any) -> Signer:
         position = _str(doc, value.get("position"), "signer", "position", required=True)
         return Signer(name=name, position=position, acting=str(value.get("acting") or ""))
     key = _str(doc, value, "signer", required=True)
-    return office.signer(key, file=doc.file, line=doc.line("signer"))
+    if key not in office.signers:
+        known = ", ".join(sorted(office.signers)) or "(none)"
+        raise doc.error(f"unknown signer {key!r}; {office.source} defines: {known}", "signer")
+    return office.signers[key]
 
 
 def parse_enclosures(doc: Located, value: Any, workspace: Path) -> list[Enclosure]:
@@ -296,7 +306,12 @@ def parse_enclosures(doc: Located, value: Any, workspace: Path) -> list[Enclosur
         file = None
         if item.get("file"):
             file = safe_path(
-                workspace, _str(doc, item["file"], "enclosures", i, "file"), doc, "enclosures", i, "file"
+                workspace,
+                _str(doc, item["file"], "enclosures", i, "file"),
+                doc,
+                "enclosures",
+                i,
+                "file",
             )
             if not file.is_file():
                 raise doc.error(f"enclosure file not found: {file}", "enclosures", i, "file")
@@ -355,7 +370,9 @@ def letter_from_data(
 
     body_value = data.get("body")
     if isinstance(body_value, list):
-        body = [p for i, v in enumerate(body_value) for p in split_paragraphs(_str(doc, v, "body", i))]
+        body = [
+            p for i, v in enumerate(body_value) for p in split_paragraphs(_str(doc, v, "body", i))
+        ]
     else:
         body = split_paragraphs(_str(doc, body_value, "body", required=True))
     if not body:

@@ -121,6 +121,35 @@ _MIGRATIONS: Final[list[list[str]]] = [
         )
         """,
     ],
+    # 2: cases (เรื่อง) of workflows and the history of their transitions; see engine/cases.py.
+    [
+        """
+        CREATE TABLE cases (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            workflow    TEXT    NOT NULL,
+            state       TEXT    NOT NULL,
+            data_json   TEXT    NOT NULL,             -- the case data as it is now
+            created_at  TEXT    NOT NULL,
+            updated_at  TEXT    NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE case_events (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            case_id     INTEGER NOT NULL REFERENCES cases (id),
+            at          TEXT    NOT NULL,             -- ISO timestamp, UTC
+            event       TEXT    NOT NULL,
+            from_state  TEXT,
+            to_state    TEXT    NOT NULL,
+            by          TEXT    NOT NULL,             -- the OS user or --by
+            data_json   TEXT    NOT NULL,             -- the data as it was at this transition
+            files_json  TEXT    NOT NULL DEFAULT '[]',
+            note        TEXT    NOT NULL DEFAULT ''
+        )
+        """,
+        "CREATE INDEX case_events_case ON case_events (case_id, id)",
+        "CREATE INDEX cases_state ON cases (workflow, state)",
+    ],
 ]
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -395,6 +424,7 @@ class Register:
         self.path: Final = Path(path)
         self.timeout: Final = float(timeout)
         self._in_transaction = False
+        self._batch = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         try:
@@ -597,7 +627,14 @@ class Register:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` on error."""
+        """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` on error.
+
+        Inside :meth:`transaction` the outer transaction is used: it commits or rolls back
+        everything together.
+        """
+        if self._batch:
+            yield
+            return
         if self._in_transaction:
             raise SarabanError(
                 "the register is already inside reserve(): finish that letter first "
@@ -623,6 +660,23 @@ class Register:
                 raise
         finally:
             self._in_transaction = False
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction around several changes: numbers for all the documents of a
+        case, the case row and its history. Every :meth:`reserve` inside joins it; all of it
+        commits together or none of it does."""
+        with self._transaction():
+            self._batch = True
+            try:
+                yield self._conn
+            finally:
+                self._batch = False
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The SQLite connection (for the case store, which shares this database)."""
+        return self._conn
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:

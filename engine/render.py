@@ -113,19 +113,47 @@ def write_zip(members: list[_Member]) -> bytes:
         offset = len(out)
         flags = 0x800  # UTF-8 names
         out += struct.pack(
-            "<IHHHHHIIIHH", 0x04034B50, 20, flags, m.method, t, d, m.crc, len(m.data), m.size, len(m.name), 0
+            "<IHHHHHIIIHH",
+            0x04034B50,
+            20,
+            flags,
+            m.method,
+            t,
+            d,
+            m.crc,
+            len(m.data),
+            m.size,
+            len(m.name),
+            0,
         )
         out += m.name
         out += m.data
         central += struct.pack(
             "<IHHHHHHIIIHHHHHII",
-            0x02014B50, 20, 20, flags, m.method, t, d, m.crc, len(m.data), m.size,
-            len(m.name), 0, 0, 0, 0, 0, offset,
+            0x02014B50,
+            20,
+            20,
+            flags,
+            m.method,
+            t,
+            d,
+            m.crc,
+            len(m.data),
+            m.size,
+            len(m.name),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
         )
         central += m.name
     start = len(out)
     out += central
-    out += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), start, 0)
+    out += struct.pack(
+        "<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), start, 0
+    )
     return bytes(out)
 
 
@@ -162,7 +190,12 @@ def _fit_emblem(xml: str, width: int, height: int) -> str:
         block = re.sub(r'(<wp:extent|<a:ext) cx="\d+" cy="\d+"', rf'\1 cx="{cx}" cy="{cy}"', block)
         return block
 
-    return re.sub(r"<w:drawing>.*?</w:drawing>", lambda m: fix(m) if "saraban:emblem" in m.group(0) else m.group(0), xml, flags=re.S)
+    return re.sub(
+        r"<w:drawing>.*?</w:drawing>",
+        lambda m: fix(m) if "saraban:emblem" in m.group(0) else m.group(0),
+        xml,
+        flags=re.S,
+    )
 
 
 # --- the compiled template ----------------------------------------------------------------------

@@ -64,7 +64,10 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         for key in spec:
             if key not in DOCUMENT_KEYS:
                 raise doc.error(
-                    f"unknown key {key!r}; known keys: {', '.join(DOCUMENT_KEYS)}", "documents", name, key
+                    f"unknown key {key!r}; known keys: {', '.join(DOCUMENT_KEYS)}",
+                    "documents",
+                    name,
+                    key,
                 )
         kind = spec.get("kind", "external")
         if kind not in KINDS:

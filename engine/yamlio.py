@@ -46,6 +46,8 @@ class Located:
     data: Any
     file: str
     lines: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    #: top-level keys whose value came from elsewhere (e.g. ``--set``): key → where
+    origins: dict[Any, str] = field(default_factory=dict)
 
     def line(self, *path: Any) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -59,6 +61,8 @@ class Located:
     def error(self, message: str, *path: Any) -> UserError:
         """A :class:`UserError` pointing at ``path`` in this file."""
         name = ".".join(str(p) for p in path) if path else None
+        if path and path[0] in self.origins:
+            return UserError(message, file=self.origins[path[0]], field=name)
         return UserError(message, file=self.file, line=self.line(*path), field=name)
 
 
@@ -71,7 +75,9 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise UserError(
-                    "a key must be a plain value", file=loader.name, line=key_node.start_mark.line + 1
+                    "a key must be a plain value",
+                    file=loader.name,
+                    line=key_node.start_mark.line + 1,
                 )
             if key in out:
                 raise UserError(

@@ -59,7 +59,7 @@ def rpr(size: float = 16, bold: bool = False, color: str | None = None) -> str:
     half = int(size * 2)
     return (
         "<w:rPr>"
-        + (f'<w:b/><w:bCs/>' if bold else "")
+        + (f"<w:b/><w:bCs/>" if bold else "")
         + (f'<w:color w:val="{color}"/>' if color else "")
         + f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>'
         + "</w:rPr>"
@@ -68,7 +68,7 @@ def rpr(size: float = 16, bold: bool = False, color: str | None = None) -> str:
 
 def run(text: str, **kw) -> str:
     parts = text.split("\t")
-    inner = '<w:tab/>'.join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
+    inner = "<w:tab/>".join(f'<w:t xml:space="preserve">{escape(p)}</w:t>' for p in parts)
     return f"<w:r>{rpr(**kw)}{inner}</w:r>"
 
 
@@ -87,7 +87,9 @@ def para(
     if keep_next:
         ppr += "<w:keepNext/>"
     if tabs:
-        ppr += "<w:tabs>" + "".join(f'<w:tab w:val="{v}" w:pos="{p}"/>' for v, p in tabs) + "</w:tabs>"
+        ppr += (
+            "<w:tabs>" + "".join(f'<w:tab w:val="{v}" w:pos="{p}"/>' for v, p in tabs) + "</w:tabs>"
+        )
     if before:
         ppr += f'<w:spacing w:before="{before}"/>'
     ind = ""
@@ -144,7 +146,9 @@ def labelled_list(name: str, hang: int) -> str:
     return (
         tag(f"{{%p for item in {name} %}}")
         + para(
-            run("{{ item.label }}\t{{ item.text }}{% if item.count %}\t{{ item.count }}{% endif %}"),
+            run(
+                "{{ item.label }}\t{{ item.text }}{% if item.count %}\t{{ item.count }}{% endif %}"
+            ),
             ind_left=hang,
             hanging=hang,
             tabs=(("left", hang), ("left", 12 * CM)),
@@ -168,11 +172,22 @@ def body_block() -> str:
 def signature_block(with_close: bool) -> str:
     out = ""
     if with_close:
-        out += para(run("{{ complimentary_close }}"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center", before=240, keep_next=True)
-    out += empty(0) + "".join(
-        para(run(""), keep_next=True) for _ in range(3)
+        out += para(
+            run("{{ complimentary_close }}"),
+            ind_left=SIGN_LEFT,
+            ind_right=SIGN_RIGHT,
+            jc="center",
+            before=240,
+            keep_next=True,
+        )
+    out += empty(0) + "".join(para(run(""), keep_next=True) for _ in range(3))
+    out += para(
+        run("({{ signer.name }})"),
+        ind_left=SIGN_LEFT,
+        ind_right=SIGN_RIGHT,
+        jc="center",
+        keep_next=True,
     )
-    out += para(run("({{ signer.name }})"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center", keep_next=True)
     out += para(run("{{ signer.position }}"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center")
     out += (
         tag("{%p if signer.acting %}")
@@ -195,7 +210,13 @@ def owner_block() -> str:
         + para(run("{{ contact }}"))
         + tag("{%p endif %}")
         + tag("{%p if cc %}")
-        + para(run("สำเนาส่ง\t{{ cc[0] }}"), ind_left=2 * CM, hanging=2 * CM, tabs=(("left", 2 * CM),), before=240)
+        + para(
+            run("สำเนาส่ง\t{{ cc[0] }}"),
+            ind_left=2 * CM,
+            hanging=2 * CM,
+            tabs=(("left", 2 * CM),),
+            before=240,
+        )
         + tag("{%p for line in cc[1:] %}")
         + para(run("{{ line }}"), ind_left=2 * CM)
         + tag("{%p endfor %}")
@@ -204,7 +225,9 @@ def owner_block() -> str:
 
 
 def no_borders_table(left: str, right: str, left_w: int, right_w: int) -> str:
-    none = "".join(f'<w:{s} w:val="nil"/>' for s in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    none = "".join(
+        f'<w:{s} w:val="nil"/>' for s in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
     return (
         "<w:tbl><w:tblPr>"
         f'<w:tblW w:w="{left_w + right_w}" w:type="dxa"/><w:tblLayout w:type="fixed"/>'
@@ -227,13 +250,21 @@ def external_letter_body() -> str:
         + tag("{%p endif %}")
     )
     number_cell = para(run("ที่ {{ number }}"))
-    head_cell = tag("{%p for line in letterhead %}") + para(run("{{ line }}")) + tag("{%p endfor %}")
+    head_cell = (
+        tag("{%p for line in letterhead %}") + para(run("{{ line }}")) + tag("{%p endfor %}")
+    )
     left_w = 9 * CM
     return (
         urgency
         + no_borders_table(number_cell, head_cell, left_w, TEXT_WIDTH - left_w)
         + para(run("{{ date }}"), ind_left=CLOSE_LEFT, before=120)
-        + para(run("เรื่อง\t{{ subject }}"), ind_left=int(1.25 * CM), hanging=int(1.25 * CM), tabs=(("left", int(1.25 * CM)),), before=120)
+        + para(
+            run("เรื่อง\t{{ subject }}"),
+            ind_left=int(1.25 * CM),
+            hanging=int(1.25 * CM),
+            tabs=(("left", int(1.25 * CM)),),
+            before=120,
+        )
         + para(run("{{ salutation }} {{ recipient }}"), before=120)
         + labelled_list("references", 3 * CM)
         + labelled_list("enclosures", 3 * CM)
@@ -251,7 +282,10 @@ def memo_body() -> str:
         + tag("{%p endif %}")
         + para(run("ส่วนราชการ", **label), run("  {{ unit_line }}"))
         + para(
-            run("ที่", **label), run("  {{ number }}\t"), run("วันที่", **label), run("  {{ date }}"),
+            run("ที่", **label),
+            run("  {{ number }}\t"),
+            run("วันที่", **label),
+            run("  {{ date }}"),
             tabs=(("left", 8 * CM),),
         )
         + para(run("เรื่อง", **label), run("  {{ subject }}"))
@@ -287,7 +321,9 @@ def emblem_drawing(height_cm: float, name: str) -> str:
 def set_defaults(doc) -> None:
     """TH Sarabun New 16 pt for Latin and Thai (complex script), Thai language, single spacing."""
     styles = doc.styles.element
-    defaults = styles.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}docDefaults")
+    defaults = styles.find(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}docDefaults"
+    )
     if defaults is not None:
         styles.remove(defaults)
     styles.insert(
@@ -330,7 +366,9 @@ def build(name: str, body_xml: str, header_first_xml: str, title: str) -> None:
 
     image = Image.from_blob(png)
     part = ImagePart(PackURI("/word/media/emblem.png"), "image/png", png, image)
-    rid = first.part.relate_to(part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image")
+    rid = first.part.relate_to(
+        part, "http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"
+    )
 
     def fill(container, xml: str) -> None:
         el = container._element
@@ -342,8 +380,7 @@ def build(name: str, body_xml: str, header_first_xml: str, title: str) -> None:
     fill(first, secrecy_paragraph() + header_first_xml.replace("EMBLEM_RID", rid))
     fill(
         section.header,
-        secrecy_paragraph()
-        + para(run("- "), page_number_field(), run(" -"), jc="center"),
+        secrecy_paragraph() + para(run("- "), page_number_field(), run(" -"), jc="center"),
     )
     for footer in (section.footer, section.first_page_footer):
         fill(footer, secrecy_paragraph() or empty())

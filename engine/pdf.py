@@ -1,0 +1,891 @@
+"""DOCX to PDF through warm LibreOffice workers; page furniture; enclosure bundles.
+
+Converter
+    A :class:`Converter` is a small pool of ``soffice`` processes, each with a profile of its own,
+    started on first use and reused for every document of a bulk run. Each is driven over UNO by a
+    bridge process running under the Python that Debian's ``python3-uno`` belongs to
+    (``/usr/bin/python3``): the project's own interpreter (a virtualenv, maybe another Python
+    version) never imports ``uno``, and a hung call can be ended by killing processes, which an
+    in-process UNO call cannot. A worker that crashes, or takes longer than ``timeout`` on one
+    document, is killed and restarted and the document retried once; a second failure raises
+    :class:`ConversionError` naming the document. Output is written to a temporary file and moved
+    into place. Workers stop at :meth:`Converter.close`, at the end of a ``with`` block, or at exit.
+
+Page furniture
+    :func:`stamp_page_furniture` writes the continuation marker ("/๑.๒.๒ สำหรับ...") at the
+    bottom right of every page but the last, from the text of the following page as the PDF really
+    has it. The text is read with poppler's ``pdftotext -raw``, which honours the ActualText spans
+    LibreOffice writes for Thai clusters (pypdf ignores them and garbles "น้ำ", "ปุ่"). The stamp is
+    drawn by LibreOffice itself from a one-frame-per-page flat ODT overlay (see :func:`_overlays`),
+    so Thai is shaped (tone marks over upper vowels) and set in the same TH Sarabun substitute as
+    the letter; pypdf merges the overlay onto the page.
+
+Bundles
+    :func:`build_bundle` appends enclosures (PDF, DOCX/ODT through the converter, JPEG/PNG images on
+    an A4 page) to the letter, stamps "สิ่งที่ส่งมาด้วย ๑" at the top right of each enclosure's first
+    page and adds one bookmark per part. Everything is read and checked before anything is written.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import io
+import json
+import logging
+import os
+import queue
+import re
+import select
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+import weakref
+import zipfile
+import zlib
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf.errors import PdfReadError
+from pypdf.generic import (
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+)
+
+from engine.errors import UserError
+
+log = logging.getLogger(__name__)
+
+LIBREOFFICE_HINT = "apt-get install libreoffice-writer-nogui"
+POPPLER_HINT = "apt-get install poppler-utils"
+
+A4 = (595.276, 841.89)  # points
+CM = 72 / 2.54
+STAMP_FONT = "TH Sarabun New"  # resolved by fontconfig to the installed substitute (engine.fonts)
+STAMP_SIZE = 16  # pt
+STAMP_RIGHT = 2.0 * CM  # right edge of stamps from the right page edge
+MARKER_BASELINE = 1.75 * CM  # continuation marker baseline above the bottom edge
+ENCLOSURE_BASELINE = 1.5 * CM  # "สิ่งที่ส่งมาด้วย ๑" baseline below the top edge
+_ASCENT = 0.85  # TH Sarabun New ascender per em: puts the stamp's baseline where asked
+
+DOCUMENT_SUFFIXES = {".docx", ".doc", ".odt", ".rtf", ".fodt"}
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+
+THAI_DIGITS = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+ARABIC_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+
+
+class ConversionError(UserError):
+    """LibreOffice is missing, or could not convert a document."""
+
+
+class EnclosureError(UserError):
+    """An enclosure cannot go into a bundle: missing, empty, encrypted, corrupt, not an image."""
+
+
+# --------------------------------------------------------------------------------------------
+# Finding LibreOffice
+
+
+def _clean_env() -> dict[str, str]:
+    """Our environment without what would make another Python pick up this one's packages."""
+    env = dict(os.environ)
+    for key in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONUSERBASE"):
+        env.pop(key, None)
+    return env
+
+
+@functools.cache
+def find_soffice() -> str:
+    """Path of the ``soffice`` launcher; :class:`ConversionError` saying how to install it."""
+    candidates = [
+        os.environ.get("SARABAN_SOFFICE"),
+        shutil.which("soffice"),
+        shutil.which("libreoffice"),
+    ]
+    candidates += ["/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice"]
+    candidates += sorted(str(p) for p in Path("/opt").glob("libreoffice*/program/soffice"))
+    for candidate in candidates:
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    raise ConversionError(f"LibreOffice is not installed: install it with `{LIBREOFFICE_HINT}`")
+
+
+@functools.cache
+def find_uno_python() -> str:
+    """A Python that can ``import uno``: LibreOffice's own, Debian's, or ours."""
+    program = Path(os.path.realpath(find_soffice())).parent
+    candidates = [
+        os.environ.get("SARABAN_UNO_PYTHON"),
+        str(program / "python"),
+        "/usr/bin/python3",
+        shutil.which("python3"),
+    ]
+    for candidate in candidates:
+        if not candidate or not os.access(candidate, os.X_OK):
+            continue
+        probe = subprocess.run(
+            [candidate, "-c", "import uno"], env=_clean_env(), capture_output=True, timeout=30
+        )
+        if probe.returncode == 0:
+            return candidate
+    raise ConversionError(
+        "no Python can import LibreOffice's uno module: install it with "
+        f"`{LIBREOFFICE_HINT} python3-uno`"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# One worker: soffice + its UNO bridge
+
+# Runs under the UNO Python. Protocol: one JSON line per request on stdin, one per reply on stdout.
+_BRIDGE = r"""
+import json, sys, time
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+
+def props(**kw):
+    out = []
+    for name, value in kw.items():
+        p = PropertyValue()
+        p.Name, p.Value = name, value
+        out.append(p)
+    return tuple(out)
+
+def send(**kw):
+    sys.stdout.write(json.dumps(kw) + "\n")
+    sys.stdout.flush()
+
+url, patience = sys.argv[1], float(sys.argv[2])
+local = uno.getComponentContext()
+resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+deadline = time.monotonic() + patience
+while True:
+    try:
+        ctx = resolver.resolve(url)
+        break
+    except NoConnectException:
+        if time.monotonic() > deadline:
+            send(ok=False, fatal=True, error="LibreOffice did not answer")
+            sys.exit(1)
+        time.sleep(0.05)
+desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+send(ok=True)
+load = props(Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0)
+export = props(FilterName="writer_pdf_Export")
+for line in sys.stdin:
+    request = json.loads(line)
+    doc = None
+    try:
+        doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(request["src"]), "_blank", 0, load)
+        if doc is None:
+            raise RuntimeError("LibreOffice cannot open this file")
+        doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), export)
+        send(ok=True)
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {exc}"
+        send(ok=False, fatal="Disposed" in text or "bridge" in text.lower(), error=text)
+    finally:
+        if doc is not None:
+            try:
+                doc.close(True)
+            except Exception:
+                pass
+try:
+    desktop.terminate()
+except Exception:
+    pass
+"""
+
+
+class _WorkerFailed(Exception):
+    """The worker crashed or hung: kill it, restart, retry."""
+
+
+class _DocumentFailed(Exception):
+    """LibreOffice is fine but refuses this document: retrying will not help."""
+
+
+class _Worker:
+    def __init__(self, folder: Path, name: str) -> None:
+        self.folder = folder
+        self.name = name
+        self.soffice: subprocess.Popen | None = None
+        self.bridge: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def pid(self) -> int | None:
+        return self.soffice.pid if self.soffice else None
+
+    def alive(self) -> bool:
+        return (
+            self.soffice is not None
+            and self.soffice.poll() is None
+            and self.bridge is not None
+            and self.bridge.poll() is None
+        )
+
+    def start(self, timeout: float) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pipe = f"saraban_{os.getpid()}_{self.name}_{uuid.uuid4().hex[:8]}"
+        logfile = open(self.folder / "soffice.log", "ab")  # noqa: SIM115 (the children own it)
+        with logfile:
+            self.soffice = subprocess.Popen(
+                [
+                    find_soffice(),
+                    f"-env:UserInstallation={(self.folder / 'profile').as_uri()}",
+                    "--headless",
+                    "--invisible",
+                    "--nocrashreport",
+                    "--nodefault",
+                    "--nologo",
+                    "--nofirststartwizard",
+                    "--norestore",
+                    "--nolockcheck",
+                    f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=logfile,
+                stderr=logfile,
+                start_new_session=True,  # its own process group: killed as one
+                env=_clean_env(),
+            )
+            self.bridge = subprocess.Popen(
+                [
+                    find_uno_python(),
+                    "-c",
+                    _BRIDGE,
+                    f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext",
+                    str(timeout),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=logfile,
+                text=True,
+                encoding="utf-8",
+                start_new_session=True,
+                env=_clean_env(),
+            )
+        self.starts += 1
+        reply = self._reply(timeout + 5)
+        if not reply.get("ok"):
+            raise _WorkerFailed(reply.get("error", "LibreOffice did not start"))
+        log.debug("worker %s started: soffice pid %s", self.name, self.pid)
+
+    def _reply(self, timeout: float) -> dict:
+        assert self.bridge is not None and self.bridge.stdout is not None
+        ready, _, _ = select.select([self.bridge.stdout], [], [], timeout)
+        if not ready:
+            raise _WorkerFailed(f"no answer from LibreOffice within {timeout:g} s")
+        line = self.bridge.stdout.readline()
+        if not line:
+            raise _WorkerFailed("LibreOffice stopped (crashed or was killed)")
+        return json.loads(line)
+
+    def convert(self, src: Path, dst: Path, timeout: float) -> None:
+        assert self.bridge is not None and self.bridge.stdin is not None
+        try:
+            self.bridge.stdin.write(json.dumps({"src": str(src), "dst": str(dst)}) + "\n")
+            self.bridge.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise _WorkerFailed("LibreOffice stopped (crashed or was killed)") from exc
+        reply = self._reply(timeout)
+        if reply.get("ok"):
+            if not dst.is_file() or dst.stat().st_size == 0:
+                raise _DocumentFailed("LibreOffice wrote no PDF")
+            return
+        if reply.get("fatal") or not self.alive():
+            raise _WorkerFailed(reply.get("error", "LibreOffice stopped"))
+        raise _DocumentFailed(reply.get("error", "unknown error"))
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Ask LibreOffice to quit (the bridge terminates it at end of input), then kill."""
+        if self.bridge is not None and self.bridge.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.bridge.stdin.close()
+        deadline = time.monotonic() + grace
+        for proc in (self.bridge, self.soffice):
+            if proc is not None:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(max(0.1, deadline - time.monotonic()))
+        self.kill()
+
+    def kill(self) -> None:
+        for proc in (self.soffice, self.bridge):
+            if proc is None:
+                continue
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(10)
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
+        self.soffice = self.bridge = None
+
+
+def _shutdown(workers: list[_Worker], root: Path) -> None:
+    for worker in workers:
+        worker.stop()
+    shutil.rmtree(root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The pool
+
+
+class Converter:
+    """A pool of warm LibreOffice workers converting documents to PDF.
+
+    ``size`` workers (default: the number of CPUs, at most 4), each started on first use.
+    ``timeout`` bounds one document (seconds); ``start_timeout`` a worker's start. Thread-safe:
+    :meth:`convert` may be called from several threads, :meth:`convert_many` uses every worker.
+    """
+
+    def __init__(
+        self, size: int | None = None, *, timeout: float = 60.0, start_timeout: float = 60.0
+    ):
+        self.size = max(1, size or min(4, os.cpu_count() or 1))
+        self.timeout = timeout
+        self.start_timeout = start_timeout
+        self.root = Path(tempfile.mkdtemp(prefix="saraban-lo-"))
+        self._workers = [_Worker(self.root / f"w{i}", f"w{i}") for i in range(self.size)]
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        for worker in reversed(self._workers):
+            self._idle.put(worker)
+        self._cache: dict[tuple, Path] = {}
+        self._overlays: dict[tuple, bytes] = {}
+        self._lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, _shutdown, self._workers, self.root)
+
+    def __enter__(self) -> Converter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop every worker and remove the profiles. Idempotent; also runs at exit."""
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    @property
+    def pids(self) -> list[int]:
+        """Process ids of the running ``soffice`` launchers (each leads its process group)."""
+        return [w.pid for w in self._workers if w.pid is not None and w.alive()]
+
+    def convert(self, src: str | Path, dst: str | Path | None = None) -> Path:
+        """Convert ``src`` to PDF at ``dst`` (atomically) and return ``dst``.
+
+        Without ``dst``, the PDF goes to the pool's cache, reused while ``src`` is unchanged.
+        """
+        if self.closed:
+            raise RuntimeError("converter is closed")
+        src = Path(src).absolute()
+        try:
+            stat = src.stat()
+        except OSError as exc:
+            raise ConversionError(f"cannot read: {exc.strerror}", file=src) from exc
+        if dst is None:
+            key = (str(src), stat.st_size, stat.st_mtime_ns)
+            with self._lock:
+                cached = self._cache.get(key)
+            if cached is not None and cached.is_file():
+                return cached
+            dst = self.root / "cache" / f"{uuid.uuid4().hex}.pdf"
+            dst.parent.mkdir(exist_ok=True)
+            self._convert(src, dst)
+            with self._lock:
+                self._cache[key] = dst
+            return dst
+        dst = Path(dst).absolute()
+        self._convert(src, dst)
+        return dst
+
+    def convert_many(self, jobs: Iterable[tuple[str | Path, str | Path]]) -> list[Path]:
+        """Convert (src, dst) pairs on all workers at once; the first error is raised."""
+        with ThreadPoolExecutor(self.size) as pool:
+            return list(pool.map(lambda job: self.convert(*job), jobs))
+
+    def _convert(self, src: Path, dst: Path) -> None:
+        tmp = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.part")
+        worker = self._idle.get()
+        try:
+            for attempt in (1, 2):
+                try:
+                    if not worker.alive():
+                        worker.kill()
+                        worker.start(self.start_timeout)
+                    worker.convert(src, tmp, self.timeout)
+                    break
+                except _WorkerFailed as exc:
+                    worker.kill()
+                    if attempt == 2:
+                        raise ConversionError(
+                            f"LibreOffice failed twice converting this document ({exc}); "
+                            f"its log: {worker.folder / 'soffice.log'}",
+                            file=src,
+                        ) from exc
+                    log.warning("LibreOffice worker %s: %s; restarting it", worker.name, exc)
+                except _DocumentFailed as exc:
+                    raise ConversionError(
+                        f"LibreOffice cannot convert it: {exc}", file=src
+                    ) from exc
+            os.replace(tmp, dst)
+        finally:
+            tmp.unlink(missing_ok=True)
+            self._idle.put(worker)
+
+
+_default: Converter | None = None
+_default_lock = threading.Lock()
+
+
+def default_converter() -> Converter:
+    """The process-wide pool, created on first use and closed at exit."""
+    global _default
+    with _default_lock:
+        if _default is None or _default.closed:
+            _default = Converter()
+        return _default
+
+
+@atexit.register
+def _close_default() -> None:
+    if _default is not None:
+        _default.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Writing and reading PDFs
+
+
+def _write_atomic(writer: PdfWriter, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".part", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer.write(fh)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def page_texts(pdf: str | Path) -> list[str]:
+    """The text of each page, in content order, as poppler's ``pdftotext -raw`` reads it."""
+    if shutil.which("pdftotext") is None:
+        raise UserError(f"pdftotext is missing: install it with `{POPPLER_HINT}`")
+    run = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=120
+    )
+    if run.returncode != 0:
+        raise UserError(
+            f"pdftotext cannot read it: {run.stderr.decode(errors='replace').strip()}", file=pdf
+        )
+    pages = run.stdout.decode("utf-8").split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+# --------------------------------------------------------------------------------------------
+# Stamps drawn by LibreOffice
+
+_FODT = """<?xml version="1.0" encoding="UTF-8"?>
+<office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+ xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0"
+ xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"
+ xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0"
+ xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"
+ xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"
+ office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text">
+<office:font-face-decls>
+ <style:font-face style:name="F" svg:font-family="{font}"/>
+</office:font-face-decls>
+<office:styles>
+ <style:style style:name="Standard" style:family="paragraph">
+  <style:paragraph-properties fo:margin-top="0pt" fo:margin-bottom="0pt" fo:line-height="100%"/>
+  <style:text-properties style:font-name="F" fo:font-size="{size}pt" style:font-name-asian="F"
+   style:font-size-asian="{size}pt" style:font-name-complex="F" style:font-size-complex="{size}pt"/>
+ </style:style>
+</office:styles>
+<office:automatic-styles>
+ <style:style style:name="fr1" style:family="graphic" style:parent-style-name="Frame">
+  <style:graphic-properties fo:padding="0pt" fo:border="none" style:wrap="run-through"
+   draw:fill="none" style:vertical-pos="from-top" style:vertical-rel="page"
+   style:horizontal-pos="from-left" style:horizontal-rel="page"/>
+ </style:style>
+ <style:style style:name="Right" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="end"/>
+  <style:text-properties style:font-name="F" fo:font-size="{size}pt" style:font-name-asian="F"
+   style:font-size-asian="{size}pt" style:font-name-complex="F" style:font-size-complex="{size}pt"/>
+ </style:style>
+ <style:style style:name="Break" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:break-before="page"/>
+ </style:style>
+ <style:page-layout style:name="Layout">
+  <style:page-layout-properties fo:page-width="{width}pt" fo:page-height="{height}pt"
+   fo:margin-top="0pt" fo:margin-bottom="0pt" fo:margin-left="0pt" fo:margin-right="0pt"/>
+ </style:page-layout>
+</office:automatic-styles>
+<office:master-styles>
+ <style:master-page style:name="Standard" style:page-layout-name="Layout"/>
+</office:master-styles>
+<office:body><office:text>
+{frames}
+{pages}
+</office:text></office:body>
+</office:document>
+"""
+
+_FRAME = (
+    '<draw:frame draw:style-name="fr1" text:anchor-type="page" text:anchor-page-number="{page}"'
+    ' svg:x="{x:.2f}pt" svg:y="{y:.2f}pt" svg:width="{w:.2f}pt" svg:height="{h:.2f}pt">'
+    '<draw:text-box><text:p text:style-name="Right">{text}</text:p></draw:text-box></draw:frame>'
+)
+
+
+def _overlays(stamps: Sequence[tuple[str, str]], converter: Converter) -> list[PageObject]:
+    """One A4 page per (text, "top" | "bottom") stamp, drawn by LibreOffice.
+
+    The text is right-aligned at ``STAMP_RIGHT`` from the right edge, its baseline
+    ``ENCLOSURE_BASELINE`` below the top or ``MARKER_BASELINE`` above the bottom. Overlays of the
+    same stamps (bundles with as many enclosures) are reused from the converter's cache.
+    """
+    key = tuple(stamps)
+    with converter._lock:
+        data = converter._overlays.get(key)
+    if data is None:
+        width, height = A4
+        box_w, box_h = 14 * CM, 1.2 * STAMP_SIZE * 1.5
+        ascent = _ASCENT * STAMP_SIZE
+        frames = []
+        for page, (text, where) in enumerate(stamps, 1):
+            baseline = ENCLOSURE_BASELINE if where == "top" else height - MARKER_BASELINE
+            x = width - STAMP_RIGHT - box_w
+            frames.append(
+                _FRAME.format(
+                    page=page, x=x, y=baseline - ascent, w=box_w, h=box_h, text=escape(text)
+                )
+            )
+        pages = '<text:p text:style-name="Standard"/>' + '<text:p text:style-name="Break"/>' * (
+            len(stamps) - 1
+        )
+        fodt = _FODT.format(
+            font=STAMP_FONT, size=STAMP_SIZE, width=width, height=height,
+            frames="\n".join(frames), pages=pages,
+        )  # fmt: skip
+        work = converter.root / "overlays"
+        work.mkdir(exist_ok=True)
+        src = work / f"{uuid.uuid4().hex}.fodt"
+        src.write_text(fodt, encoding="utf-8")
+        try:
+            pdf = converter.convert(src, src.with_suffix(".pdf"))
+            data = pdf.read_bytes()
+            pdf.unlink()
+        finally:
+            src.unlink(missing_ok=True)
+        with converter._lock:
+            if len(converter._overlays) > 64:
+                converter._overlays.pop(next(iter(converter._overlays)))
+            converter._overlays[key] = data
+    pages = list(PdfReader(io.BytesIO(data)).pages)
+    if len(pages) != len(stamps):
+        raise ConversionError(f"stamp overlay has {len(pages)} pages for {len(stamps)} stamps")
+    return pages
+
+
+def _stamp(page: PageObject, overlay: PageObject, where: str) -> None:
+    """Merge an A4 overlay so that its top-right (or bottom-right) corner meets the page's."""
+    if page.rotation:
+        page.transfer_rotation_to_content()
+    box = page.cropbox
+    width, height = float(overlay.mediabox.width), float(overlay.mediabox.height)
+    dy = float(box.top) - height if where == "top" else float(box.bottom)
+    page.merge_transformed_page(overlay, Transformation().translate(float(box.right) - width, dy))
+
+
+# --------------------------------------------------------------------------------------------
+# Continuation markers
+
+_PAGE_NUMBER = re.compile(r"-\s*[0-9๐-๙]+\s*-")
+_HAS_LETTER = re.compile(r"[^\W\d_]")  # Thai and Latin letters, not digits or punctuation
+_THAI = re.compile(r"[\u0e00-\u0e7f]")
+MARKER_MAX = 20  # characters after the "/"
+
+
+def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | None:
+    """ "/" + the first words of the next page's body + "...", or None for a page without text.
+
+    The page-number header ("- ๒ -") is skipped. A leading item number ("๑.๒.๒", "(๒)") is kept
+    with the first word after it; a Thai run is cut at its first word (pythainlp), so
+    "๑.๒.๒ สำหรับผู้ใช้งาน…" gives "/๑.๒.๒ สำหรับ...". Digits of the item number follow the office
+    setting (``thai_digits``), as LibreOffice's list numbering may print Arabic digits.
+    """
+    lines = [line.strip() for line in next_page_text.splitlines()]
+    body = [line for line in lines if line and not _PAGE_NUMBER.fullmatch(line)]
+    if not body:
+        return None
+    chunks = body[0].split()
+    taken: list[str] = []
+    while chunks and not _HAS_LETTER.search(chunks[0]) and len(taken) < 2:
+        taken.append(chunks.pop(0).translate(THAI_DIGITS if thai_digits else ARABIC_DIGITS))
+    if chunks:
+        taken.append(_first_word(chunks[0]))
+    text = " ".join(taken)
+    if len(text) > MARKER_MAX:
+        text = text[:MARKER_MAX].rstrip()
+    return f"/{text}..."
+
+
+def _first_word(chunk: str) -> str:
+    if not _THAI.search(chunk):
+        return chunk
+    from pythainlp.tokenize import word_tokenize
+
+    words = word_tokenize(chunk, engine="newmm", keep_whitespace=False)
+    return words[0] if words else chunk
+
+
+def stamp_page_furniture(
+    pdf_path: str | Path, thai_digits: bool = True, *, converter: Converter | None = None
+) -> list[str | None]:
+    """Stamp the continuation marker on every page but the last, in place (atomically).
+
+    Returns the marker of each page but the last (None where the next page has no text).
+    """
+    pdf_path = Path(pdf_path)
+    reader = _open_pdf(pdf_path, what=None)
+    texts = page_texts(pdf_path)
+    if len(texts) != len(reader.pages):
+        raise UserError(
+            f"pdftotext read {len(texts)} pages, pypdf {len(reader.pages)}", file=pdf_path
+        )
+    markers = [continuation_marker(text, thai_digits) for text in texts[1:]]
+    wanted = [(i, m) for i, m in enumerate(markers) if m]
+    if not wanted:
+        return markers
+    overlays = _overlays([(m, "bottom") for _, m in wanted], converter or default_converter())
+    writer = PdfWriter(clone_from=reader)
+    for (index, _), overlay in zip(wanted, overlays, strict=True):
+        _stamp(writer.pages[index], overlay, "bottom")
+    _write_atomic(writer, pdf_path)
+    return markers
+
+
+# --------------------------------------------------------------------------------------------
+# Enclosures and bundles
+
+
+@dataclass(frozen=True)
+class Enclosure:
+    """One สิ่งที่ส่งมาด้วย with a file: a PDF, a DOCX (or ODT, DOC, RTF), a JPEG or PNG image."""
+
+    title: str
+    file: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "file", Path(self.file))
+
+    def __str__(self) -> str:
+        return f"สิ่งที่ส่งมาด้วย “{self.title}” ({self.file})"
+
+
+def _fail(what: Enclosure | Path | None, path: Path, message: str) -> EnclosureError:
+    if isinstance(what, Enclosure):
+        return EnclosureError(f"enclosure “{what.title}”: {message}", file=path)
+    return EnclosureError(message, file=path)
+
+
+def _open_pdf(path: Path, what: Enclosure | Path | None) -> PdfReader:
+    """A fully readable, unencrypted PDF, or :class:`EnclosureError` naming it."""
+    _check_file(path, what)
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted:
+            raise _fail(
+                what, path, "the PDF is encrypted (password-protected); save a copy without it"
+            )
+        for page in reader.pages:  # parse every page now, not halfway through writing
+            page.get_contents()
+            page.mediabox  # noqa: B018
+        if not reader.pages:
+            raise _fail(what, path, "the PDF has no pages")
+    except EnclosureError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+        raise _fail(what, path, f"not a readable PDF ({exc})") from exc
+    return reader
+
+
+def _check_file(path: Path, what: Enclosure | Path | None) -> None:
+    if not path.is_file():
+        raise _fail(what, path, "file not found")
+    if path.stat().st_size == 0:
+        raise _fail(what, path, "the file is empty (0 bytes)")
+
+
+def _image_page(path: Path, what: Enclosure | Path | None) -> PageObject:
+    """A JPEG or PNG on an A4 page: true size for a scan whose DPI is given (an ID card copy
+    prints at ID-card size), else scaled to fit within the margins. JPEGs go in unchanged."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    _check_file(path, what)
+    try:
+        with Image.open(path) as im:
+            im.load()
+            fmt, dpi = im.format, im.info.get("dpi")
+            upright = im.getexif().get(0x0112, 1) in (0, 1)
+            if fmt == "JPEG" and upright and im.mode in ("RGB", "L"):
+                image = StreamObject.initialize_from_dictionary(
+                    {"/Filter": NameObject("/DCTDecode"), "__streamdata__": path.read_bytes()}
+                )
+            else:
+                im = ImageOps.exif_transpose(im)
+                if im.mode in ("RGBA", "LA", "PA") or "transparency" in im.info:
+                    rgba = im.convert("RGBA")
+                    im = Image.new("RGB", im.size, "white")
+                    im.paste(rgba, mask=rgba.getchannel("A"))
+                im = im.convert("L" if im.mode in ("1", "L", "I", "I;16", "F") else "RGB")
+                image = StreamObject.initialize_from_dictionary(
+                    {
+                        "/Filter": NameObject("/FlateDecode"),
+                        "__streamdata__": zlib.compress(im.tobytes(), 6),
+                    }
+                )
+            px_w, px_h, mode = im.width, im.height, im.mode
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
+        raise _fail(what, path, f"not a readable JPEG or PNG image ({exc})") from exc
+
+    image.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Image"),
+            NameObject("/Width"): NumberObject(px_w),
+            NameObject("/Height"): NumberObject(px_h),
+            NameObject("/BitsPerComponent"): NumberObject(8),
+            NameObject("/ColorSpace"): NameObject("/DeviceGray" if mode == "L" else "/DeviceRGB"),
+        }
+    )
+    page_w, page_h = A4
+    margin, top = 2 * CM, 3 * CM  # room at the top for "สิ่งที่ส่งมาด้วย ๑"
+    room_w, room_h = page_w - 2 * margin, page_h - top - margin
+    scale = min(room_w / px_w, room_h / px_h)
+    if dpi and 150 <= float(dpi[0]) <= 1200:
+        scale = min(scale, 72 / float(dpi[0]))
+    w, h = px_w * scale, px_h * scale
+    x, y = (page_w - w) / 2, page_h - top - h
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(page_w, page_h)
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/XObject"): DictionaryObject({NameObject("/Im0"): writer._add_object(image)})}
+    )
+    content = DecodedStreamObject()
+    content.set_data(f"q {w:.3f} 0 0 {h:.3f} {x:.3f} {y:.3f} cm /Im0 Do Q".encode())
+    page[NameObject("/Contents")] = writer._add_object(content)
+    return page
+
+
+def _enclosure_pages(enc: Enclosure | Path, converter: Converter | None) -> list[PageObject]:
+    path = enc.file if isinstance(enc, Enclosure) else Path(enc)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return list(_open_pdf(path, enc).pages)
+    if suffix in IMAGE_SUFFIXES:
+        return [_image_page(path, enc)]
+    if suffix in DOCUMENT_SUFFIXES:
+        _check_file(path, enc)
+        if suffix in (".docx", ".odt") and not _is_package(path):
+            raise _fail(enc, path, f"not a {suffix[1:].upper()} document (not a valid zip package)")
+        try:
+            pdf = (converter or default_converter()).convert(path)
+        except ConversionError as exc:
+            raise _fail(enc, path, exc.message) from exc
+        return list(_open_pdf(pdf, enc).pages)
+    raise _fail(enc, path, "unsupported file type: use PDF, DOCX, ODT, JPEG or PNG")
+
+
+def _is_package(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "word/document.xml" in names or "content.xml" in names
+
+
+def page_count(enclosure: Enclosure | str | Path, converter: Converter | None = None) -> int:
+    """Pages an enclosure adds to the bundle (PDF pages; an image is 1; a DOCX is converted)."""
+    if not isinstance(enclosure, Enclosure):
+        enclosure = Path(enclosure)
+    return len(_enclosure_pages(enclosure, converter))
+
+
+def enclosure_label(number: int, thai_digits: bool = True) -> str:
+    """The stamp on an enclosure's first page: "สิ่งที่ส่งมาด้วย ๑"."""
+    digits = str(number)
+    return f"สิ่งที่ส่งมาด้วย {digits.translate(THAI_DIGITS) if thai_digits else digits}"
+
+
+def build_bundle(
+    letter_pdf: str | Path,
+    enclosures: Sequence[Enclosure],
+    out: str | Path,
+    converter: Converter | None = None,
+    *,
+    title: str | None = None,
+    thai_digits: bool = True,
+) -> Path:
+    """The letter then each enclosure, enclosure first pages stamped, one bookmark per part.
+
+    ``title`` (the letter's subject) names the letter's bookmark and the bundle; else the letter
+    PDF's own title, else "หนังสือ". Every input is read and checked first; on any error
+    (:class:`EnclosureError` naming the enclosure) nothing is written.
+    """
+    letter_pdf, out = Path(letter_pdf), Path(out)
+    letter = _open_pdf(letter_pdf, letter_pdf)
+    parts = [_enclosure_pages(enc, converter) for enc in enclosures]
+    if title is None:
+        meta = letter.metadata
+        title = (meta.title if meta else None) or "หนังสือ"
+    labels = [(enclosure_label(i, thai_digits), "top") for i in range(1, len(enclosures) + 1)]
+    overlays = _overlays(labels, converter or default_converter()) if labels else []
+
+    writer = PdfWriter()
+    for page in letter.pages:
+        writer.add_page(page)
+    writer.add_outline_item(title, 0)
+    for enc, pages, overlay in zip(enclosures, parts, overlays, strict=True):
+        start = len(writer.pages)
+        for page in pages:
+            writer.add_page(page)
+        _stamp(writer.pages[start], overlay, "top")
+        writer.add_outline_item(enc.title, start)
+    writer.add_metadata({"/Title": title, "/Producer": "saraban"})
+    writer.page_mode = "/UseOutlines"
+    _write_atomic(writer, out)
+    return out

@@ -1,0 +1,78 @@
+"""Shared fixtures: workspaces made from the examples, and running the CLI for real."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str, workspace: Path | None = None) -> Result:
+    """Run ``saraban`` in-process (fast), capturing output and the exit status."""
+    from engine.cli import main
+
+    argv = [*(["--workspace", str(workspace)] if workspace else []), *args]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def run_process(*args: str, workspace: Path, timeout: float = 60) -> Result:
+    """Run ``saraban`` as a real process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "--workspace", str(workspace), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def make_workspace(tmp: Path, office: str = "dla") -> Path:
+    ws = tmp / f"ws-{office}"
+    ws.mkdir()
+    shutil.copy(EXAMPLES / office / "office.yaml", ws / "office.yaml")
+    for data in (EXAMPLES / office).glob("*.yaml"):
+        if data.name != "office.yaml":
+            shutil.copy(data, ws / data.name)
+    return ws
+
+
+@pytest.fixture
+def dla(tmp_path: Path) -> Path:
+    """A workspace of the Department of Local Administration (reference letter 003)."""
+    return make_workspace(tmp_path, "dla")
+
+
+@pytest.fixture
+def district(tmp_path: Path) -> Path:
+    """A workspace of the Pak Thong Chai district office (reference letter 000)."""
+    return make_workspace(tmp_path, "pakthongchai")
+
+
+def files_under(path: Path) -> set[str]:
+    return {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
