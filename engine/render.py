@@ -20,6 +20,7 @@ printed, never evaluated.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import struct
@@ -300,10 +301,8 @@ def write_atomic(path: Path, data: bytes) -> Path:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
     return path
 

@@ -22,11 +22,16 @@ from .errors import UserError
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 booleans (only true/false)."""
+    """SafeLoader with YAML 1.2 booleans (only true/false) and no implicit dates."""
 
 
+# Dates stay text: saraban parses them itself (Thai or ISO) with a clear error for a bad one.
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
@@ -91,7 +96,15 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError) as exc:
+        raise UserError(
+            f"invalid value: {exc}",
+            file=loader.name,
+            line=node.start_mark.line + 1,
+            field=".".join(str(p) for p in path) or None,
+        ) from None
 
 
 def parse_yaml(text: str, file: str | Path = "<string>") -> Located:

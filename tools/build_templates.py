@@ -59,7 +59,7 @@ def rpr(size: float = 16, bold: bool = False, color: str | None = None) -> str:
     half = int(size * 2)
     return (
         "<w:rPr>"
-        + (f"<w:b/><w:bCs/>" if bold else "")
+        + ("<w:b/><w:bCs/>" if bold else "")
         + (f'<w:color w:val="{color}"/>' if color else "")
         + f'<w:sz w:val="{half}"/><w:szCs w:val="{half}"/>'
         + "</w:rPr>"
