@@ -213,16 +213,12 @@ def _norm(family: str) -> str:
 
 def _real_families(dest: Path) -> set[str]:
     """Requested families that an installed font other than ours really has."""
-    wanted = {_norm(f): f for f in REQUESTED_FAMILIES}
-    real = set()
+    found = set()
     for line in _fc("fc-list", "--format", "%{file}\t%{family}\n").splitlines():
         file, _, families = line.partition("\t")
-        if Path(file).parent == dest:
-            continue
-        for family in families.split(","):
-            if _norm(family) in wanted:
-                real.add(wanted[_norm(family)])
-    return real
+        if Path(file).parent != dest:
+            found.update(_norm(family) for family in families.split(","))
+    return {family for family in REQUESTED_FAMILIES if _norm(family) in found}
 
 
 def _conf_text(dest: Path, mapped: list[str]) -> str:

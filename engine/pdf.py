@@ -107,18 +107,30 @@ def _clean_env() -> dict[str, str]:
     return env
 
 
+SOFFICE_PATHS = (
+    "/usr/lib/libreoffice/program/soffice",
+    "/opt/libreoffice/program/soffice",
+    "/Applications/LibreOffice.app/Contents/MacOS/soffice",
+)
+
+
 @functools.cache
 def find_soffice() -> str:
-    """Path of the ``soffice`` launcher; :class:`ConversionError` saying how to install it."""
+    """Path of the ``soffice`` launcher; :class:`ConversionError` saying how to install it.
+
+    ``$SARABAN_SOFFICE`` wins, then ``soffice`` / ``libreoffice`` on the PATH, then the usual places.
+    """
     candidates = [
         os.environ.get("SARABAN_SOFFICE"),
         shutil.which("soffice"),
         shutil.which("libreoffice"),
     ]
-    candidates += ["/usr/lib/libreoffice/program/soffice", "/opt/libreoffice/program/soffice"]
-    candidates += sorted(str(p) for p in Path("/opt").glob("libreoffice*/program/soffice"))
+    candidates += [
+        *SOFFICE_PATHS,
+        *sorted(str(p) for p in Path("/opt").glob("libreoffice*/program/soffice")),
+    ]
     for candidate in candidates:
-        if candidate and os.access(candidate, os.X_OK):
+        if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     raise ConversionError(f"LibreOffice is not installed: install it with `{LIBREOFFICE_HINT}`")
 
@@ -240,13 +252,14 @@ class _Worker:
         )
 
     def start(self, timeout: float) -> None:
+        soffice, python = find_soffice(), find_uno_python()
         self.folder.mkdir(parents=True, exist_ok=True)
         pipe = f"saraban_{os.getpid()}_{self.name}_{uuid.uuid4().hex[:8]}"
         logfile = open(self.folder / "soffice.log", "ab")  # noqa: SIM115 (the children own it)
         with logfile:
             self.soffice = subprocess.Popen(
                 [
-                    find_soffice(),
+                    soffice,
                     f"-env:UserInstallation={(self.folder / 'profile').as_uri()}",
                     "--headless",
                     "--invisible",
@@ -266,7 +279,7 @@ class _Worker:
             )
             self.bridge = subprocess.Popen(
                 [
-                    find_uno_python(),
+                    python,
                     "-c",
                     _BRIDGE,
                     f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext",

@@ -120,6 +120,8 @@ def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "malformed YAML"
+        if exc.problem and exc.context and exc.context_mark and mark is exc.problem_mark:
+            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         raise UserError(f"malformed YAML: {problem}", file=name, line=line) from None
     except yaml.YAMLError as exc:
         raise UserError(f"malformed YAML: {exc}", file=name) from None
