@@ -48,8 +48,13 @@ _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 _EMBLEM_MEMBER = "word/media/emblem.png"
 
 
+_NEEDS_CLEANING = re.compile("[\x00-\x09\x0b-\x1f\x7f\ufffe\uffff]")  # all but LF
+
+
 def clean_text(value: str) -> str:
     """Drop characters XML cannot hold; tabs become spaces; CR LF and CR become LF."""
+    if not _NEEDS_CLEANING.search(value):
+        return value
     value = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     return value.translate(_CONTROL)
 
