@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from . import thai
-from .cases import CaseStore, current_user
+from .cases import CaseStore
 from .errors import UserError
-from .letter import Letter, letter_from_data
+from .letter import Letter
 from .register import Register
-from .render import CompiledTemplate, compiled, write_atomic
+from .render import CompiledTemplate, write_atomic
 from .workflow import Workflow, load_workflow
-from .workspace import PLACEHOLDER_EMBLEM, Workspace
+from .workspace import Workspace
 from .yamlio import Located, load_yaml, parse_yaml
 
 
@@ -32,16 +32,25 @@ class Made:
     number: str = ""
     date: dt.date | None = None
     files: list[str] = field(default_factory=list)
+    #: every document made, in order: name, number (as printed, Arabic digits), path, date
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    event: str | None = None
+    from_state: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "case": self.case,
             "workflow": self.workflow,
             "state": self.state,
             "number": self.number,
             "date": self.date.isoformat() if self.date else None,
             "files": self.files,
+            "documents": self.documents,
         }
+        if self.event is not None:
+            out["event"] = self.event
+            out["from"] = self.from_state
+        return out
 
 
 def get_workflow(ws: Workspace, name: str) -> Workflow:
@@ -153,6 +162,23 @@ class _Writer:
             path.unlink(missing_ok=True)
 
 
+def _made(outcome: Any) -> Made:
+    """A :class:`Made` from a :class:`engine.runtime.Outcome`; ``number`` is the first
+    document's number, ``files`` every file written."""
+    numbered = [d for d in outcome.documents if d.number]
+    return Made(
+        workflow=outcome.workflow,
+        state=outcome.state,
+        case=outcome.case,
+        number=numbered[0].number if numbered else "",
+        date=outcome.date,
+        files=list(outcome.files),
+        documents=[d.as_json() for d in outcome.documents],
+        event=outcome.event if outcome.from_state is not None and outcome.event else None,
+        from_state=outcome.from_state,
+    )
+
+
 def new(
     ws: Workspace,
     workflow_name: str,
@@ -163,43 +189,132 @@ def new(
     issue: bool = False,
     by: str | None = None,
 ) -> Made:
-    """Start a case of a workflow from data. Without ``issue`` it renders a draft (running number
-    left blank); with ``issue`` it numbers, dates, renders and registers the letter. Either way
-    the case and its history are stored; on any error nothing is written."""
-    office = ws.office
+    """Start a case of a workflow from data. Without ``issue`` it renders drafts (running number
+    left blank); with ``issue`` it fires the workflow's issue event: numbers, dates, renders and
+    registers its documents. Either way the case and its history are stored; on any error
+    nothing is written (no case, no register row, no file)."""
+    from . import runtime
+
     workflow = get_workflow(ws, workflow_name)
-    doc = load_data(data_file, sets or [])
-    spec = workflow.documents[0]
-    letter = letter_from_data(doc, office, ws.root, kind=spec.kind)
-    letter.date = letter_date(date, letter)
-    template = compiled(
-        ws.template_path(spec.template),
-        thai_digits=office.thai_digits,
-        emblem=office.emblem or PLACEHOLDER_EMBLEM,
+    outcome = runtime.new_case(
+        ws, workflow, data_file=data_file, sets=sets, date=date, issue=issue, by=by
     )
-    by = by or current_user()
-    data = dict(doc.data)
-    made = Made(workflow=workflow.name, state="issued" if issue else "draft", date=letter.date)
-    writer = _Writer()
-    try:
-        with Register(ws.register_path) as reg, reg.transaction():
-            store = CaseStore(reg)
-            case_id = store.create(workflow.name, "draft", data, by=by)
-            if issue:
-                out, body = issue_letter(ws, reg, letter, template, case_id=case_id, data=data)
-            else:
-                out = ws.output_path(f"drafts/case-{case_id:05d}-{spec.name}.docx")
-                body = template.render_bytes(letter.context())
-            writer.write(out, body)
-            made.files.append(ws.relative(out))
-            if issue:
-                store.transition(case_id, "issue", "draft", "issued", data, by=by, files=made.files)
-    except BaseException:
-        writer.undo()
-        raise
-    made.case = case_id
-    made.number = letter.number_text
+    made = _made(outcome)
+    made.event = None
+    made.from_state = None
     return made
+
+
+def advance(
+    ws: Workspace,
+    case_id: int | str,
+    event: str,
+    *,
+    sets: list[str] | None = None,
+    date: str | None = None,
+    by: str | None = None,
+) -> Made:
+    """Fire ``event`` on case ``case_id`` (its actions run; the transition is recorded)."""
+    from . import runtime
+
+    outcome = runtime.advance(
+        ws, _case_number(case_id), event, sets=sets, date=date, by=by, get_workflow=get_workflow
+    )
+    return _made(outcome)
+
+
+def _case_number(key: int | str) -> int:
+    text = thai.to_arabic_digits(str(key).strip())
+    if not text.isdigit():
+        raise UserError(f"a case is a number, got {key!r}", field="case")
+    return int(text)
+
+
+def cases(
+    ws: Workspace, workflow: str | None = None, state: str | None = None
+) -> list[dict[str, Any]]:
+    """Cases, optionally of one workflow and/or in one state."""
+    with Register(ws.register_path) as reg:
+        rows = CaseStore(reg).list(workflow, state)
+    return [
+        {
+            "case": c.id,
+            "workflow": c.workflow,
+            "state": c.state,
+            "created": c.created_at,
+            "updated": c.updated_at,
+            "subject": _case_subject(c.data),
+        }
+        for c in rows
+    ]
+
+
+def _case_subject(data: dict[str, Any]) -> str:
+    docs = data.get("documents") or {}
+    if isinstance(data.get("subject"), str):
+        return data["subject"]
+    return ", ".join(f"{n} {d.get('number', '')}".strip() for n, d in docs.items())
+
+
+def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[dict[str, Any]]:
+    """Recurring duties of cases (e.g. New e-LAAS password change and user-list review every
+    6 months) falling due within ``days`` days, overdue ones included."""
+    from . import runtime
+
+    day = None
+    if today:
+        try:
+            day = thai.parse_date(today)
+        except ValueError as exc:
+            raise UserError(f"invalid date {today!r}: {exc}", field="--today") from None
+    workflows = {}
+    for name in ws.workflow_paths():
+        try:
+            workflows[name] = get_workflow(ws, name)
+        except UserError:
+            continue
+    return runtime.due_items(ws, workflows, days=days, today=day)
+
+
+def workflow_info(ws: Workspace, name: str) -> dict[str, Any]:
+    """A workflow's inputs, states, events and documents (for ``saraban workflow show``)."""
+    wf = get_workflow(ws, name)
+    inputs: Any = "letter"
+    if not wf.letter_inputs:
+        inputs = [
+            {"name": s.name, "label": s.label, "type": s.type, "required": s.required}
+            for s in wf.input_specs.values()
+        ]
+    return {
+        "name": wf.name,
+        "title": wf.title,
+        "description": wf.description,
+        "path": str(wf.path),
+        "inputs": inputs,
+        "states": [
+            {"name": s.name, "label": s.label, "initial": s.initial, "final": s.final}
+            for s in wf.states
+        ],
+        "events": [
+            {
+                "name": e.name,
+                "label": e.label,
+                "from": list(e.sources),
+                "to": e.target,
+                "guards": [g.check for g in e.guards],
+                "actions": [{a.kind: list(a.targets)} for a in e.actions],
+            }
+            for e in wf.events.values()
+        ],
+        "documents": [
+            {"name": d.name, "kind": d.kind, "template": d.template, "series": d.series}
+            for d in wf.documents
+        ],
+    }
+
+
+def workflow_diagram(ws: Workspace, name: str) -> str:
+    return get_workflow(ws, name).diagram()
 
 
 # --- register ---------------------------------------------------------------------------------
@@ -295,10 +410,16 @@ def show(ws: Workspace, key: str) -> dict[str, Any]:
             store = CaseStore(reg)
             case = store.get(int(text))
             letters = [entry_json(e) for e in reg.entries() if e.case_id == str(case.id)]
+            try:
+                machine = get_workflow(ws, case.workflow).machine_class()(start_value=case.state)
+                allowed = [e.name for e in machine.allowed_events]
+            except Exception:  # the workflow or state is gone: show the case anyway
+                allowed = []
             return {
                 "case": case.id,
                 "workflow": case.workflow,
                 "state": case.state,
+                "allowed_events": allowed,
                 "created": case.created_at,
                 "letters": letters,
                 "history": [
@@ -309,6 +430,7 @@ def show(ws: Workspace, key: str) -> dict[str, Any]:
                         "to": e.to_state,
                         "by": e.by,
                         "files": e.files,
+                        "data": e.data,
                     }
                     for e in store.history(case.id)
                 ],
@@ -325,6 +447,7 @@ CONTEXT_KEYS = frozenset(
         "kind", "urgency", "secrecy", "number", "office", "letterhead", "date", "date_be",
         "subject", "salutation", "recipient", "references", "enclosures", "body", "closing",
         "complimentary_close", "signer", "unit", "contact_lines", "unit_line", "contact", "cc",
+        "rows",
     }
 )  # fmt: skip
 

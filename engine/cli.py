@@ -27,7 +27,17 @@ def _print_made(made: api.Made, as_json: bool) -> None:
         _print_json(made.as_json())
         return
     head = f"case {made.case}: " if made.case is not None else ""
-    print(f"{head}{made.workflow} — {made.state}")
+    if made.event is not None:
+        print(f"{head}{made.workflow} — {made.event}: {made.from_state} → {made.state}")
+    else:
+        print(f"{head}{made.workflow} — {made.state}")
+    if len(made.documents) > 1:
+        # several documents: each one's number (if it has one) and then its path
+        for d in made.documents:
+            if d["number"]:
+                print(f"ที่ {d['number']}")
+            print(d["path"])
+        return
     if made.state != "draft" and made.number:
         print(f"ที่ {made.number}")
     for f in made.files:
@@ -60,9 +70,88 @@ def cmd_workflows(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     made = api.new(
-        ws, args.workflow, data_file=args.data, sets=args.set, date=args.date, issue=args.issue
+        ws,
+        args.workflow,
+        data_file=args.data,
+        sets=args.set,
+        date=args.date,
+        issue=args.issue,
+        by=args.by,
     )
     _print_made(made, args.json)
+    return 0
+
+
+def cmd_advance(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    made = api.advance(ws, args.case, args.event, sets=args.set, date=args.date, by=args.by)
+    _print_made(made, args.json)
+    return 0
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    rows = api.cases(ws, args.workflow, args.state)
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            print(f"{r['case']:>5}  {r['workflow']:<24} {r['state']:<22} {r['subject']}")
+    return 0
+
+
+def cmd_due(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    rows = api.due(ws, args.days, args.today)
+    if args.json:
+        _print_json(rows)
+    else:
+        for r in rows:
+            when = (
+                f"overdue by {-r['days_left']} day(s)"
+                if r["overdue"]
+                else f"in {r['days_left']} day(s)"
+            )
+            print(f"case {r['case']} ({r['workflow']}): {r['label']} due {r['due']} — {when}")
+        if not rows:
+            print(f"nothing due within {args.days} days")
+    return 0
+
+
+def cmd_workflow(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    if args.diagram:
+        print(api.workflow_diagram(ws, args.name), end="")
+        return 0
+    info = api.workflow_info(ws, args.name)
+    if args.json:
+        _print_json(info)
+        return 0
+    print(f"{info['name']} — {info['title']}")
+    if info["description"]:
+        print(info["description"])
+    print(f"file: {info['path']}")
+    print("inputs:")
+    if info["inputs"] == "letter":
+        print("  the generic letter keys (to, subject, body, signer, …)")
+    else:
+        for i in info["inputs"]:
+            req = (
+                "required"
+                if i["required"] is True
+                else ("optional" if i["required"] is False else f"required if {i['required']}")
+            )
+            print(f"  {i['name']:<24} {i['type']:<11} {req:<10} {i['label']}")
+    print("states:")
+    for st in info["states"]:
+        mark = " (initial)" if st["initial"] else " (final)" if st["final"] else ""
+        print(f"  {st['name']:<24} {st['label']}{mark}")
+    print("events:")
+    for e in info["events"]:
+        print(f"  {e['name']:<24} {', '.join(e['from'])} → {e['to']}  {e['label']}")
+    print("documents:")
+    for d in info["documents"]:
+        print(f"  {d['name']:<24} {d['kind']:<9} template {d['template']}, series {d['series']}")
     return 0
 
 
@@ -71,12 +160,33 @@ def cmd_show(args: argparse.Namespace) -> int:
     info = api.show(ws, args.case)
     if args.json:
         _print_json(info)
+    elif "history" in info:
+        _print_case(info)
     else:
         for key, value in info.items():
             if isinstance(value, list | dict):
                 value = json.dumps(value, ensure_ascii=False)
             print(f"{key}: {value}")
     return 0
+
+
+def _print_case(info: dict[str, Any]) -> None:
+    print(f"case {info['case']}: {info['workflow']} — {info['state']}")
+    print(f"allowed events: {', '.join(info['allowed_events']) or '(none)'}")
+    for entry in info["letters"]:
+        mark = " [ยกเลิก]" if entry["status"] == "cancelled" else ""
+        print(f"ที่ {entry['number_text']}  {entry['date']}  {entry['path']}{mark}")
+    print("history:")
+    for e in info["history"]:
+        src = e["from"] or "∅"
+        files = f"  {', '.join(e['files'])}" if e["files"] else ""
+        print(f"  {e['at']}  {e['event']}: {src} → {e['to']}  by {e['by']}{files}")
+    print("data:")
+    for key, value in info["data"].items():
+        if isinstance(value, list | dict):
+            value = json.dumps(value, ensure_ascii=False)
+        text = str(value)
+        print(f"  {key}: {text if len(text) <= 100 else text[:97] + '…'}")
 
 
 def cmd_register(args: argparse.Namespace) -> int:
@@ -150,8 +260,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", help="letter date, YYYY-MM-DD or Thai (default today)")
     p.add_argument("--issue", action="store_true", help="number, date, render and register")
     p.add_argument("--pdf", action="store_true", help="also write a PDF (needs LibreOffice)")
+    p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("advance", parents=[common], help="fire an event on a case")
+    p.add_argument("case", help="case number")
+    p.add_argument("event", help="event name (see `saraban show CASE` for the allowed ones)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--date", help="date of the event or of documents it issues (default today)")
+    p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_advance)
+
+    p = sub.add_parser("cases", parents=[common], help="list cases")
+    p.add_argument("--workflow")
+    p.add_argument("--state")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_cases)
+
+    p = sub.add_parser(
+        "due", parents=[common], help="recurring duties falling due (password change, review)"
+    )
+    p.add_argument("--days", type=int, default=30, help="look ahead this many days (default 30)")
+    p.add_argument("--today", help=argparse.SUPPRESS)  # tests: pretend today is this date
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_due)
+
+    p = sub.add_parser("workflow", parents=[common], help="describe a workflow")
+    wsub = p.add_subparsers(dest="workflow_cmd", required=True, metavar="ACTION")
+    w = wsub.add_parser("show", parents=[common], help="inputs, states, events, documents")
+    w.add_argument("name")
+    w.add_argument("--diagram", action="store_true", help="print a Mermaid state diagram")
+    w.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_workflow)
 
     p = sub.add_parser("show", parents=[common], help="show a case or a registered letter")
     p.add_argument("case", help="case number, or a letter number such as 'มท 0808.4/ว 36'")

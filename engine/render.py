@@ -115,45 +115,17 @@ def write_zip(members: list[_Member]) -> bytes:
     out = bytearray()
     central = bytearray()
     t, d = _ZIP_TIME
+    flags = 0x800  # UTF-8 names
     for m in members:
         offset = len(out)
-        flags = 0x800  # UTF-8 names
-        out += struct.pack(
-            "<IHHHHHIIIHH",
-            0x04034B50,
-            20,
-            flags,
-            m.method,
-            t,
-            d,
-            m.crc,
-            len(m.data),
-            m.size,
-            len(m.name),
-            0,
-        )
-        out += m.name
-        out += m.data
+        sizes = (m.crc, len(m.data), m.size, len(m.name))
+        # fmt: off
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, m.method, t, d, *sizes, 0)
+        out += m.name + m.data
         central += struct.pack(
-            "<IHHHHHHIIIHHHHHII",
-            0x02014B50,
-            20,
-            20,
-            flags,
-            m.method,
-            t,
-            d,
-            m.crc,
-            len(m.data),
-            m.size,
-            len(m.name),
-            0,
-            0,
-            0,
-            0,
-            0,
-            offset,
+            "<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, m.method, t, d, *sizes, 0, 0, 0, 0, 0, offset
         )
+        # fmt: on
         central += m.name
     start = len(out)
     out += central

@@ -1,88 +1,595 @@
-"""Workflows (กระบวนงาน): which documents a kind of case produces, and how.
+"""Workflows (กระบวนงาน): inputs, states, events and the documents a kind of case produces.
 
 A workflow is one YAML file; the built-in ones are in ``workflows/``, a workspace's own in its
-``workflows/`` (same name overrides). This module reads and validates them; every problem names
-the file, line and key.
+``workflows/`` (same name overrides). Its format is published as a JSON Schema
+(``schema/workflow.schema.json``) and documented in docs/workflows.md. Loading a workflow:
+
+1. reads the YAML with :func:`engine.yamlio.load_yaml` (a bare ``on:``/``yes:`` stays a string,
+   every key keeps its line);
+2. validates it against the JSON Schema — a typo in a key is reported with file, line and key;
+3. checks what a schema cannot: that events name existing states, actions name existing
+   documents, enclosure files name file inputs, and every expression and template compiles.
+
+The state machine of a workflow is a `python-statemachine <https://python-statemachine.readthedocs.io>`_
+class built from the file (:meth:`Workflow.machine_class`): its states, events, guards (``cond``)
+and actions (``on``) come from the YAML; a case restores its machine from the state stored in
+the register database (``start_value``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import difflib
+import functools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import UserError
+from .expressions import ExpressionError, names_used
+from .inputs import InputSpec, make_spec
 from .letter import KINDS
 from .yamlio import Located, load_yaml
 
-WORKFLOW_KEYS = ("name", "title", "description", "inputs", "documents")
-DOCUMENT_KEYS = ("template", "kind")
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "workflow.schema.json"
+
+#: Kinds of document and their default template and register series.
+DOCUMENT_KINDS = {
+    "external": ("external-letter", "normal"),
+    "memo": ("memo", "normal"),
+    "order": ("order", "order"),
+    "form": ("form", "none"),
+}
+assert set(KINDS) <= set(DOCUMENT_KINDS)
+
+#: Names the runtime puts into every expression's context: inputs may not take them.
+RESERVED = frozenset(
+    {
+        "office", "today", "state", "event", "data", "documents", "attachments", "present",
+        "files_exist", "inputs", "case", "loop", "range", "true", "false", "none",
+    }
+)  # fmt: skip
+
+#: The machine of a workflow file that declares no states and events (generic letters).
+DEFAULT_STATES = {
+    "draft": {"label": "ร่าง", "initial": True},
+    "issued": {"label": "ออกเลขแล้ว"},
+    "sent": {"label": "ส่งแล้ว", "final": True},
+    "cancelled": {"label": "ยกเลิก", "final": True},
+}
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition an event needs: a sandboxed expression and what to say when it fails."""
+
+    check: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """What an event does: ``render``/``issue``/``attach`` documents, or ``record`` a date."""
+
+    kind: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StateSpec:
+    name: str
+    label: str
+    initial: bool = False
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+    guards: tuple[Guard, ...] = ()
+    inputs: Mapping[str, InputSpec] = field(default_factory=dict)
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
 class DocumentSpec:
-    """One document a workflow produces: its template and kind of letter."""
+    """One document a workflow produces: its kind, template, series and its parts (``raw``)."""
 
     name: str
     template: str
     kind: str
+    series: str = "normal"
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def numbered(self) -> bool:
+        return self.series != "none"
 
 
 @dataclass(frozen=True)
+class DueSpec:
+    """A recurring duty: ``months`` after the latest of the ``sources`` dates in the case data."""
+
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    months: int
+    states: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
 class Workflow:
     """A validated workflow file."""
 
     name: str
     title: str
     description: str
-    inputs: str
+    inputs: str | Mapping[str, InputSpec]
     documents: tuple[DocumentSpec, ...]
     path: Path
+    states: tuple[StateSpec, ...] = ()
+    events: Mapping[str, EventSpec] = field(default_factory=dict)
+    derived: Mapping[str, str] = field(default_factory=dict)
+    due: tuple[DueSpec, ...] = ()
+    issue_event: str = "issue"
+    source: Located | None = None
+
+    @property
+    def letter_inputs(self) -> bool:
+        """True for the generic letter data keys (``inputs: letter``)."""
+        return self.inputs == "letter"
+
+    @property
+    def input_specs(self) -> Mapping[str, InputSpec]:
+        return {} if isinstance(self.inputs, str) else self.inputs
+
+    @property
+    def initial_state(self) -> str:
+        return next(s.name for s in self.states if s.initial)
+
+    def document(self, name: str) -> DocumentSpec:
+        return next(d for d in self.documents if d.name == name)
+
+    def state(self, name: str) -> StateSpec:
+        return next(s for s in self.states if s.name == name)
+
+    def line(self, *path: Any) -> int | None:
+        return self.source.line(*path) if self.source else None
+
+    def machine_class(self) -> type:
+        """The python-statemachine class of this workflow (built once per workflow)."""
+        return _machine_class(self)
+
+    def diagram(self) -> str:
+        """The machine as a Mermaid ``stateDiagram-v2`` (python-statemachine's renderer)."""
+        return format(self.machine_class(), "mermaid").rstrip() + "\n"
+
+
+# --- loading ----------------------------------------------------------------------------------
+@functools.cache
+def schema() -> dict[str, Any]:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator() -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema())
+
+
+def _flatten(errors: Any) -> list[Any]:
+    out = []
+    for e in errors:
+        out.append(e)
+        if e.context:
+            out.extend(_flatten(e.context))
+    return out
+
+
+def _schema_error(doc: Located, error: Any) -> UserError:
+    """One jsonschema error as a :class:`UserError` naming file, line and key."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in known]
+        if extra:
+            key = extra[0]
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return doc.error(
+                f"unknown key {key!r}{hint} (known keys: {', '.join(known)})", *path, key
+            )
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in (error.instance or {})]
+        if missing:
+            return UserError(
+                "missing required key",
+                file=doc.file,
+                line=doc.line(*path),
+                field=".".join(str(p) for p in (*path, missing[0])),
+            )
+    if error.validator == "propertyNames":
+        # the offending key is the instance; find it in the parent
+        return doc.error(f"invalid name {error.instance!r}: use letters, digits, _ or -", *path)
+    message = error.message
+    if error.validator == "enum":
+        message = f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+    return doc.error(message, *path)
+
+
+def validate_against_schema(doc: Located) -> None:
+    """Raise a :class:`UserError` for the first schema violation (typos in keys first)."""
+    errors = list(_validator().iter_errors(doc.data))
+    if not errors:
+        return
+    flat = _flatten(errors)
+    typos = [e for e in flat if e.validator == "additionalProperties"]
+    import jsonschema
+
+    if typos:
+        chosen = min(typos, key=lambda e: doc.line(*e.absolute_path) or 0)
+    else:
+        chosen = jsonschema.exceptions.best_match(errors)
+    raise _schema_error(doc, chosen)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _check_expression(doc: Located, source: str, known: set[str], *path: Any) -> None:
+    try:
+        used = names_used(source, expression=True)
+    except ExpressionError as exc:
+        raise doc.error(str(exc), *path) from None
+    unknown = used - known
+    if unknown:
+        raise doc.error(
+            f"unknown name(s) in expression {source!r}: {', '.join(sorted(unknown))}", *path
+        )
+
+
+def _check_text(doc: Located, source: Any, known: set[str], *path: Any) -> None:
+    if not isinstance(source, str) or "{" not in source:
+        return
+    try:
+        used = names_used(source, expression=False)
+    except ExpressionError as exc:
+        raise doc.error(str(exc), *path) from None
+    unknown = used - known
+    if unknown:
+        raise doc.error(f"unknown name(s) in template: {', '.join(sorted(unknown))}", *path)
 
 
 def parse_workflow(doc: Located, path: Path) -> Workflow:
+    """Validate a loaded workflow file; every problem names the file, line and key."""
+    if not isinstance(doc.data, dict):
+        raise doc.error("a workflow must be a mapping (name, title, inputs, states, documents …)")
+    validate_against_schema(doc)
     data = doc.data
-    if not isinstance(data, dict):
-        raise doc.error("a workflow must be a mapping (name, title, inputs, documents)")
-    for key in data:
-        if key not in WORKFLOW_KEYS:
-            raise doc.error(f"unknown key {key!r}; known keys: {', '.join(WORKFLOW_KEYS)}", key)
-    for key in ("name", "title", "documents"):
-        if not data.get(key):
-            raise UserError("missing required key", file=doc.file, line=doc.line(), field=key)
     if str(data["name"]) != path.stem:
         raise doc.error(f"name {data['name']!r} must match the file name {path.stem!r}", "name")
-    inputs = data.get("inputs", "letter")
-    if inputs != "letter":
-        raise doc.error("only the generic letter inputs ('letter') are supported", "inputs")
-    docs = data["documents"]
-    if not isinstance(docs, dict) or not docs:
-        raise doc.error("must map a document name to {template, kind}", "documents")
-    specs = []
-    for name, spec in docs.items():
-        if not isinstance(spec, dict):
-            raise doc.error("must be {template, kind}", "documents", name)
-        for key in spec:
-            if key not in DOCUMENT_KEYS:
-                raise doc.error(
-                    f"unknown key {key!r}; known keys: {', '.join(DOCUMENT_KEYS)}",
-                    "documents",
-                    name,
-                    key,
-                )
+
+    # inputs
+    raw_inputs = data.get("inputs", "letter")
+    inputs: str | dict[str, InputSpec]
+    if raw_inputs == "letter":
+        inputs = "letter"
+        input_names: set[str] = set()
+    else:
+        inputs = {}
+        for name, spec in raw_inputs.items():
+            if name in RESERVED:
+                raise doc.error(f"{name!r} is a reserved name; choose another", "inputs", name)
+            inputs[name] = make_spec(name, spec)
+        input_names = set(inputs)
+
+    derived = dict(data.get("derived") or {})
+    for name in derived:
+        if name in RESERVED or name in input_names:
+            raise doc.error(f"{name!r} is already an input or a reserved name", "derived", name)
+
+    # states
+    raw_states = data.get("states") or DEFAULT_STATES
+    states = [
+        StateSpec(
+            name=str(n),
+            label=str(s.get("label") or n),
+            initial=bool(s.get("initial")),
+            final=bool(s.get("final")),
+        )
+        for n, s in raw_states.items()
+    ]
+    initials = [s for s in states if s.initial]
+    if len(initials) > 1:
+        raise doc.error(
+            f"only one state may be initial; {', '.join(s.name for s in initials)} are",
+            "states",
+            initials[1].name,
+        )
+    if not initials:
+        states[0] = StateSpec(states[0].name, states[0].label, True, states[0].final)
+    state_names = {s.name for s in states}
+
+    # documents
+    documents = []
+    for name, spec in data["documents"].items():
         kind = spec.get("kind", "external")
-        if kind not in KINDS:
-            raise doc.error(f"kind must be one of {', '.join(KINDS)}", "documents", name, "kind")
-        template = spec.get("template") or KINDS[kind]
-        specs.append(DocumentSpec(name=str(name), template=str(template), kind=kind))
-    return Workflow(
+        template, series = DOCUMENT_KINDS[kind]
+        series = spec.get("series", series)
+        if inputs == "letter" and kind == "form":
+            raise doc.error("a form needs declared inputs", "documents", name, "kind")
+        documents.append(
+            DocumentSpec(
+                name=str(name),
+                template=str(spec.get("template") or template),
+                kind=kind,
+                series=series,
+                raw=spec,
+            )
+        )
+    doc_names = {d.name for d in documents}
+
+    # events
+    recorded: set[str] = set()
+    raw_events = data.get("events")
+    if raw_events is None and "states" not in data:
+        first = documents[0].name
+        raw_events = {
+            "issue": {"from": "draft", "to": "issued", "actions": [{"issue": first}]},
+            "send": {"from": "issued", "to": "sent", "actions": [{"record": "sent_on"}]},
+            "cancel": {"from": ["draft", "issued"], "to": "cancelled"},
+        }
+    events: dict[str, EventSpec] = {}
+    attrs: dict[str, str] = {}
+    for name, ev in (raw_events or {}).items():
+        slug = str(name).replace("-", "_")
+        if slug in attrs:
+            raise doc.error(f"event {name!r} clashes with {attrs[slug]!r}", "events", name)
+        attrs[slug] = str(name)
+        sources = _names(ev["from"])
+        for src in sources:
+            if src not in state_names:
+                raise doc.error(
+                    f"unknown state {src!r}; states: {', '.join(sorted(state_names))}",
+                    "events",
+                    name,
+                    "from",
+                )
+            if next(s for s in states if s.name == src).final:
+                raise doc.error(f"state {src!r} is final: no event may leave it", "events", name)
+        if ev["to"] not in state_names:
+            raise doc.error(
+                f"unknown state {ev['to']!r}; states: {', '.join(sorted(state_names))}",
+                "events",
+                name,
+                "to",
+            )
+        ev_inputs = {}
+        for iname, ispec in (ev.get("inputs") or {}).items():
+            ev_inputs[iname] = make_spec(iname, ispec)
+        actions = []
+        for i, act in enumerate(ev.get("actions") or []):
+            (kind, value), *_ = act.items()
+            targets = _names(value)
+            if kind in ("render", "issue", "attach"):
+                for t in targets:
+                    if t not in doc_names:
+                        raise doc.error(
+                            f"unknown document {t!r}; documents: {', '.join(doc_names)}",
+                            "events",
+                            name,
+                            "actions",
+                            i,
+                            kind,
+                        )
+            else:
+                recorded.add(targets[0])
+            actions.append(Action(kind, targets))
+        guards = []
+        for g in ev.get("guards") or []:
+            if isinstance(g, str):
+                guards.append(Guard(g, g))
+            else:
+                guards.append(Guard(g["check"], str(g.get("message") or g["check"])))
+        events[str(name)] = EventSpec(
+            name=str(name),
+            label=str(ev.get("label") or name),
+            sources=sources,
+            target=str(ev["to"]),
+            guards=tuple(guards),
+            inputs=ev_inputs,
+            actions=tuple(actions),
+        )
+        recorded |= set(ev_inputs)
+    issue_event = str(data.get("issue_event", "issue"))
+    if "issue_event" in data and issue_event not in events:
+        raise doc.error(f"no event {issue_event!r}", "issue_event")
+
+    # expressions and templates: compile, and use only known names
+    known = input_names | set(derived) | recorded | RESERVED | {"date"}
+    for name, source in derived.items():
+        _check_expression(doc, source, known, "derived", name)
+    for name, ev in (raw_events or {}).items():
+        for i, g in enumerate(ev.get("guards") or []):
+            check = g if isinstance(g, str) else g["check"]
+            _check_expression(doc, check, known, "events", name, "guards", i)
+    for name, spec in raw_inputs.items() if isinstance(raw_inputs, dict) else []:
+        if isinstance(spec.get("required"), str):
+            _check_expression(doc, spec["required"], known, "inputs", name, "required")
+    file_inputs = {
+        n for n, s in (inputs.items() if isinstance(inputs, dict) else []) if s.type == "file"
+    }
+    for d in documents:
+        spec = d.raw
+        if inputs == "letter":
+            extra = set(spec) - {"kind", "template", "series"}
+            if extra:
+                raise doc.error(
+                    f"{sorted(extra)[0]!r}: with `inputs: letter` the parts come from the data",
+                    "documents",
+                    d.name,
+                    sorted(extra)[0],
+                )
+            continue
+        if "when" in spec:
+            _check_expression(doc, spec["when"], known, "documents", d.name, "when")
+        for key in ("to", "salutation", "complimentary_close", "subject", "body", "closing",
+                    "contact"):  # fmt: skip
+            _check_text(doc, spec.get(key), known, "documents", d.name, key)
+        for key in ("references", "cc"):
+            for i, item in enumerate(spec.get(key) or []):
+                _check_text(doc, item, known, "documents", d.name, key, i)
+        signer = spec.get("signer")
+        if isinstance(signer, dict):
+            for k, v in signer.items():
+                _check_text(doc, v, known, "documents", d.name, "signer", k)
+        else:
+            _check_text(doc, signer, known, "documents", d.name, "signer")
+        for i, enc in enumerate(spec.get("enclosures") or []):
+            if isinstance(enc, str):
+                _check_text(doc, enc, known, "documents", d.name, "enclosures", i)
+                continue
+            for k in ("title", "count"):
+                _check_text(doc, enc.get(k), known, "documents", d.name, "enclosures", i, k)
+            if "when" in enc:
+                _check_expression(doc, enc["when"], known, "documents", d.name, "enclosures", i)
+            if "file" in enc and enc["file"] not in file_inputs:
+                raise doc.error(
+                    f"{enc['file']!r} is not a file input; file inputs: "
+                    f"{', '.join(sorted(file_inputs)) or '(none)'}",
+                    "documents",
+                    d.name,
+                    "enclosures",
+                    i,
+                    "file",
+                )
+            if "document" in enc and enc["document"] not in doc_names:
+                raise doc.error(
+                    f"unknown document {enc['document']!r}",
+                    "documents",
+                    d.name,
+                    "enclosures",
+                    i,
+                    "document",
+                )
+        for i, row in enumerate(spec.get("rows") or []):
+            for k in ("label", "value"):
+                _check_text(doc, row.get(k), known, "documents", d.name, "rows", i, k)
+            if "when" in row:
+                _check_expression(doc, row["when"], known, "documents", d.name, "rows", i, "when")
+
+    due = []
+    for i, item in enumerate(data.get("due") or []):
+        for st in item.get("states") or []:
+            if st not in state_names:
+                raise doc.error(f"unknown state {st!r}", "due", i, "states")
+        due.append(
+            DueSpec(
+                name=item["name"],
+                label=str(item.get("label") or item["name"]),
+                sources=_names(item["from"]),
+                months=int(item["months"]),
+                states=tuple(item.get("states") or ()),
+            )
+        )
+
+    wf = Workflow(
         name=str(data["name"]),
         title=str(data["title"]),
         description=str(data.get("description") or ""),
         inputs=inputs,
-        documents=tuple(specs),
+        documents=tuple(documents),
         path=path,
+        states=tuple(states),
+        events=events,
+        derived=derived,
+        due=tuple(due),
+        issue_event=issue_event,
+        source=doc,
     )
+    try:
+        wf.machine_class()
+    except UserError:
+        raise
+    except Exception as exc:  # the library refuses the machine (unreachable state, …)
+        raise doc.error(f"not a valid state machine: {exc}", "states") from None
+    return wf
 
 
 def load_workflow(path: Path) -> Workflow:
     return parse_workflow(load_yaml(path), path)
+
+
+# --- the state machine ------------------------------------------------------------------------
+def event_attr(name: str) -> str:
+    """The machine attribute of an event ("send" would shadow StateMachine.send)."""
+    return "e_" + name.replace("-", "_")
+
+
+def state_attr(name: str) -> str:
+    return "s_" + name.replace("-", "_")
+
+
+def _guard_callable(guard: Guard) -> Callable[..., bool]:
+    """A ``cond`` for python-statemachine: evaluates the guard over the case context given to
+    ``send(..., ctx=…, failures=[…])`` and notes which one failed."""
+    from .expressions import evaluate
+
+    def cond(*args: Any, ctx: Mapping[str, Any] | None = None, failures: list | None = None,
+             **kwargs: Any) -> bool:  # fmt: skip
+        if ctx is None:  # e.g. enabled_events() without a case: undecided, allow
+            return True
+        try:
+            ok = bool(evaluate(guard.check, ctx))
+        except ExpressionError as exc:
+            if failures is not None:
+                failures.append(Guard(guard.check, f"{guard.message} ({exc})"))
+            return False
+        if not ok and failures is not None:
+            failures.append(guard)
+        return ok
+
+    cond.__name__ = guard.check
+    cond.__qualname__ = guard.check
+    return cond
+
+
+def _action_callable(action: Action) -> Callable[..., None]:
+    """An ``on`` action: the runtime passed to ``send(..., runtime=…)`` performs it inside the
+    register transaction (so numbers, files and the case change together or not at all)."""
+
+    def on(*args: Any, runtime: Any = None, **kwargs: Any) -> None:
+        if runtime is not None:
+            runtime.perform(action)
+
+    on.__name__ = f"{action.kind}_{'_'.join(action.targets)}".replace("-", "_")
+    return on
+
+
+@functools.lru_cache(maxsize=64)
+def _machine_class(wf: Workflow) -> type:
+    from statemachine import Event, State, StateMachine
+    from statemachine.factory import StateMachineMetaclass
+
+    states = {
+        s.name: State(s.label, value=s.name, initial=s.initial, final=s.final) for s in wf.states
+    }
+    attrs: dict[str, Any] = {state_attr(n): st for n, st in states.items()}
+    for ev in wf.events.values():
+        transitions = None
+        conds = [_guard_callable(g) for g in ev.guards]
+        ons = [_action_callable(a) for a in ev.actions]
+        for src in ev.sources:
+            t = states[src].to(states[ev.target], cond=conds or None, on=ons or None)
+            transitions = t if transitions is None else transitions | t
+        attrs[event_attr(ev.name)] = Event(transitions, id=event_attr(ev.name), name=ev.name)
+    cls_name = "".join(p.capitalize() for p in wf.name.replace("_", "-").split("-")) or "Case"
+    return StateMachineMetaclass(f"{cls_name}Machine", (StateMachine,), attrs)

@@ -76,3 +76,11 @@ def district(tmp_path: Path) -> Path:
 
 def files_under(path: Path) -> set[str]:
     return {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def tambon(tmp_path: Path) -> Path:
+    """A workspace of a (fictional) อบต. with the enclosure files of the mission workflows."""
+    ws = make_workspace(tmp_path, "tambon")
+    shutil.copytree(EXAMPLES / "tambon" / "files", ws / "files")
+    return ws

@@ -51,6 +51,20 @@ def cases(ws: Path) -> int:
         return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
 
 
+def issue(
+    ws: Path,
+    *extra: str,
+    workflow: str = "letter",
+    date: str = "2025-03-25",
+    data: Path | None = None,
+):
+    """`saraban new WORKFLOW --data … --date … --issue` in ``ws``."""
+    data = data or write_data(ws)
+    return run_cli(
+        "new", workflow, "--data", str(data), "--date", date, "--issue", *extra, workspace=ws
+    )
+
+
 def test_issue_prints_number_and_path_and_registers(dla: Path) -> None:
     data = write_data(dla)
     result = run_cli(
@@ -85,7 +99,8 @@ def test_json_output_and_show(dla: Path) -> None:
         workspace=dla,
     )
     made = json.loads(result.out)
-    assert made == {
+    contract = ("case", "workflow", "state", "number", "date", "files")
+    assert {key: made[key] for key in contract} == {
         "case": 1,
         "workflow": "letter",
         "state": "issued",
@@ -160,16 +175,7 @@ def test_numbers_restart_each_calendar_year_and_circulars_have_their_own(dla: Pa
 
 
 def test_memo(dla: Path) -> None:
-    result = run_cli(
-        "new",
-        "memo",
-        "--data",
-        str(write_data(dla)),
-        "--date",
-        "2025-03-25",
-        "--issue",
-        workspace=dla,
-    )
+    result = issue(dla, workflow="memo")
     assert result.code == 0, result.err
     text = all_text(dla / result.out.strip().splitlines()[-1])
     assert "บันทึกข้อความ" in text
@@ -278,16 +284,7 @@ def test_existing_output_file_rolls_everything_back(dla: Path) -> None:
     blocker = dla / "letters" / "2568" / "normal-0001.docx"
     blocker.parent.mkdir(parents=True)
     blocker.write_bytes(b"a clerk's own file")
-    result = run_cli(
-        "new",
-        "letter",
-        "--data",
-        str(write_data(dla)),
-        "--date",
-        "2025-03-25",
-        "--issue",
-        workspace=dla,
-    )
+    result = issue(dla)
     assert result.code == 1 and "already exists" in result.err
     assert blocker.read_bytes() == b"a clerk's own file"
     assert rows(dla) == [] and cases(dla) == 0
@@ -312,16 +309,7 @@ def test_workspace_template_with_unknown_variable(dla: Path) -> None:
             zout.writestr(item, data)
     check = run_cli("check", workspace=dla)
     assert check.code == 1 and "undeclared variable(s): subjekt" in check.err
-    result = run_cli(
-        "new",
-        "letter",
-        "--data",
-        str(write_data(dla)),
-        "--date",
-        "2025-03-25",
-        "--issue",
-        workspace=dla,
-    )
+    result = issue(dla)
     assert result.code == 1
     assert "subjekt" in result.err and "external-letter.docx" in result.err
     assert rows(dla) == [] and not list((dla / "letters").rglob("*.docx"))

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape
 
 from docx import Document
 from docx.oxml import parse_xml
+from docx.oxml.ns import qn
 from docx.shared import Cm
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -236,7 +237,7 @@ def no_borders_table(left: str, right: str, left_w: int, right_w: int) -> str:
         "</w:tblPr>"
         f'<w:tblGrid><w:gridCol w:w="{left_w}"/><w:gridCol w:w="{right_w}"/></w:tblGrid>'
         "<w:tr>"
-        f'<w:tc><w:tcPr><w:tcW w:w="{left_w}" w:type="dxa"/><w:vAlign w:val="bottom"/></w:tcPr>{left}</w:tc>'
+        f'<w:tc><w:tcPr><w:tcW w:w="{left_w}" w:type="dxa"/><w:vAlign w:val="top"/></w:tcPr>{left}</w:tc>'
         f'<w:tc><w:tcPr><w:tcW w:w="{right_w}" w:type="dxa"/></w:tcPr>{right}</w:tc>'
         "</w:tr></w:tbl>"
     )
@@ -297,6 +298,53 @@ def memo_body() -> str:
     )
 
 
+def order_body() -> str:
+    """คำสั่ง: title, number and subject centred, a short rule, the body, "ทั้งนี้ ตั้งแต่บัดนี้
+    เป็นต้นไป" (the closing), "สั่ง ณ วันที่ …" and the signature (no closing formula)."""
+    return (
+        para(run("คำสั่ง{{ office.name }}", size=18, bold=True), jc="center", before=120)
+        + para(run("ที่ {{ number }}"), jc="center")
+        + para(run("เรื่อง {{ subject }}"), jc="center")
+        + para(run("-" * 24), jc="center")
+        + body_block()
+        + para(run("สั่ง ณ วันที่ {{ date_be }}"), ind_left=int(4.5 * CM), before=360)
+        + signature_block(with_close=False)
+    )
+
+
+def form_body() -> str:
+    """A request form (แบบคำขอ), e.g. New e-LAAS enclosures 1 and 2: title, office, date,
+    addressee, the request text, label/value rows and the applicant's signature."""
+    label_w = 6 * CM
+    return (
+        para(run("{{ subject }}", size=18, bold=True), jc="center")
+        + para(run("{{ office.name }}"), jc="center")
+        + para(run("วันที่ {{ date }}"), ind_left=CLOSE_LEFT, before=240)
+        + tag("{%p if recipient %}")
+        + para(run("{{ salutation }} {{ recipient }}"), before=120)
+        + tag("{%p endif %}")
+        + body_block()
+        + tag("{%p for row in rows %}")
+        + para(
+            run("{{ row.label }}\t{{ row.value }}"),
+            ind_left=label_w,
+            hanging=label_w - int(1.0 * CM),
+            tabs=(("left", label_w),),
+            before=60,
+        )
+        + tag("{%p endfor %}")
+        + "".join(para(run(""), keep_next=True) for _ in range(2))
+        + para(
+            run("ลงชื่อ ........................................ ผู้ขอ"),
+            ind_left=SIGN_LEFT,
+            jc="center",
+            keep_next=True,
+        )
+        + para(run("({{ signer.name }})"), ind_left=SIGN_LEFT, jc="center", keep_next=True)
+        + para(run("ตำแหน่ง {{ signer.position }}"), ind_left=SIGN_LEFT, jc="center")
+    )
+
+
 def emblem_drawing(height_cm: float, name: str) -> str:
     """An inline picture of the emblem; the renderer fits its width to the office's image."""
     cy = int(height_cm * 360000)
@@ -354,6 +402,10 @@ def build(name: str, body_xml: str, header_first_xml: str, title: str) -> None:
     section.top_margin, section.bottom_margin = Cm(2.5), Cm(2)
     section.header_distance, section.footer_distance = Cm(1.5), Cm(1)
     section.different_first_page_header_footer = True
+    # Page numbers in Thai digits (๑, ๒, ๓): the section's number format, as Word's
+    # "Format Page Numbers" writes it; the PAGE field in the header follows it.
+    cols = section._sectPr.find(qn("w:cols"))
+    cols.addprevious(parse_xml(f'<w:pgNumType {W} w:fmt="thaiNumbers"/>'))
 
     # the emblem image, related from the first-page header
     first = section.first_page_header
@@ -423,6 +475,13 @@ def main() -> None:
         ),
         "บันทึกข้อความ",
     )
+    build(
+        "order",
+        order_body(),
+        para(emblem_drawing(3.0, "emblem"), jc="center") + para(run(""), before=0),
+        "คำสั่ง",
+    )
+    build("form", form_body(), para(run("")), "แบบคำขอ")
 
 
 if __name__ == "__main__":

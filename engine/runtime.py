@@ -1,0 +1,818 @@
+"""Running cases: start a case of a workflow, fire its events, render and issue its documents.
+
+One command is one register transaction: the case row, its history, every number given and
+every file written change together or not at all (files written before a failure are removed).
+The state machine (python-statemachine, built by :meth:`Workflow.machine_class`) decides which
+events are allowed and checks their guards; its ``on`` actions call back into :class:`Run`,
+which renders, numbers, attaches and records.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import thai
+from .cases import CaseStore, current_user
+from .errors import UserError
+from .expressions import ExpressionError, evaluate, render_text
+from .inputs import InputError, InputSpec, ThaiDate
+from .letter import (
+    LETTER_KEYS,
+    Enclosure,
+    Letter,
+    letter_from_data,
+    number_text,
+    salutation_for,
+    split_paragraphs,
+)
+from .office import Signer
+from .register import Register
+from .render import compiled, write_atomic
+from .workflow import Action, DocumentSpec, Workflow, event_attr
+from .workspace import PLACEHOLDER_EMBLEM, Workspace
+from .yamlio import Located, load_yaml, parse_yaml
+
+#: The closing line of an order (คำสั่ง) when its document says none.
+ORDER_CLOSING = "ทั้งนี้ ตั้งแต่บัดนี้เป็นต้นไป"
+
+
+@dataclass
+class DocumentMade:
+    """One document a command produced: its name, number (as printed, Arabic digits) and path."""
+
+    name: str
+    number: str
+    path: str
+    date: dt.date | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "number": self.number,
+            "path": self.path,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
+
+@dataclass
+class Outcome:
+    """What a command did to a case."""
+
+    case: int
+    workflow: str
+    state: str
+    from_state: str | None = None
+    event: str | None = None
+    date: dt.date | None = None
+    documents: list[DocumentMade] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+
+
+class _Writer:
+    """Files written inside a register transaction: removed again if it rolls back."""
+
+    def __init__(self) -> None:
+        self.written: list[Path] = []
+
+    def write(self, path: Path, data: bytes) -> Path:
+        self.written.append(write_atomic(path, data))
+        return path
+
+    def undo(self) -> None:
+        for path in self.written:
+            path.unlink(missing_ok=True)
+
+
+# --- data -------------------------------------------------------------------------------------
+def parse_set_value(value: str) -> Any:
+    """A ``--set`` value for a typed input: the text as typed; ``[a, b]`` and ``{k: v}`` are
+    read as YAML (a list, a person); the input's type checks and converts the rest."""
+    text = value.strip()
+    if text[:1] in "[{":
+        try:
+            parsed = parse_yaml(text, "--set").data
+        except UserError:
+            return value
+        if isinstance(parsed, list | dict):
+            return parsed
+    return value
+
+
+def load_typed_data(data_file: str | Path | None, sets: list[str]) -> Located:
+    """The case data: the data file (if any) with ``--set`` values (kept as text) on top."""
+    if data_file is not None:
+        doc = load_yaml(data_file)
+        if doc.data is None:
+            doc.data = {}
+        if not isinstance(doc.data, dict):
+            raise doc.error("the data file must be a mapping of keys")
+    else:
+        doc = Located(data={}, file="--set")
+    for key, value in split_sets(sets).items():
+        doc.data[key] = parse_set_value(value)
+        doc.origins[key] = "--set"
+    return doc
+
+
+def split_sets(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise UserError(f"--set needs KEY=VALUE, got {pair!r}", file="--set")
+        out[key] = value
+    return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def validate_inputs(
+    specs: Mapping[str, InputSpec],
+    doc: Located,
+    workspace: Path,
+    *,
+    today: dt.date,
+    extra_context: Mapping[str, Any] | None = None,
+    what: str = "input",
+) -> dict[str, Any]:
+    """Check every value of ``doc`` against ``specs``; return the values to store.
+
+    Unknown keys, values of the wrong type and missing required inputs are errors naming the
+    file, line and field.
+    """
+    data = doc.data
+    for key in data:
+        if key not in specs:
+            known = list(specs)
+            close = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise doc.error(
+                f"unknown {what} {key!r}{hint} (known: {', '.join(known) or 'none'})", key
+            )
+    stored: dict[str, Any] = {}
+    for name, spec in specs.items():
+        value = data.get(name)
+        if _empty(value):
+            if spec.default is None:
+                continue
+            value = today.isoformat() if spec.default == "today" else spec.default
+        try:
+            stored[name] = spec.parse(value, workspace)
+        except InputError as exc:
+            raise doc.error(f"{spec.label}: {exc}", name) from None
+    for name, spec in specs.items():
+        if name in stored:
+            continue
+        required = spec.required
+        if isinstance(required, str):
+            ctx = {**present_values(specs, stored), **(extra_context or {})}
+            for n in specs:
+                ctx.setdefault(n, None)
+            try:
+                required = bool(evaluate(required, ctx))
+            except ExpressionError as exc:
+                raise doc.error(f"cannot decide whether it is required: {exc}", name) from None
+        if required:
+            raise UserError(
+                f"missing required {what} ({spec.label})",
+                file=doc.origins.get(name, doc.file),
+                line=None if name in doc.origins else doc.line(),
+                field=name,
+            )
+    return stored
+
+
+def present_values(specs: Mapping[str, InputSpec], stored: Mapping[str, Any]) -> dict[str, Any]:
+    return {n: spec.present(stored.get(n)) for n, spec in specs.items()}
+
+
+def add_months(d: dt.date, months: int) -> dt.date:
+    """``d`` plus whole months; the 31st of a shorter month becomes its last day."""
+    month0 = d.month - 1 + months
+    year, month = d.year + month0 // 12, month0 % 12 + 1
+    day = min(d.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)
+
+
+def _register_data(wf: Workflow, data: Mapping[str, Any]) -> dict[str, Any]:
+    """What the register row keeps of the case data: no personal data (citizen IDs, phones,
+    e-mail addresses stay in the case and in the documents that need them)."""
+    if wf.letter_inputs:
+        return dict(data)
+    specs = wf.input_specs
+    return {
+        k: v
+        for k, v in data.items()
+        if k in specs and not specs[k].personal and k not in ("documents", "attachments")
+    }
+
+
+# --- one command on one case --------------------------------------------------------------------
+class Run:
+    """The work of one command on one case, inside the register transaction."""
+
+    def __init__(
+        self,
+        ws: Workspace,
+        wf: Workflow,
+        reg: Register,
+        case_id: int,
+        data: dict[str, Any],
+        *,
+        state: str,
+        event: str | None,
+        date: dt.date,
+        event_values: Mapping[str, Any] | None = None,
+        explicit_date: bool = False,
+    ) -> None:
+        self.ws, self.wf, self.reg, self.case_id = ws, wf, reg, case_id
+        self.data = data
+        self.state, self.event = state, event
+        self.date = date
+        self.explicit_date = explicit_date
+        self.event_values = dict(event_values or {})
+        self.writer = _Writer()
+        self.documents: list[DocumentMade] = []
+        self.files: list[str] = []
+        self._letter_data = {k: v for k, v in data.items() if k in LETTER_KEYS}
+
+    # -- context -----------------------------------------------------------------------------
+    def _specs(self) -> dict[str, InputSpec]:
+        specs = dict(self.wf.input_specs)
+        for ev in self.wf.events.values():
+            for name, spec in ev.inputs.items():
+                specs.setdefault(name, spec)
+        return specs
+
+    def context(self) -> dict[str, Any]:
+        """What expressions and text templates see: inputs, recorded dates, derived values,
+        the office, today, the state, the case's documents, and two guard helpers."""
+        specs = self._specs()
+        ctx: dict[str, Any] = {n: None for n in specs}
+        for name, spec in specs.items():
+            if name in self.data:
+                ctx[name] = spec.present(self.data[name])
+        ctx.update(
+            office=self._office_view(),
+            today=ThaiDate(dt.date.today()),
+            state=self.state,
+            event=self.event,
+            data=dict(self.data),
+            documents=self._documents_view(),
+            attachments=dict(self.data.get("attachments") or {}),
+            present=self._present,
+            files_exist=self._files_exist,
+        )
+        if "date" not in specs:
+            ctx["date"] = ThaiDate(self.date)
+        for name, source in self.wf.derived.items():
+            try:
+                ctx[name] = evaluate(source, ctx)
+            except ExpressionError as exc:
+                raise self._wf_error(str(exc), "derived", name) from None
+        return ctx
+
+    def _office_view(self) -> dict[str, Any]:
+        office = self.ws.office
+        return {
+            "name": office.name,
+            "short_name": office.extra.get("short_name") or office.name,
+            "letterhead": list(office.letterhead),
+            "unit": list(office.unit),
+            "phone": office.phone,
+            "fax": office.fax,
+            "email": office.email,
+        }
+
+    def _documents_view(self) -> dict[str, dict[str, Any]]:
+        """Every document of the workflow: issued ones with their number and date; the others
+        with the draft number (running number left blank) and this command's date."""
+        issued = self.data.get("documents") or {}
+        view = {}
+        for spec in self.wf.documents:
+            if spec.name in issued:
+                d = issued[spec.name]
+                day = dt.date.fromisoformat(d["date"])
+                view[spec.name] = {"number": d["number"], "date": ThaiDate(day), "path": d["path"]}
+            else:
+                draft = number_text(self.ws.office, spec.series, None, self.date.year)
+                view[spec.name] = {
+                    "number": draft if spec.numbered else "",
+                    "date": ThaiDate(self.date),
+                    "path": "",
+                }
+        return view
+
+    def _present(self, *names: str) -> bool:
+        """``present()``: every required input has a value; ``present('a', 'b')``: those do."""
+        if names:
+            return all(not _empty(self.data.get(n)) for n in names)
+        for name, spec in self.wf.input_specs.items():
+            if spec.required is True and _empty(self.data.get(name)):
+                return False
+        return True
+
+    def _files_exist(self, *names: str) -> bool:
+        """``files_exist()``: every file input that has a value names an existing file in the
+        workspace (``files_exist('a')``: those inputs have values and their files exist)."""
+        if self.wf.letter_inputs:
+            files = [
+                e.get("file")
+                for e in self.data.get("enclosures") or []
+                if isinstance(e, Mapping) and e.get("file")
+            ]
+            return all((self.ws.root / str(f)).is_file() for f in files)
+        specs = self.wf.input_specs
+        chosen = names or tuple(n for n, s in specs.items() if s.type == "file")
+        for name in chosen:
+            value = self.data.get(name)
+            if _empty(value):
+                if names:
+                    return False
+                continue
+            paths = value if isinstance(value, list) else [value]
+            if not all((self.ws.root / p).is_file() for p in paths):
+                return False
+        return True
+
+    def _wf_error(self, message: str, *path: Any) -> UserError:
+        if self.wf.source is not None:
+            return self.wf.source.error(message, *path)
+        return UserError(message, file=self.wf.path, field=".".join(map(str, path)))
+
+    # -- actions -----------------------------------------------------------------------------
+    def perform(self, action: Action) -> None:
+        """Called by the state machine's ``on`` callbacks (see :mod:`engine.workflow`)."""
+        if action.kind == "issue":
+            for name in action.targets:
+                self.make_document(self.wf.document(name), issue=True)
+        elif action.kind == "render":
+            for name in action.targets:
+                self.make_document(self.wf.document(name), issue=False)
+        elif action.kind == "attach":
+            for name in action.targets:
+                self.attach(self.wf.document(name))
+        elif action.kind == "record":
+            self.record(action.targets[0])
+        else:  # pragma: no cover - the schema allows no other
+            raise AssertionError(action.kind)
+
+    def record(self, name: str) -> None:
+        """Record a date in the case data: ``--set NAME=…`` if given, else ``--date``, else today."""
+        if name in self.event_values:
+            value = self.event_values[name]
+        else:
+            value = self.date.isoformat() if self.explicit_date else dt.date.today().isoformat()
+        self.data[name] = value
+
+    def applies(self, spec: DocumentSpec) -> bool:
+        when = spec.raw.get("when")
+        if not when:
+            return True
+        try:
+            return bool(evaluate(when, self.context()))
+        except ExpressionError as exc:
+            raise self._wf_error(str(exc), "documents", spec.name, "when") from None
+
+    def attach(self, spec: DocumentSpec) -> None:
+        if not self.applies(spec):
+            return
+        letter = self.build_letter(spec)
+        files = []
+        for enc in letter.enclosures:
+            if enc.file is None:
+                continue
+            if not enc.file.is_file():
+                raise UserError(
+                    f"enclosure file not found: {enc.file}", field=f"{spec.name}.enclosures"
+                )
+            files.append(self.ws.relative(enc.file))
+        attachments = dict(self.data.get("attachments") or {})
+        attachments[spec.name] = files
+        self.data["attachments"] = attachments
+
+    def template(self, spec: DocumentSpec) -> Any:
+        office = self.ws.office
+        return compiled(
+            self.ws.template_path(spec.template),
+            thai_digits=office.thai_digits,
+            emblem=office.emblem or PLACEHOLDER_EMBLEM,
+        )
+
+    def make_document(self, spec: DocumentSpec, *, issue: bool) -> None:
+        """Render one document: a draft (``issue=False``, running number left blank), or issued:
+        numbered, dated and registered (a form, series ``none``, is dated but not numbered)."""
+        if not self.applies(spec):
+            return
+        letter = self.build_letter(spec)
+        letter.date = self.date
+        template = self.template(spec)
+        ws = self.ws
+        number = ""
+        if not issue:
+            out = ws.output_path(f"drafts/case-{self.case_id:05d}-{spec.name}.docx")
+            body = template.render_bytes(self.render_context(spec, letter))
+        elif spec.numbered:
+            with self.reg.reserve(letter.series, letter.date.year) as slot:
+                letter.number = slot.number
+                out = ws.output_path(
+                    f"{thai.be_year(letter.date)}/{letter.series}-{letter.number:04d}.docx"
+                )
+                if out.exists():
+                    raise UserError(
+                        f"{ws.relative(out)} already exists but the register has no such "
+                        "number; move it away or check the register",
+                        file=out,
+                    )
+                body = template.render_bytes(self.render_context(spec, letter))
+                slot.record(
+                    number_text=letter.number_text,
+                    date=letter.date,
+                    sender=ws.office.name,
+                    recipient=letter.recipient,
+                    subject=letter.subject,
+                    path=ws.relative(out),
+                    case_id=str(self.case_id),
+                    data_json=json.dumps(
+                        _register_data(self.wf, self.data), ensure_ascii=False, default=str
+                    ),
+                )
+            number = letter.number_text
+        else:
+            out = ws.output_path(
+                f"{thai.be_year(letter.date)}/case-{self.case_id:05d}-{spec.name}.docx"
+            )
+            body = template.render_bytes(self.render_context(spec, letter))
+        self.writer.write(out, body)
+        rel = ws.relative(out)
+        self.files.append(rel)
+        self.documents.append(DocumentMade(spec.name, number, rel, letter.date))
+        if issue and not self.wf.letter_inputs:
+            docs = dict(self.data.get("documents") or {})
+            docs[spec.name] = {
+                "number": number,
+                "date": letter.date.isoformat(),
+                "path": rel,
+                "series": spec.series,
+            }
+            self.data["documents"] = docs
+
+    def render_context(self, spec: DocumentSpec, letter: Letter) -> dict[str, Any]:
+        ctx = letter.context()
+        ctx["rows"] = self.rows(spec) if spec.kind == "form" else []
+        return ctx
+
+    def rows(self, spec: DocumentSpec) -> list[dict[str, str]]:
+        ctx = self.context()
+        out = []
+        for i, row in enumerate(spec.raw.get("rows") or []):
+            if row.get("when"):
+                try:
+                    if not evaluate(row["when"], ctx):
+                        continue
+                except ExpressionError as exc:
+                    raise self._wf_error(str(exc), "documents", spec.name, "rows", i) from None
+            out.append(
+                {
+                    "label": self._text(row["label"], ctx, spec, "rows", i, "label"),
+                    "value": self._text(row["value"], ctx, spec, "rows", i, "value"),
+                }
+            )
+        return out
+
+    def _text(self, source: Any, ctx: Mapping[str, Any], spec: DocumentSpec, *path: Any) -> str:
+        if source is None:
+            return ""
+        try:
+            return render_text(str(source), ctx).strip()
+        except ExpressionError as exc:
+            raise self._wf_error(str(exc), "documents", spec.name, *path) from None
+
+    # -- documents → letters -------------------------------------------------------------------
+    def build_letter(self, spec: DocumentSpec) -> Letter:
+        office = self.ws.office
+        if self.wf.letter_inputs:
+            doc = Located(data=self._letter_data, file=f"case {self.case_id}")
+            letter = letter_from_data(doc, office, self.ws.root, kind=spec.kind)
+            if "series" in spec.raw:
+                letter.series = spec.series
+            return letter
+        raw = spec.raw
+        ctx = self.context()
+
+        def text(key: str) -> str:
+            return self._text(raw.get(key), ctx, spec, key)
+
+        recipient = text("to")
+        salutation, close = salutation_for(recipient) if recipient else ("", "")
+        body_source = raw.get("body") or ""
+        try:
+            body = split_paragraphs(render_text(body_source, ctx))
+        except ExpressionError as exc:
+            raise self._wf_error(str(exc), "documents", spec.name, "body") from None
+        closing = text("closing") or (ORDER_CLOSING if spec.kind == "order" else "")
+        enclosures = []
+        for i, enc in enumerate(raw.get("enclosures") or []):
+            if isinstance(enc, str):
+                enclosures.append(Enclosure(self._text(enc, ctx, spec, "enclosures", i)))
+                continue
+            if enc.get("when"):
+                try:
+                    if not evaluate(enc["when"], ctx):
+                        continue
+                except ExpressionError as exc:
+                    raise self._wf_error(
+                        str(exc), "documents", spec.name, "enclosures", i
+                    ) from None
+            if enc.get("document") and not self.applies(self.wf.document(enc["document"])):
+                continue
+            count = self._text(enc.get("count"), ctx, spec, "enclosures", i, "count")
+            if count and not count.startswith("จำนวน"):
+                count = f"จำนวน {count}"
+            file = None
+            if enc.get("file"):
+                value = self.data.get(enc["file"])
+                if _empty(value):
+                    continue  # an optional file input not given: no such enclosure
+                file = self.ws.root / (value[0] if isinstance(value, list) else value)
+            elif enc.get("document"):
+                path = (self.data.get("documents") or {}).get(enc["document"], {}).get("path")
+                for made in self.documents:
+                    if made.name == enc["document"]:
+                        path = made.path
+                file = self.ws.root / path if path else None
+            enclosures.append(
+                Enclosure(
+                    title=self._text(enc["title"], ctx, spec, "enclosures", i, "title"),
+                    count=count,
+                    file=file,
+                )
+            )
+        return Letter(
+            kind=spec.kind,
+            office=office,
+            subject=text("subject"),
+            recipient=recipient,
+            body=body,
+            signer=self.signer(spec, ctx),
+            series=spec.series if spec.numbered else "normal",
+            salutation=text("salutation") or salutation,
+            complimentary_close=text("complimentary_close") or close,
+            references=[
+                ref
+                for i, r in enumerate(raw.get("references") or [])
+                if (ref := self._text(r, ctx, spec, "references", i))
+            ],
+            enclosures=enclosures,
+            closing=closing,
+            contact=text("contact"),
+            cc=[
+                line
+                for i, r in enumerate(raw.get("cc") or [])
+                if (line := self._text(r, ctx, spec, "cc", i))
+            ],
+            urgency=str(raw.get("urgency") or ""),
+            secrecy=str(raw.get("secrecy") or ""),
+        )
+
+    def signer(self, spec: DocumentSpec, ctx: Mapping[str, Any]) -> Signer:
+        raw = spec.raw.get("signer")
+        office = self.ws.office
+        if raw is None:
+            raise self._wf_error("the document needs a signer", "documents", spec.name)
+        if isinstance(raw, Mapping):
+            return Signer(
+                name=self._text(raw["name"], ctx, spec, "signer", "name"),
+                position=self._text(raw["position"], ctx, spec, "signer", "position"),
+                acting=self._text(raw.get("acting"), ctx, spec, "signer", "acting"),
+            )
+        key = self._text(raw, ctx, spec, "signer")
+        if key not in office.signers:
+            known = ", ".join(sorted(office.signers)) or "(none)"
+            raise UserError(
+                f"unknown signer {key!r} (document {spec.name}); {office.source} defines: {known}",
+                file=office.source,
+                field="signers",
+            )
+        return office.signers[key]
+
+
+# --- commands -----------------------------------------------------------------------------------
+def _date_option(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return thai.parse_date(text)
+    except ValueError as exc:
+        raise UserError(f"invalid date {text!r}: {exc}", field="--date") from None
+
+
+def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, by: str) -> str:
+    """Send ``event`` to the case's machine (restored at ``state``); record the transition."""
+    from statemachine.exceptions import TransitionNotAllowed
+
+    machine = wf.machine_class()(start_value=state)
+    allowed = [e.name for e in machine.allowed_events]
+    if event not in allowed:
+        what = "unknown event" if event not in wf.events else "event not allowed"
+        raise UserError(
+            f"{what} {event!r} in state {state!r} of workflow {wf.name}; "
+            f"allowed events: {', '.join(allowed) or '(none: the case is closed)'}",
+            field="event",
+        )
+    failures: list[Any] = []
+    try:
+        machine.send(event_attr(event), ctx=run.context(), failures=failures, runtime=run)
+    except TransitionNotAllowed:
+        failed = failures[0] if failures else None
+        reason = f"{failed.message} (condition: {failed.check})" if failed else "no transition"
+        raise UserError(
+            f"cannot {event}: condition failed: {reason}",
+            file=wf.path,
+            line=wf.line("events", event, "guards"),
+            field="guards",
+        ) from None
+    (new_state,) = tuple(machine.configuration_values)
+    store.transition(
+        run.case_id, event, state, str(new_state), run.data, by=by, files=list(run.files)
+    )
+    return str(new_state)
+
+
+def new_case(
+    ws: Workspace,
+    wf: Workflow,
+    *,
+    data_file: str | Path | None = None,
+    sets: list[str] | None = None,
+    date: str | None = None,
+    issue: bool = False,
+    by: str | None = None,
+) -> Outcome:
+    """Start a case: validate the data, store the case (with its history), render drafts of its
+    documents, or with ``issue`` fire the workflow's issue event (number, date, register)."""
+    by = by or current_user()
+    today = dt.date.today()
+    explicit = _date_option(date)
+    if wf.letter_inputs:
+        from .api import load_data
+
+        doc = load_data(data_file, sets or [])
+        first = wf.documents[0]
+        letter = letter_from_data(doc, ws.office, ws.root, kind=first.kind)  # validates
+        data = dict(doc.data)
+        day = explicit or letter.date or today
+    else:
+        doc = load_typed_data(data_file, sets or [])
+        data = validate_inputs(wf.input_specs, doc, ws.root, today=today)
+        day = explicit or (dt.date.fromisoformat(data["date"]) if "date" in data else today)
+        ws.office  # noqa: B018 - a broken office.yaml is reported before anything else
+    if issue and wf.issue_event not in wf.events:
+        raise UserError(f"workflow {wf.name} has no {wf.issue_event!r} event", field="--issue")
+    initial = wf.initial_state
+    outcome = Outcome(case=0, workflow=wf.name, state=initial, date=day)
+    writer = None
+    try:
+        with Register(ws.register_path) as reg, reg.transaction():
+            store = CaseStore(reg)
+            case_id = store.create(wf.name, initial, dict(data), by=by)
+            run = Run(ws, wf, reg, case_id, data, state=initial, event=None, date=day,
+                      explicit_date=explicit is not None)  # fmt: skip
+            writer = run.writer
+            if issue:
+                outcome.from_state = initial
+                outcome.event = wf.issue_event
+                outcome.state = _fire(run, wf, store, wf.issue_event, initial, by=by)
+            else:
+                docs = wf.documents[:1] if wf.letter_inputs else wf.documents
+                for spec in docs:
+                    run.make_document(spec, issue=False)
+    except BaseException:
+        if writer is not None:
+            writer.undo()
+        raise
+    outcome.case = case_id
+    outcome.documents = run.documents
+    outcome.files = run.files
+    return outcome
+
+
+def advance(
+    ws: Workspace,
+    case_id: int,
+    event: str,
+    *,
+    sets: list[str] | None = None,
+    date: str | None = None,
+    by: str | None = None,
+    get_workflow: Any,
+) -> Outcome:
+    """Fire ``event`` on a case: check it is allowed in the case's state and its guards hold,
+    perform its actions, record the transition (when, event, from → to, by whom, the data)."""
+    by = by or current_user()
+    explicit = _date_option(date)
+    writer = None
+    try:
+        with Register(ws.register_path) as reg, reg.transaction():
+            store = CaseStore(reg)
+            case = store.get(case_id)
+            wf = get_workflow(ws, case.workflow)
+            if case.state not in {s.name for s in wf.states}:
+                raise UserError(
+                    f"case {case_id} is in state {case.state!r}, which workflow {wf.name} "
+                    "no longer has",
+                    field="state",
+                )
+            ev = wf.events.get(event)
+            values: dict[str, Any] = {}
+            if ev is not None:
+                doc = Located(data=parse_sets_typed(sets or []), file="--set")
+                doc.origins = dict.fromkeys(doc.data, "--set")
+                values = validate_inputs(  # a date defaulting to "today" follows --date
+                    ev.inputs, doc, ws.root, today=explicit or dt.date.today(), what="event input"
+                )
+            elif sets:
+                raise UserError("--set given for an unknown event", field="event")
+            data = dict(case.data)
+            data.update(values)
+            day = explicit or dt.date.today()
+            run = Run(ws, wf, reg, case_id, data, state=case.state, event=event, date=day,
+                      event_values=values, explicit_date=explicit is not None)  # fmt: skip
+            writer = run.writer
+            new_state = _fire(run, wf, store, event, case.state, by=by)
+    except BaseException:
+        if writer is not None:
+            writer.undo()
+        raise
+    return Outcome(
+        case=case_id,
+        workflow=wf.name,
+        state=new_state,
+        from_state=case.state,
+        event=event,
+        date=day,
+        documents=run.documents,
+        files=run.files,
+    )
+
+
+def parse_sets_typed(sets: list[str]) -> dict[str, Any]:
+    return {k: parse_set_value(v) for k, v in split_sets(sets).items()}
+
+
+# --- due dates ----------------------------------------------------------------------------------
+def due_items(
+    ws: Workspace, workflows: Mapping[str, Workflow], *, days: int, today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Recurring duties (password change, user-list review …) falling due within ``days`` days
+    (overdue ones included), from the latest of each duty's dates in the case data."""
+    today = today or dt.date.today()
+    limit = today + dt.timedelta(days=days)
+    out = []
+    with Register(ws.register_path) as reg:
+        cases = CaseStore(reg).list()
+    for case in cases:
+        wf = workflows.get(case.workflow)
+        if wf is None:
+            continue
+        for duty in wf.due:
+            if duty.states and case.state not in duty.states:
+                continue
+            dates = []
+            for name in duty.sources:
+                value = case.data.get(name)
+                if value:
+                    try:
+                        dates.append(dt.date.fromisoformat(str(value)))
+                    except ValueError:
+                        continue
+            if not dates:
+                continue
+            base = max(dates)
+            due = add_months(base, duty.months)
+            if due <= limit:
+                out.append(
+                    {
+                        "case": case.id,
+                        "workflow": case.workflow,
+                        "state": case.state,
+                        "duty": duty.name,
+                        "label": duty.label,
+                        "since": base.isoformat(),
+                        "due": due.isoformat(),
+                        "days_left": (due - today).days,
+                        "overdue": due < today,
+                    }
+                )
+    out.sort(key=lambda r: (r["due"], r["case"], r["duty"]))
+    return out
