@@ -5,15 +5,21 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.saraban-installed
-APT_PACKAGES := libreoffice-writer-nogui fonts-thai-tlwg poppler-utils fontconfig
+APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-thai-tlwg poppler-utils fontconfig
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup system demo test lint format bench clean-demo
+.PHONY: setup system fonts demo test lint format bench
 
-setup: system $(STAMP)
+setup: system $(STAMP) fonts
 
-# System packages: LibreOffice (PDF), the Thai TLWG fonts (the TH Sarabun substitute is built
-# from Laksaman), poppler (pdftoppm/pdffonts for looking at PDFs). Installed only when missing.
+# The metric-compatible TH Sarabun New substitute (Laksaman scaled) and its fontconfig mapping;
+# quick when already done.
+fonts: $(STAMP)
+	@$(PY) -m engine.fonts
+
+# System packages: LibreOffice Writer and its UNO bridge (PDF), the Thai TLWG fonts (the TH
+# Sarabun substitute is built from Laksaman), poppler (pdftotext for page furniture, pdftoppm and
+# pdffonts for looking at PDFs), fontconfig. Installed only when missing.
 system:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

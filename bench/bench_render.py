@@ -105,7 +105,10 @@ def end_to_end(runs: int = 5) -> float:
         ws = Path(tmp)
         shutil.copy(WORKSPACE / "office.yaml", ws / "office.yaml")
         exe = Path(sys.executable).with_name("saraban")
-        cmd = [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else ["-m", "engine.cli"])]
+        cmd = [
+            str(exe) if exe.exists() else sys.executable,
+            *([] if exe.exists() else ["-m", "engine.cli"]),
+        ]
         for _ in range(runs):
             t0 = time.perf_counter()
             subprocess.run(
@@ -136,10 +139,18 @@ def main() -> None:
     r_naive = args.naive_letters / t_naive
     e2e = end_to_end()
     print(f"letters: {args.letters} (reference letter 003, two pages), cores: {os.cpu_count()}")
-    print(f"engine, {args.workers} workers : {r_engine:8.1f} letters/s  ({1000 * t_engine / args.letters:.2f} ms/letter)")
-    print(f"engine, 1 process  : {r_single:8.1f} letters/s  ({1000 * t_single / args.letters:.2f} ms/letter)")
-    print(f"docxtpl loop       : {r_naive:8.1f} letters/s  ({1000 * t_naive / args.naive_letters:.2f} ms/letter)")
-    print(f"ratio engine/docxtpl: {r_engine / r_naive:.1f}x  (1 process: {r_single / r_naive:.1f}x)")
+    print(
+        f"engine, {args.workers} workers : {r_engine:8.1f} letters/s  ({1000 * t_engine / args.letters:.2f} ms/letter)"
+    )
+    print(
+        f"engine, 1 process  : {r_single:8.1f} letters/s  ({1000 * t_single / args.letters:.2f} ms/letter)"
+    )
+    print(
+        f"docxtpl loop       : {r_naive:8.1f} letters/s  ({1000 * t_naive / args.naive_letters:.2f} ms/letter)"
+    )
+    print(
+        f"ratio engine/docxtpl: {r_engine / r_naive:.1f}x  (1 process: {r_single / r_naive:.1f}x)"
+    )
     print(f"saraban new letter --data … --issue, end to end: {e2e:.3f} s (median of 5)")
 
 

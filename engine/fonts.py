@@ -116,14 +116,6 @@ def default_conf() -> Path:
     return config / "fontconfig" / "conf.d" / CONF_NAME
 
 
-def font_path(style: str = "Regular", dest: Path | None = None) -> Path:
-    """The installed substitute file of a style ("Regular", "Bold", "Italic", "Bold Italic")."""
-    for s in STYLES:
-        if s.subfamily == style:
-            return (dest or default_dest()) / s.output
-    raise ValueError(f"unknown style {style!r}")
-
-
 def _find_sources() -> dict[str, Path]:
     for folder in _SOURCE_DIRS:
         found = {s.source: folder / s.source for s in STYLES}
