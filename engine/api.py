@@ -6,7 +6,6 @@ The CLI only parses arguments, calls these functions and prints what they return
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,12 +13,9 @@ from typing import Any
 from . import thai
 from .cases import CaseStore
 from .errors import UserError
-from .letter import Letter
 from .register import Register
-from .render import CompiledTemplate, write_atomic
 from .workflow import Workflow, load_workflow
 from .workspace import Workspace
-from .yamlio import Located, load_yaml, parse_yaml
 
 
 @dataclass
@@ -59,107 +55,6 @@ def get_workflow(ws: Workspace, name: str) -> Workflow:
         known = ", ".join(sorted(paths)) or "(none)"
         raise UserError(f"unknown workflow {name!r}; known workflows: {known}", field="workflow")
     return load_workflow(paths[name])
-
-
-def parse_sets(pairs: list[str]) -> dict[str, Any]:
-    """``--set KEY=VALUE`` pairs; the value is read as a YAML scalar (so ``true``, numbers)."""
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        key = key.strip()
-        if not sep or not key:
-            raise UserError(f"--set needs KEY=VALUE, got {pair!r}", file="--set")
-        try:
-            parsed = parse_yaml(value, "--set").data if value.strip() else ""
-        except UserError:
-            parsed = value
-        if isinstance(parsed, dict | list) or parsed is None:
-            parsed = value
-        out[key] = parsed
-    return out
-
-
-def load_data(data_file: str | Path | None, sets: list[str]) -> Located:
-    """The case data: the data file (if any) with ``--set`` values on top."""
-    if data_file is not None:
-        doc = load_yaml(data_file)
-        if doc.data is None:
-            doc.data = {}
-        if not isinstance(doc.data, dict):
-            raise doc.error("the data file must be a mapping of keys")
-    else:
-        doc = Located(data={}, file="--set")
-    for key, value in parse_sets(sets).items():
-        doc.data[key] = value
-        doc.origins[key] = "--set"
-    return doc
-
-
-def letter_date(explicit: str | None, letter: Letter) -> dt.date:
-    if explicit:
-        try:
-            return thai.parse_date(explicit)
-        except ValueError as exc:
-            raise UserError(f"invalid date {explicit!r}: {exc}", field="--date") from None
-    return letter.date or dt.date.today()
-
-
-def output_name(letter: Letter) -> str:
-    """``letters/<BE year>/<series>-<number>.docx`` (relative to letters/)."""
-    assert letter.date is not None and letter.number is not None
-    return f"{thai.be_year(letter.date)}/{letter.series}-{letter.number:04d}.docx"
-
-
-def issue_letter(
-    ws: Workspace,
-    reg: Register,
-    letter: Letter,
-    template: CompiledTemplate,
-    *,
-    case_id: int | None,
-    data: dict[str, Any],
-) -> tuple[Path, bytes]:
-    """Number and date ``letter`` in the register and render it (inside ``reg.transaction()``).
-
-    Returns the path it belongs at and its bytes; the caller writes them before committing.
-    """
-    assert letter.date is not None
-    with reg.reserve(letter.series, letter.date.year) as slot:
-        letter.number = slot.number
-        out = ws.output_path(output_name(letter))
-        if out.exists():
-            raise UserError(
-                f"{ws.relative(out)} already exists but the register has no such number; "
-                "move it away or check the register",
-                file=out,
-            )
-        body = template.render_bytes(letter.context())
-        slot.record(
-            number_text=letter.number_text,
-            date=letter.date,
-            sender=ws.office.name,
-            recipient=letter.recipient,
-            subject=letter.subject,
-            path=ws.relative(out),
-            case_id=str(case_id) if case_id is not None else None,
-            data_json=json.dumps(data, ensure_ascii=False, default=str),
-        )
-    return out, body
-
-
-class _Writer:
-    """Files written inside a register transaction: removed again if it rolls back."""
-
-    def __init__(self) -> None:
-        self.written: list[Path] = []
-
-    def write(self, path: Path, data: bytes) -> Path:
-        self.written.append(write_atomic(path, data))
-        return path
-
-    def undo(self) -> None:
-        for path in self.written:
-            path.unlink(missing_ok=True)
 
 
 def _made(outcome: Any) -> Made:

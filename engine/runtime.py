@@ -105,8 +105,12 @@ def parse_set_value(value: str) -> Any:
     return value
 
 
-def load_typed_data(data_file: str | Path | None, sets: list[str]) -> Located:
-    """The case data: the data file (if any) with ``--set`` values (kept as text) on top."""
+def load_data(data_file: str | Path | None, sets: list[str], *, typed: bool = False) -> Located:
+    """The case data: the data file (if any) with ``--set`` values on top.
+
+    For a typed workflow (``typed``) a ``--set`` value stays text (its input type converts it;
+    ``[a, b]`` and ``{k: v}`` are read as YAML); for the generic letter keys it is read as a
+    YAML scalar, so ``circular=true`` is a boolean."""
     if data_file is not None:
         doc = load_yaml(data_file)
         if doc.data is None:
@@ -116,9 +120,20 @@ def load_typed_data(data_file: str | Path | None, sets: list[str]) -> Located:
     else:
         doc = Located(data={}, file="--set")
     for key, value in split_sets(sets).items():
-        doc.data[key] = parse_set_value(value)
+        doc.data[key] = parse_set_value(value) if typed else _scalar(value)
         doc.origins[key] = "--set"
     return doc
+
+
+def _scalar(value: str) -> Any:
+    """A ``--set`` value of the generic letter keys: a YAML scalar, else the text as typed."""
+    if not value.strip():
+        return ""
+    try:
+        parsed = parse_yaml(value, "--set").data
+    except UserError:
+        return value
+    return value if isinstance(parsed, dict | list) or parsed is None else parsed
 
 
 def split_sets(pairs: list[str]) -> dict[str, str]:
@@ -665,15 +680,13 @@ def new_case(
     today = dt.date.today()
     explicit = _date_option(date)
     if wf.letter_inputs:
-        from .api import load_data
-
         doc = load_data(data_file, sets or [])
         first = wf.documents[0]
         letter = letter_from_data(doc, ws.office, ws.root, kind=first.kind)  # validates
         data = dict(doc.data)
         day = explicit or letter.date or today
     else:
-        doc = load_typed_data(data_file, sets or [])
+        doc = load_data(data_file, sets or [], typed=True)
         data = validate_inputs(wf.input_specs, doc, ws.root, today=today)
         day = explicit or (dt.date.fromisoformat(data["date"]) if "date" in data else today)
         ws.office  # noqa: B018 - a broken office.yaml is reported before anything else
@@ -736,8 +749,7 @@ def advance(
             ev = wf.events.get(event)
             values: dict[str, Any] = {}
             if ev is not None:
-                doc = Located(data=parse_sets_typed(sets or []), file="--set")
-                doc.origins = dict.fromkeys(doc.data, "--set")
+                doc = load_data(None, sets or [], typed=True)
                 values = validate_inputs(  # a date defaulting to "today" follows --date
                     ev.inputs, doc, ws.root, today=explicit or dt.date.today(), what="event input"
                 )
@@ -764,10 +776,6 @@ def advance(
         documents=run.documents,
         files=run.files,
     )
-
-
-def parse_sets_typed(sets: list[str]) -> dict[str, Any]:
-    return {k: parse_set_value(v) for k, v in split_sets(sets).items()}
 
 
 # --- due dates ----------------------------------------------------------------------------------
