@@ -83,21 +83,62 @@ def new(
     date: str | None = None,
     issue: bool = False,
     by: str | None = None,
+    pdf: bool = False,
 ) -> Made:
     """Start a case of a workflow from data. Without ``issue`` it renders drafts (running number
     left blank); with ``issue`` it fires the workflow's issue event: numbers, dates, renders and
     registers its documents. Either way the case and its history are stored; on any error
-    nothing is written (no case, no register row, no file)."""
+    nothing is written (no case, no register row, no file). ``pdf``: then also a PDF beside each
+    DOCX and a bundle with the enclosures (:mod:`engine.publish`)."""
     from . import runtime
 
     workflow = get_workflow(ws, workflow_name)
+    if pdf:
+        _pdf_preflight_new(ws, workflow, data_file, sets)
     outcome = runtime.new_case(
         ws, workflow, data_file=data_file, sets=sets, date=date, issue=issue, by=by
     )
     made = _made(outcome)
     made.event = None
     made.from_state = None
+    if pdf:
+        _publish(ws, outcome, made)
     return made
+
+
+def _pdf_preflight_new(
+    ws: Workspace, wf: Workflow, data_file: str | Path | None, sets: list[str] | None
+) -> None:
+    """Before a number is taken: LibreOffice is there and the enclosure files are sound."""
+    from . import publish, runtime
+
+    try:
+        data = runtime.load_data(data_file, sets or [], typed=not wf.letter_inputs).data
+    except UserError:
+        data = {}  # the command itself reports bad data, with its file and line
+    publish.preflight(ws, wf, data)
+
+
+def _publish(ws: Workspace, outcome: Any, made: Made) -> None:
+    """PDFs and bundles of what the (committed) command wrote; on failure, say what stands."""
+    from . import publish
+
+    try:
+        pdfs = publish.publish_documents(ws, outcome.documents)
+    except UserError as exc:
+        numbered = [d for d in made.documents if d["number"]]
+        if made.state != "draft" and numbered:
+            numbers = ", ".join(f"ที่ {d['number']} ({d['path']})" for d in numbered)
+            what = f"the letter is issued and registered as {numbers}"
+        else:
+            what = f"{', '.join(made.files)} written"
+        raise publish.not_made(what, exc) from exc
+    for doc in made.documents:
+        for kind in ("pdf", "bundle"):
+            path = pdfs.get(doc["path"], {}).get(kind)
+            if path:
+                doc[kind] = path
+                made.files.append(path)
 
 
 def advance(
@@ -108,14 +149,37 @@ def advance(
     sets: list[str] | None = None,
     date: str | None = None,
     by: str | None = None,
+    pdf: bool = False,
 ) -> Made:
-    """Fire ``event`` on case ``case_id`` (its actions run; the transition is recorded)."""
+    """Fire ``event`` on case ``case_id`` (its actions run; the transition is recorded).
+    ``pdf``: PDFs and bundles of the documents it writes, as for :func:`new`."""
     from . import runtime
 
+    number = _case_number(case_id)
+    if pdf:
+        _pdf_preflight_advance(ws, number, event, sets)
     outcome = runtime.advance(
-        ws, _case_number(case_id), event, sets=sets, date=date, by=by, get_workflow=get_workflow
+        ws, number, event, sets=sets, date=date, by=by, get_workflow=get_workflow
     )
-    return _made(outcome)
+    made = _made(outcome)
+    if pdf and outcome.documents:
+        _publish(ws, outcome, made)
+    return made
+
+
+def _pdf_preflight_advance(ws: Workspace, case_id: int, event: str, sets: list[str] | None) -> None:
+    from . import publish, runtime
+
+    try:
+        with Register(ws.register_path) as reg:
+            case = CaseStore(reg).get(case_id)
+        wf = get_workflow(ws, case.workflow)
+        data = {**case.data, **runtime.load_data(None, sets or [], typed=True).data}
+    except UserError:
+        return  # the command itself reports an unknown case, workflow or bad --set
+    ev = wf.events.get(event)
+    makes = ev is not None and any(a.kind in ("issue", "render") for a in ev.actions)
+    publish.preflight(ws, wf, data, need_converter=makes)
 
 
 def _case_number(key: int | str) -> int:
@@ -286,6 +350,48 @@ def register_cancel(
     with Register(ws.register_path) as reg:
         entry = find_entry(reg, number, series, _year(year))
         return reg.cancel(entry.series, entry.year, entry.number, reason)
+
+
+def register_correct(
+    ws: Workspace,
+    number: str,
+    *,
+    year: str | None = None,
+    date: str | None = None,
+    subject: str | None = None,
+    recipient: str | None = None,
+    urgency: str | None = None,
+    reason: str = "",
+    by: str | None = None,
+) -> Any:
+    """Correct a register entry's date, subject, recipient or urgency (the number stays);
+    ``regenerate`` then re-renders the letters it affects."""
+    from .regenerate import correct_entry
+
+    day = None
+    if date:
+        try:
+            day = thai.parse_date(date)
+        except ValueError as exc:
+            raise UserError(f"invalid date {date!r}: {exc}", field="--date") from None
+    with Register(ws.register_path) as reg:
+        entry = find_entry(reg, number, None, _year(year))
+    return correct_entry(ws, entry, date=day, subject=subject, recipient=recipient,
+                         urgency=urgency, reason=reason, by=by)  # fmt: skip
+
+
+def regenerate(
+    ws: Workspace,
+    *,
+    dry_run: bool = False,
+    everything: bool = False,
+    by: str | None = None,
+    workers: int | None = None,
+) -> Any:
+    """Re-render the issued letters affected by a change (:mod:`engine.regenerate`)."""
+    from .regenerate import regenerate as run
+
+    return run(ws, dry_run=dry_run, everything=everything, by=by, workers=workers)
 
 
 def register_start(ws: Workspace, series: str, year: str, next_number: int) -> int:

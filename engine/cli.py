@@ -37,6 +37,9 @@ def _print_made(made: api.Made, as_json: bool) -> None:
             if d["number"]:
                 print(f"ที่ {d['number']}")
             print(d["path"])
+            for kind in ("pdf", "bundle"):  # with --pdf
+                if d.get(kind):
+                    print(d[kind])
         return
     if made.state != "draft" and made.number:
         print(f"ที่ {made.number}")
@@ -77,6 +80,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         date=args.date,
         issue=args.issue,
         by=args.by,
+        pdf=args.pdf,
     )
     _print_made(made, args.json)
     return 0
@@ -84,7 +88,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_advance(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
-    made = api.advance(ws, args.case, args.event, sets=args.set, date=args.date, by=args.by)
+    made = api.advance(
+        ws, args.case, args.event, sets=args.set, date=args.date, by=args.by, pdf=args.pdf
+    )
     _print_made(made, args.json)
     return 0
 
@@ -211,12 +217,54 @@ def cmd_register(args: argparse.Namespace) -> int:
         entry = api.register_cancel(ws, args.number, args.reason, args.series, args.year)
         print(f"cancelled ที่ {entry.number_text} ({entry.series} {entry.number}/{entry.year})")
         return 0
+    if args.register_cmd == "correct":
+        entry = api.register_correct(ws, args.number, year=args.year, date=args.date,
+                                     subject=args.subject, recipient=args.to,
+                                     urgency=args.urgency, reason=args.reason, by=args.by)  # fmt: skip
+        print(f"corrected ที่ {entry.number_text}  {entry.date}  {entry.recipient} — {entry.subject}")
+        print("run `saraban regenerate` to re-render the letters it affects")
+        return 0
     if args.register_cmd == "start":
         series = "circular" if args.circular else args.series
         year = api.register_start(ws, series, args.year, args.next)
         print(f"next number in series {series} for {year}: {args.next}")
         return 0
     raise AssertionError(args.register_cmd)
+
+
+def cmd_regenerate(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    report = api.regenerate(
+        ws, dry_run=args.dry_run, everything=args.all, by=args.by, workers=args.workers
+    )
+    if args.json:
+        _print_json(report.as_json())
+        return 0
+    verb = "would regenerate" if report.dry_run else "regenerated"
+    for item in report.regenerated:
+        what = f"ที่ {item['number']}" if item["number"] else item["document"]
+        files = item["changed"]
+        tail = f"{len(files)} file(s) {'to rewrite' if report.dry_run else 'rewritten'}"
+        print(f"{verb} case {item['case']} {what}: {'; '.join(item['reasons'])} — {tail}")
+        for f in files[:10]:
+            print(f"  {f}")
+        if len(files) > 10:
+            print(f"  … and {len(files) - 10} more")
+    for item in report.sent:
+        what = f"ที่ {item['number']}" if item["number"] else item["document"]
+        print(
+            f"needs a correction letter (already sent, not rewritten): case {item['case']} "
+            f"{what}: {'; '.join(item['reasons'])}"
+        )
+    for item in report.skipped:
+        print(f"skipped case {item['case']} {item['document']}: {item['why']}")
+    print(
+        f"{report.checked} issued document(s) checked, {len(report.regenerated)} "
+        f"{verb}, {len(report.sent)} need a correction letter; "
+        f"{report.files_written} file(s) {'would change' if report.dry_run else 'rewritten'}, "
+        f"{report.files_unchanged} unchanged ({report.seconds:.2f} s)"
+    )
+    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -237,8 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"saraban {__version__}")
     ws_help = "workspace folder (default: $SARABAN_WORKSPACE or .)"
     parser.add_argument("--workspace", "-w", default=None, help=ws_help)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workspace", "-w", default=argparse.SUPPRESS, help=ws_help)
+    common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                        help="no progress bars")  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -259,7 +310,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--date", help="letter date, YYYY-MM-DD or Thai (default today)")
     p.add_argument("--issue", action="store_true", help="number, date, render and register")
-    p.add_argument("--pdf", action="store_true", help="also write a PDF (needs LibreOffice)")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="also write a PDF beside each DOCX and a bundle with the enclosures (LibreOffice)",
+    )
     p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_new)
@@ -269,6 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event", help="event name (see `saraban show CASE` for the allowed ones)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--date", help="date of the event or of documents it issues (default today)")
+    p.add_argument(
+        "--pdf", action="store_true", help="also write PDFs of the documents it makes (LibreOffice)"
+    )
     p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_advance)
@@ -326,7 +384,30 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--series", default="normal")
     r.add_argument("--year", required=True, help="BE (2568) or CE (2025)")
     r.add_argument("--next", required=True, type=int, help="the next running number")
+    r = rsub.add_parser(
+        "correct", parents=[common], help="correct a register entry (then `saraban regenerate`)"
+    )
+    r.add_argument("number", help="the letter number as printed, e.g. 'นม 0023.26/ว 598'")
+    r.add_argument("--year", help="BE or CE, when the number recurs in several years")
+    r.add_argument("--date", help="the corrected letter date (same year)")
+    r.add_argument("--subject")
+    r.add_argument("--to", help="the corrected recipient (ถึง)")
+    r.add_argument("--urgency", help="ด่วนที่สุด | ด่วนมาก | ด่วน, or '' for none")
+    r.add_argument("--reason", default="")
+    r.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
     p.set_defaults(func=cmd_register)
+
+    p = sub.add_parser(
+        "regenerate",
+        parents=[common],
+        help="re-render the letters affected by a change (template, office, reference, entry)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="list what would change and why")
+    p.add_argument("--all", action="store_true", help="re-render every issued letter")
+    p.add_argument("--workers", type=int, help="worker processes (default: the CPUs, at most 4)")
+    p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_regenerate)
 
     p = sub.add_parser(
         "check", parents=[common], help="validate office.yaml, templates and workflows"
@@ -338,6 +419,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from . import progress
+
+    progress.QUIET = bool(getattr(args, "quiet", False))
     try:
         return args.func(args)
     except UserError as exc:

@@ -1,7 +1,8 @@
 """``make demo``: the main job on the built-in demo workspace (the repository root).
 
 A district office issues the circular of reference letter 000 to every municipality and
-sub-district administrative organisation, and an internal memo; then lists its register.
+sub-district administrative organisation, with its PDF, and an internal memo; then lists its
+register.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ def main() -> int:
     ws = str(PACKAGE_ROOT)
     steps = [
         ["check"],
-        ["new", "letter", "--data", "examples/pakthongchai/reference-000.yaml", "--issue"],
+        # --pdf: letter.pdf beside the DOCX (LibreOffice), page numbers and continuation markers
+        ["new", "letter", "--data", "examples/pakthongchai/reference-000.yaml", "--issue", "--pdf"],
         ["new", "memo", "--data", "examples/memo.yaml", "--issue"],
         ["register", "list"],
     ]

@@ -10,7 +10,7 @@ Templates only lay the parts out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -238,7 +238,8 @@ LETTER_KEYS = {
     "circular": "true for the ว series (หนังสือเวียน)",
     "urgency": "ด่วนที่สุด | ด่วนมาก | ด่วน",
     "secrecy": "ลับที่สุด | ลับมาก | ลับ",
-    "references": "อ้างถึง: list of texts",
+    "references": "อ้างถึง: list of texts, {letter: NUMBER, year: Y} (from the register) or {ref: NAME} (references.yaml)",
+    "recipients": "หนังสือเวียน: a CSV/XLSX/YAML file of recipients, or a list (circular letters)",
     "enclosures": "สิ่งที่ส่งมาด้วย: list of {title, count, file} or texts",
     "closing": "the last sentence before the closing formula",
     "contact": "contact line under the owner unit",
@@ -272,6 +273,32 @@ def _str_list(doc: Located, value: Any, *path: Any) -> list[str]:
     if not isinstance(value, list):
         raise doc.error("must be a list", *path)
     return [_str(doc, v, *path, i, required=True) for i, v in enumerate(value)]
+
+
+def _references(doc: Located, value: Any, resolve: Callable[[Any], str] | None) -> list[str]:
+    """อ้างถึง: texts, and references to the register or to references.yaml (resolved)."""
+    from .references import check_reference_item
+
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise doc.error("must be a list", "references")
+    out = []
+    for i, item in enumerate(value):
+        if isinstance(item, Mapping):
+            check_reference_item(doc, item, "references", i)
+            if resolve is None:
+                out.append(str(item.get("ref") or item.get("letter")))
+                continue
+            try:
+                out.append(resolve(item))
+            except UserError as exc:
+                raise doc.error(exc.message, "references", i) from None
+        else:
+            out.append(_str(doc, item, "references", i, required=True))
+    return out
 
 
 def resolve_signer(doc: Located, office: Office, value: Any) -> Signer:
@@ -315,8 +342,18 @@ def parse_enclosures(doc: Located, value: Any, workspace: Path) -> list[Enclosur
             )
             if not file.is_file():
                 raise doc.error(f"enclosure file not found: {file}", "enclosures", i, "file")
+            count = count or count_from_file(file)
         out.append(Enclosure(title=title, count=count, file=file))
     return out
+
+
+def count_from_file(file: Path) -> str:
+    """The quantity of an enclosure given only as a file: "จำนวน ๓ แผ่น" from its pages (a PDF's
+    pages, an image 1, a DOCX converted where LibreOffice is installed), else empty."""
+    from .pdf import sheet_count
+
+    pages = sheet_count(file)
+    return f"จำนวน {pages} แผ่น" if pages else ""
 
 
 def safe_path(workspace: Path, text: str, doc: Located, *path: Any) -> Path:
@@ -336,8 +373,12 @@ def letter_from_data(
     *,
     kind: str = "external",
     allowed_keys: Iterable[str] | None = None,
+    resolve_reference: Callable[[Any], str] | None = None,
 ) -> Letter:
-    """Build a :class:`Letter` from generic letter data, naming file, line and key on error."""
+    """Build a :class:`Letter` from generic letter data, naming file, line and key on error.
+
+    ``resolve_reference`` turns a ``{letter: …}`` / ``{ref: …}`` reference into its text
+    (:class:`engine.references.Resolver`); without it such items are only checked."""
     data = doc.data
     if not isinstance(data, Mapping):
         raise doc.error("the data must be a mapping of keys (to, subject, body, signer, …)")
@@ -399,7 +440,7 @@ def letter_from_data(
         series="circular" if circular else "normal",
         salutation=salutation,
         complimentary_close=close,
-        references=_str_list(doc, data.get("references"), "references"),
+        references=_references(doc, data.get("references"), resolve_reference),
         enclosures=parse_enclosures(doc, data.get("enclosures"), workspace),
         closing=_str(doc, data.get("closing"), "closing"),
         contact=_str(doc, data.get("contact"), "contact"),

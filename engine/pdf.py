@@ -116,10 +116,18 @@ SOFFICE_PATHS = (
 def find_soffice() -> str:
     """Path of the ``soffice`` launcher; :class:`ConversionError` saying how to install it.
 
-    ``$SARABAN_SOFFICE`` wins, then ``soffice`` / ``libreoffice`` on the PATH, then the usual places.
+    ``$SARABAN_SOFFICE`` wins (and must then be right), then ``soffice`` / ``libreoffice`` on the
+    PATH, then the usual places.
     """
+    explicit = os.environ.get("SARABAN_SOFFICE")
+    if explicit:
+        if os.path.isfile(explicit) and os.access(explicit, os.X_OK):
+            return explicit
+        raise ConversionError(
+            f"LibreOffice is not at $SARABAN_SOFFICE ({explicit}): install it with "
+            f"`{LIBREOFFICE_HINT}`, or point SARABAN_SOFFICE at its soffice"
+        )
     candidates = [
-        os.environ.get("SARABAN_SOFFICE"),
         shutil.which("soffice"),
         shutil.which("libreoffice"),
     ]
@@ -221,6 +229,14 @@ for line in sys.stdin:
         doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(request["src"]), "_blank", 0, load)
         if doc is None:
             raise RuntimeError("LibreOffice cannot open this file")
+        if request.get("thai_page_numbers"):
+            # Word's <w:pgNumType w:fmt="thaiNumbers"/> is imported as Arabic (LibreOffice 7.4).
+            # NATIVE_NUMBERING (12) writes the number in the digits of the field's language (th).
+            styles = doc.StyleFamilies.getByName("PageStyles")
+            for name in styles.ElementNames:
+                style = styles.getByName(name)
+                if style.NumberingType == 4:  # ARABIC
+                    style.NumberingType = 12
         doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), export)
         send(ok=True)
     except Exception as exc:
@@ -349,10 +365,11 @@ class _Worker:
             raise _WorkerFailed("LibreOffice stopped (crashed or was killed)")
         return json.loads(line)
 
-    def convert(self, src: Path, dst: Path, timeout: float) -> None:
+    def convert(self, src: Path, dst: Path, timeout: float, *, thai_pages: bool = False) -> None:
         assert self.bridge is not None and self.bridge.stdin is not None
+        request = {"src": str(src), "dst": str(dst), "thai_page_numbers": thai_pages}
         try:
-            self.bridge.stdin.write(json.dumps({"src": str(src), "dst": str(dst)}) + "\n")
+            self.bridge.stdin.write(json.dumps(request) + "\n")
             self.bridge.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise _WorkerFailed("LibreOffice stopped (crashed or was killed)") from exc
@@ -493,8 +510,10 @@ class Converter:
         lean = worker.folder / "lean" / src.name
         try:
             source = src
-            if self.lean_docx and src.suffix.lower() == ".docx":
-                data = _lean_docx(src)
+            thai_pages = False
+            if src.suffix.lower() == ".docx":
+                thai_pages = _thai_page_numbers(src)
+                data = _lean_docx(src) if self.lean_docx else None
                 if data is not None:
                     lean.parent.mkdir(parents=True, exist_ok=True)
                     lean.write_bytes(data)
@@ -504,7 +523,7 @@ class Converter:
                     if not worker.alive():
                         worker.kill()
                         worker.start(self.start_timeout)
-                    worker.convert(source, tmp, self.timeout)
+                    worker.convert(source, tmp, self.timeout, thai_pages=thai_pages)
                     break
                 except _WorkerFailed as exc:
                     worker.kill()
@@ -528,6 +547,22 @@ _W_NS = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _STYLE_REFS = re.compile(
     rb'<w:(?:pStyle|rStyle|tblStyle|styleLink|numStyleLink)\b[^>]*?\bw:val="([^"]*)"'
 )
+
+
+_THAI_PAGE_NUMBERS = re.compile(rb'<w:pgNumType\b[^>]*\bw:fmt="thaiNumbers"')
+
+
+def _thai_page_numbers(path: Path) -> bool:
+    """Whether a DOCX section numbers its pages in Thai digits (Word's "๑, ๒, ๓ …" format).
+
+    LibreOffice 7.4 imports that format as Arabic; the bridge then sets the page styles to
+    native numbering, which the Thai language of the text turns into "๒".
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return bool(_THAI_PAGE_NUMBERS.search(zf.read("word/document.xml")))
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
+        return False
 
 
 def _lean_docx(path: Path) -> bytes | None:
@@ -840,6 +875,9 @@ class Enclosure:
 
     title: str
     file: Path
+    #: its number in the letter's list of enclosures (the stamp "สิ่งที่ส่งมาด้วย ๒"); by default
+    #: its position in the bundle
+    number: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "file", Path(self.file))
@@ -967,6 +1005,25 @@ def _enclosure_pages(enc: Enclosure | Path, converter: Converter | None) -> list
     raise _fail(enc, path, "unsupported file type: use PDF, DOCX, ODT, JPEG or PNG")
 
 
+def check_enclosure(enclosure: Enclosure) -> None:
+    """Check an enclosure file without converting anything: a PDF is read through (not
+    encrypted, not corrupt, not empty), an image decoded, a DOCX/ODT must be a valid package.
+    Raises :class:`EnclosureError` naming the enclosure."""
+    path, suffix = enclosure.file, enclosure.file.suffix.lower()
+    if suffix == ".pdf":
+        _open_pdf(path, enclosure)
+    elif suffix in IMAGE_SUFFIXES:
+        _image_page(path, enclosure)
+    elif suffix in DOCUMENT_SUFFIXES:
+        _check_file(path, enclosure)
+        if suffix in (".docx", ".odt") and not _is_package(path):
+            raise _fail(
+                enclosure, path, f"not a {suffix[1:].upper()} document (not a valid zip package)"
+            )
+    else:
+        raise _fail(enclosure, path, "unsupported file type: use PDF, DOCX, ODT, JPEG or PNG")
+
+
 def _is_package(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as zf:
@@ -981,6 +1038,20 @@ def page_count(enclosure: Enclosure | str | Path, converter: Converter | None = 
     if not isinstance(enclosure, Enclosure):
         enclosure = Path(enclosure)
     return len(_enclosure_pages(enclosure, converter))
+
+
+def sheet_count(path: str | Path) -> int | None:
+    """Pages of an enclosure file, for the letter's "จำนวน ๓ แผ่น": a PDF's pages, 1 for an image,
+    a DOCX's pages once converted (only where LibreOffice is installed). None when it cannot be
+    told (LibreOffice missing, an unreadable file: ``--pdf`` reports those)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in DOCUMENT_SUFFIXES:
+            find_soffice()
+        return page_count(path)
+    except UserError:
+        return None
 
 
 def enclosure_label(number: int, thai_digits: bool = True) -> str:
@@ -1009,7 +1080,10 @@ def build_bundle(
     if title is None:
         meta = letter.metadata
         title = (meta.title if meta else None) or "หนังสือ"
-    labels = [(enclosure_label(i, thai_digits), "top") for i in range(1, len(enclosures) + 1)]
+    labels = [
+        (enclosure_label(enc.number or i, thai_digits), "top")
+        for i, enc in enumerate(enclosures, 1)
+    ]
     overlays = _overlays(labels, converter or default_converter()) if labels else []
 
     writer = PdfWriter()

@@ -150,6 +150,44 @@ _MIGRATIONS: Final[list[list[str]]] = [
         "CREATE INDEX case_events_case ON case_events (case_id, id)",
         "CREATE INDEX cases_state ON cases (workflow, state)",
     ],
+    # 3: what each issued document was rendered from (engine/dependencies.py; `saraban
+    # regenerate`), and the recipients of circular letters (engine/circular.py).
+    [
+        """
+        CREATE TABLE renders (
+            case_id     INTEGER NOT NULL,
+            document    TEXT    NOT NULL,             -- the workflow's document name
+            entry_id    INTEGER,                      -- its register row (NULL: a form)
+            date        TEXT    NOT NULL,             -- the document date (ISO)
+            files_json  TEXT    NOT NULL,             -- {relative path: sha256 of the bytes}
+            rendered_at TEXT    NOT NULL,
+            PRIMARY KEY (case_id, document)
+        )
+        """,
+        """
+        CREATE TABLE dependencies (
+            case_id     INTEGER NOT NULL,
+            document    TEXT    NOT NULL,
+            key         TEXT    NOT NULL,             -- template:NAME, office, ref:NAME, entry:ID, …
+            hash        TEXT    NOT NULL,             -- its fingerprint when last rendered
+            PRIMARY KEY (case_id, document, key)
+        )
+        """,
+        "CREATE INDEX dependencies_key ON dependencies (key)",
+        """
+        CREATE TABLE recipients (
+            entry_id     INTEGER NOT NULL REFERENCES entries (id),
+            seq          INTEGER NOT NULL,
+            organisation TEXT    NOT NULL,
+            position     TEXT    NOT NULL,
+            addressee    TEXT    NOT NULL DEFAULT '',  -- the `to` column, when given
+            address      TEXT    NOT NULL DEFAULT '',
+            email        TEXT    NOT NULL DEFAULT '',
+            path         TEXT,                         -- the addressed copy
+            PRIMARY KEY (entry_id, seq)
+        )
+        """,
+    ],
 ]
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)

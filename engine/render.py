@@ -242,24 +242,37 @@ class CompiledTemplate:
             found |= meta.find_undeclared_variables(self.env.parse(src))
         return found
 
-    def render_bytes(self, context: Mapping[str, Any]) -> bytes:
-        """Render to the bytes of a DOCX file."""
-        members = []
+    def render_parts(self, context: Mapping[str, Any]) -> dict[str, str]:
+        """The rendered XML of every tagged part (body, headers, footers), by part name."""
+        parts = {}
         for slot in self._slots:
             if isinstance(slot, _Member):
-                members.append(slot)
                 continue
             name, template = slot
             try:
-                xml = template.render(context)
+                parts[name] = template.render(context)
             except jinja2.UndefinedError as exc:
                 raise TemplateError(
                     f"undefined variable: {exc.message}", file=self.path, field=name
                 ) from None
             except jinja2.TemplateError as exc:
                 raise TemplateError(f"{exc}", file=self.path, field=name) from None
-            members.append(_member(name, xml.encode("utf-8")))
-        return write_zip(members)
+        return parts
+
+    def members(self, parts: Mapping[str, str]) -> list[_Member]:
+        """Zip members of a DOCX: the cached untouched parts and ``parts`` (rendered XML)."""
+        return [
+            slot if isinstance(slot, _Member) else _member(slot[0], parts[slot[0]].encode("utf-8"))
+            for slot in self._slots
+        ]
+
+    def pack(self, parts: Mapping[str, str]) -> bytes:
+        """The bytes of a DOCX from rendered parts (:meth:`render_parts`, possibly edited)."""
+        return write_zip(self.members(parts))
+
+    def render_bytes(self, context: Mapping[str, Any]) -> bytes:
+        """Render to the bytes of a DOCX file."""
+        return self.pack(self.render_parts(context))
 
     def render(self, context: Mapping[str, Any], out: str | Path) -> Path:
         """Render and write ``out`` atomically (temp file in the same folder, then rename)."""
@@ -267,15 +280,19 @@ class CompiledTemplate:
         return write_atomic(Path(out), data)
 
 
-def write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    ``durable=False`` skips the fsync (bulk runs sync once at the end); the rename is still
+    atomic, so a killed process leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

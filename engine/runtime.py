@@ -12,13 +12,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import difflib
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import thai
+from . import circular, dependencies, thai
 from .cases import CaseStore, current_user
 from .errors import UserError
 from .expressions import ExpressionError, evaluate, render_text
@@ -27,12 +28,16 @@ from .letter import (
     LETTER_KEYS,
     Enclosure,
     Letter,
+    count_from_file,
     letter_from_data,
     number_text,
     salutation_for,
     split_paragraphs,
 )
 from .office import Signer
+from .recipients import fingerprint as recipients_fp
+from .references import Resolver
+from .references import checker as references_checker
 from .register import Register
 from .render import compiled, write_atomic
 from .workflow import Action, DocumentSpec, Workflow, event_attr
@@ -51,6 +56,10 @@ class DocumentMade:
     number: str
     path: str
     date: dt.date | None = None
+    #: the letter's subject (the PDF bundle's title) and its enclosures that have a file, each
+    #: (number in the letter's list, title, absolute path): what ``--pdf`` bundles
+    subject: str = ""
+    enclosures: list[tuple[int, str, Path]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -260,6 +269,7 @@ class Run:
         self.documents: list[DocumentMade] = []
         self.files: list[str] = []
         self._letter_data = {k: v for k, v in data.items() if k in LETTER_KEYS}
+        self.refs = Resolver(ws.root, reg)  # อ้างถึง: the register and references.yaml
 
     # -- context -----------------------------------------------------------------------------
     def _specs(self) -> dict[str, InputSpec]:
@@ -287,6 +297,8 @@ class Run:
             attachments=dict(self.data.get("attachments") or {}),
             present=self._present,
             files_exist=self._files_exist,
+            ref=self.refs.named,
+            cite=self.refs.letter,
         )
         if "date" not in specs:
             ctx["date"] = ThaiDate(self.date)
@@ -429,11 +441,14 @@ class Run:
         numbered, dated and registered (a form, series ``none``, is dated but not numbered)."""
         if not self.applies(spec):
             return
+        self.refs.begin()
         letter = self.build_letter(spec)
         letter.date = self.date
         template = self.template(spec)
         ws = self.ws
         number = ""
+        entry_id = None
+        circ = circular.prepare(self, letter)  # a circular's recipients, else None
         if not issue:
             out = ws.output_path(f"drafts/case-{self.case_id:05d}-{spec.name}.docx")
             body = template.render_bytes(self.render_context(spec, letter))
@@ -449,29 +464,49 @@ class Run:
                         "number; move it away or check the register",
                         file=out,
                     )
-                body = template.render_bytes(self.render_context(spec, letter))
+                context = self.render_context(spec, letter)
+                body = b"" if circ else template.render_bytes(context)
+                kept = _register_data(self.wf, self.data)
+                if circ:  # the recipient list goes to its own table, not into the row's data
+                    kept["recipients"] = len(circ.recipients)
                 slot.record(
                     number_text=letter.number_text,
                     date=letter.date,
                     sender=ws.office.name,
-                    recipient=letter.recipient,
+                    recipient=circ.register_recipient(letter) if circ else letter.recipient,
                     subject=letter.subject,
                     path=ws.relative(out),
                     case_id=str(self.case_id),
-                    data_json=json.dumps(
-                        _register_data(self.wf, self.data), ensure_ascii=False, default=str
-                    ),
+                    data_json=json.dumps(kept, ensure_ascii=False, default=str),
                 )
+                entry_id = slot.entry.id if slot.entry else None
+                if circ:  # master, one addressed copy per recipient, the combined DOCX
+                    hashes = circ.issue(self, template, letter, context, out, entry_id)
             number = letter.number_text
         else:
             out = ws.output_path(
                 f"{thai.be_year(letter.date)}/case-{self.case_id:05d}-{spec.name}.docx"
             )
             body = template.render_bytes(self.render_context(spec, letter))
-        self.writer.write(out, body)
         rel = ws.relative(out)
-        self.files.append(rel)
-        self.documents.append(DocumentMade(spec.name, number, rel, letter.date))
+        if circ and issue and spec.numbered:
+            self.files.extend(hashes)  # the master first, then the copies and the combined DOCX
+        else:
+            self.writer.write(out, body)
+            self.files.append(rel)
+            hashes = {rel: hashlib.sha256(body).hexdigest()}
+        if issue:  # what it was rendered from, for `saraban regenerate`
+            deps = dependencies.run_deps(self, spec, letter, entry_id)
+            if circ:
+                deps[f"recipients:{entry_id}"] = recipients_fp(circ.recipients)
+            dependencies.record(self.reg, self.case_id, spec.name, entry_id=entry_id,
+                                date=letter.date.isoformat(), files=hashes, deps=deps)  # fmt: skip
+        self.documents.append(
+            DocumentMade(
+                spec.name, number, rel, letter.date, letter.subject,
+                [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file],
+            )
+        )  # fmt: skip
         if issue and not self.wf.letter_inputs:
             docs = dict(self.data.get("documents") or {})
             docs[spec.name] = {
@@ -518,7 +553,9 @@ class Run:
         office = self.ws.office
         if self.wf.letter_inputs:
             doc = Located(data=self._letter_data, file=f"case {self.case_id}")
-            letter = letter_from_data(doc, office, self.ws.root, kind=spec.kind)
+            letter = letter_from_data(
+                doc, office, self.ws.root, kind=spec.kind, resolve_reference=self.refs.item
+            )
             if "series" in spec.raw:
                 letter.series = spec.series
             return letter
@@ -566,6 +603,8 @@ class Run:
                     if made.name == enc["document"]:
                         path = made.path
                 file = self.ws.root / path if path else None
+            if not count and file is not None and file.is_file():
+                count = count_from_file(file)
             enclosures.append(
                 Enclosure(
                     title=self._text(enc["title"], ctx, spec, "enclosures", i, "title"),
@@ -682,7 +721,10 @@ def new_case(
     if wf.letter_inputs:
         doc = load_data(data_file, sets or [])
         first = wf.documents[0]
-        letter = letter_from_data(doc, ws.office, ws.root, kind=first.kind)  # validates
+        letter = letter_from_data(  # validates (a cited letter must be in the register)
+            doc, ws.office, ws.root, kind=first.kind,
+            resolve_reference=references_checker(ws.root, ws.register_path),
+        )  # fmt: skip
         data = dict(doc.data)
         day = explicit or letter.date or today
     else:

@@ -47,7 +47,7 @@ assert set(KINDS) <= set(DOCUMENT_KINDS)
 RESERVED = frozenset(
     {
         "office", "today", "state", "event", "data", "documents", "attachments", "present",
-        "files_exist", "inputs", "case", "loop", "range", "true", "false", "none",
+        "files_exist", "inputs", "case", "loop", "range", "true", "false", "none", "ref", "cite",
     }
 )  # fmt: skip
 

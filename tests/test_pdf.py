@@ -192,7 +192,7 @@ def test_converter_that_keeps_failing_names_the_document(converter, tmp_path, mo
     doc = make_docx(tmp_path / "ข้อมูล.docx", [[TEST_LINE]])
     out = tmp_path / "never.pdf"
 
-    def crash(self, src, dst, timeout):
+    def crash(self, src, dst, timeout, **kw):
         dst.write_bytes(b"%PDF-half")
         raise pdf._WorkerFailed("LibreOffice stopped (crashed or was killed)")
 

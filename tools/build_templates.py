@@ -12,6 +12,7 @@ header); memo: Garuda 1.5 cm top left beside "บันทึกข้อคว�
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -152,7 +153,9 @@ def labelled_list(name: str, hang: int) -> str:
             ),
             ind_left=hang,
             hanging=hang,
-            tabs=(("left", hang), ("left", 12 * CM)),
+            # the quantity (จำนวน ๑ ฉบับ) flush with the right margin, on the title's last line
+            # when it fits there, else on a line of its own
+            tabs=(("left", hang), ("right", TEXT_WIDTH)),
             before=120,
         )
         + tag("{%p endfor %}")
@@ -366,6 +369,14 @@ def emblem_drawing(height_cm: float, name: str) -> str:
     )
 
 
+def garuda_header() -> str:
+    """The first-page header of letters and orders: the Garuda 3 cm high, 1.5 cm from the top
+    (the header distance), centred on the page: the text column is 3 cm from the left and 2 cm
+    from the right, so a right indent of 1 cm puts the paragraph's centre at the page's. The
+    letter starts right below it (ที่ … on the left, the letterhead on the right)."""
+    return para(emblem_drawing(3.0, "emblem"), jc="center", ind_right=CM)
+
+
 def set_defaults(doc) -> None:
     """TH Sarabun New 16 pt for Latin and Thai (complex script), Thai language, single spacing."""
     styles = doc.styles.element
@@ -391,6 +402,44 @@ def set_defaults(doc) -> None:
     rfonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
     for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
         rfonts.set(f"{{http://schemas.openxmlformats.org/wordprocessingml/2006/main}}{attr}", FONT)
+
+
+KEEP_STYLES = {"Normal", "DefaultParagraphFont", "TableNormal", "NoList"}
+
+
+def make_lean(doc) -> None:
+    """Ship only what the templates use. python-docx's default template carries 164 styles
+    (100 of them table styles; styles.xml 336 KB), latent-style entries, stylesWithEffects.xml
+    (438 KB, a Word 2010 duplicate) and a thumbnail: LibreOffice would import every style of
+    every letter. The templates set their formatting directly (docDefaults + run and paragraph
+    properties), so the defaults are all they need. Styles an office adds in Word stay in its
+    own templates (and engine.pdf drops unused ones from a copy before converting)."""
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    styles = doc.styles.element
+    used = set()
+    for part in [
+        doc.part,
+        *(rel.target_part for rel in doc.part.rels.values() if not rel.is_external),
+    ]:
+        blob = part.blob if not hasattr(part, "element") else None
+        xml = (
+            part.element.xml
+            if hasattr(part, "element")
+            else (blob or b"").decode("utf-8", "replace")
+        )
+        used.update(re.findall(r'w:(?:pStyle|rStyle|tblStyle) w:val="([^"]+)"', xml))
+    for style in list(styles.iterchildren(f"{w}style")):
+        if style.get(f"{w}styleId") not in KEEP_STYLES | used:
+            styles.remove(style)
+    for latent in list(styles.iterchildren(f"{w}latentStyles")):
+        styles.remove(latent)
+    for rels, kinds in (
+        (doc.part.rels, ("stylesWithEffects",)),
+        (doc.part.package.rels, ("metadata/thumbnail",)),
+    ):
+        for rid, rel in list(rels.items()):
+            if rel.reltype.endswith(kinds):
+                rels.pop(rid)
 
 
 def build(name: str, body_xml: str, header_first_xml: str, title: str) -> None:
@@ -444,6 +493,7 @@ def build(name: str, body_xml: str, header_first_xml: str, title: str) -> None:
     for child in parse_xml(f"<w:root {W}>{body_xml}</w:root>"):
         sect.addprevious(child)
 
+    make_lean(doc)
     props = doc.core_properties
     props.title = title
     props.author = "saraban"
@@ -459,12 +509,7 @@ def build(name: str, body_xml: str, header_first_xml: str, title: str) -> None:
 
 
 def main() -> None:
-    build(
-        "external-letter",
-        external_letter_body(),
-        para(emblem_drawing(3.0, "emblem"), jc="center") + para(run(""), before=0),
-        "หนังสือภายนอก",
-    )
+    build("external-letter", external_letter_body(), garuda_header(), "หนังสือภายนอก")
     build(
         "memo",
         memo_body(),
@@ -475,12 +520,7 @@ def main() -> None:
         ),
         "บันทึกข้อความ",
     )
-    build(
-        "order",
-        order_body(),
-        para(emblem_drawing(3.0, "emblem"), jc="center") + para(run(""), before=0),
-        "คำสั่ง",
-    )
+    build("order", order_body(), garuda_header(), "คำสั่ง")
     build("form", form_body(), para(run("")), "แบบคำขอ")
 
 

@@ -1,0 +1,274 @@
+"""Circular letters (หนังสือเวียน) to many recipients: one letter, one ว number, many copies.
+
+A circular letter whose data has ``recipients`` (a CSV, XLSX or YAML file, or a list; see
+:mod:`engine.recipients`) is issued as:
+
+a. the **master** (``letters/<BE>/circular-<n>.docx``): the letter to the collective recipient,
+   as in reference letter 000 ("เรียน นายกเทศมนตรี ทุกเทศบาล และนายกองค์การบริหารส่วนตำบล
+   ทุกแห่ง"), followed by the distribution list (บัญชีรายชื่อผู้รับ) on its own page;
+b. one **addressed copy** per recipient (``letters/<BE>/circular-<n>/<seq>-<organisation>.docx``,
+   "เรียน นายกองค์การบริหารส่วนตำบลสระตะเคียน"), sharing the number and the date;
+c. one **combined DOCX** of all copies (``letters/<BE>/circular-<n>-copies.docx``), each copy its
+   own section restarting page numbers, written as a stream (:mod:`engine.combine`).
+
+The register gets one row: ถึง is the collective recipient and the count ("… ทุกแห่ง (๒๕ แห่ง)");
+the recipient list (organisation, position, address, e-mail, the copy's path) is kept with it in
+the ``recipients`` table, out of the register's columns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+
+from . import progress, thai
+from .combine import DOCUMENT, CombinedWriter
+from .errors import UserError
+from .letter import Letter, salutation_for
+from .recipients import Recipient, load_recipients
+from .register import Register
+from .render import write_atomic
+
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def copies_dir(master: Path) -> Path:
+    return master.with_suffix("")
+
+
+def combined_path(master: Path) -> Path:
+    return master.with_name(f"{master.stem}-copies.docx")
+
+
+def copy_path(master: Path, seq: int, recipient: Recipient) -> Path:
+    name = _UNSAFE.sub("-", recipient.organisation).strip(" .-")[:80] or "copy"
+    return copies_dir(master) / f"{seq:03d}-{name}.docx"
+
+
+def count_text(n: int, thai_digits: bool) -> str:
+    text = str(n)
+    return thai.to_thai_digits(text) if thai_digits else text
+
+
+def register_recipient(letter: Letter, n: int) -> str:
+    """ถึง in the register: the collective recipient and how many ("(๒๕ แห่ง)")."""
+    return f"{letter.recipient} ({count_text(n, letter.office.thai_digits)} แห่ง)"
+
+
+# --- the master's distribution list --------------------------------------------------------------
+def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 0,
+          page_break: bool = False, before: int = 0) -> str:  # fmt: skip
+    ppr = ""
+    if page_break:
+        ppr += "<w:pageBreakBefore/>"
+    if before:
+        ppr += f'<w:spacing w:before="{before}"/>'
+    if indent:
+        ppr += f'<w:ind w:left="{indent}" w:hanging="{indent}"/>'
+    if center:
+        ppr += '<w:jc w:val="center"/>'
+    rpr = ("<w:b/><w:bCs/>" if bold else "") + '<w:sz w:val="32"/><w:szCs w:val="32"/>'
+    return (
+        f"<w:p><w:pPr>{ppr}</w:pPr><w:r><w:rPr>{rpr}</w:rPr>"
+        f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>'
+    )
+
+
+def distribution_list(letter: Letter, recipients: Sequence[Recipient]) -> str:
+    """WordprocessingML paragraphs: the list of recipients, on a page of its own."""
+    digits = letter.office.thai_digits
+
+    def t(text: str) -> str:
+        return thai.apply_digit_policy(text) if digits else text
+
+    date = thai.format_date(letter.date, "full", thai_digits=digits) if letter.date else ""
+    out = [
+        _para("บัญชีรายชื่อผู้รับหนังสือ", bold=True, center=True, page_break=True),
+        _para(t(f"แนบท้ายหนังสือ{letter.office.name} ที่ {letter.number_text}"), center=True),
+        _para(f"ลงวันที่ {date}" if date else "", center=True),
+        _para(t(f"เรื่อง {letter.subject}"), center=True, before=120),
+    ]
+    width = len(str(len(recipients)))
+    for i, r in enumerate(recipients, start=1):
+        out.append(_para(t(f"{i}.".ljust(width + 1) + f" {r.addressee}"), indent=567,
+                         before=120 if i == 1 else 0))  # fmt: skip
+    out.append(_para(t(f"รวม {len(recipients)} แห่ง"), before=240, center=True))
+    return "".join(out)
+
+
+def with_distribution_list(parts: Mapping[str, str], xml: str) -> dict[str, str]:
+    """The rendered parts with ``xml`` inserted at the end of the body (before its sectPr)."""
+    doc = parts[DOCUMENT]
+    end = doc.rindex("</w:body>")
+    sect = doc.rfind("<w:sectPr", 0, end)
+    at = sect if sect >= 0 else end
+    return {**parts, DOCUMENT: doc[:at] + xml + doc[at:]}
+
+
+# --- copies --------------------------------------------------------------------------------------
+def copy_context(base: Mapping[str, Any], recipient: Recipient) -> dict[str, Any]:
+    """The master's template context addressed to one recipient."""
+    ctx = dict(base)
+    to = recipient.addressee
+    ctx["recipient"] = to
+    salutation, close = salutation_for(to)
+    # an office that overrides the salutation of the master (e.g. กราบเรียน) keeps it
+    if base.get("salutation") in ("เรียน", "กราบเรียน") and salutation == "เรียน":
+        salutation = str(base["salutation"])
+    ctx["salutation"] = salutation
+    ctx["complimentary_close"] = base.get("complimentary_close") or close
+    return ctx
+
+
+class Sink:
+    """Where a circular's files go: written (issue), or compared and rewritten only when they
+    differ (regenerate). Records the SHA-256 of every file, by path."""
+
+    def __init__(self, write: Callable[[Path, bytes], Any], place: Callable[[Path, Path], Any]):
+        self._write = write
+        self._place = place
+        self.hashes: dict[Path, str] = {}
+
+    def write(self, path: Path, data: bytes) -> None:
+        self.hashes[path] = hashlib.sha256(data).hexdigest()
+        self._write(path, data)
+
+    def place(self, tmp: Path, path: Path) -> None:
+        h = hashlib.sha256()
+        with tmp.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        self.hashes[path] = h.hexdigest()
+        self._place(tmp, path)
+
+
+def render_circular(
+    template: Any,
+    letter: Letter,
+    context: Mapping[str, Any],
+    recipients: Sequence[Recipient],
+    master: Path,
+    sink: Sink,
+    *,
+    label: str = "",
+) -> None:
+    """Render the master (with its distribution list), every addressed copy and the combined
+    DOCX into ``sink``. Memory stays flat: one copy at a time."""
+    parts = template.render_parts(context)
+    sink.write(
+        master, template.pack(with_distribution_list(parts, distribution_list(letter, recipients)))
+    )
+    combined = CombinedWriter(template, combined_path(master))
+    try:
+        for seq, recipient in progress.track(
+            list(enumerate(recipients, start=1)), f"copies {label}".strip()
+        ):
+            cparts = template.render_parts(copy_context(context, recipient))
+            sink.write(copy_path(master, seq, recipient), template.pack(cparts))
+            combined.add(cparts)
+        tmp = combined.close()
+        sink.place(tmp, combined.out)
+    except BaseException:
+        combined.abort()
+        raise
+
+
+# --- the recipients table -------------------------------------------------------------------------
+def store_recipients(
+    reg: Register, entry_id: int, recipients: Sequence[Recipient], paths: Sequence[str]
+) -> None:
+    """Keep the recipient list with the register entry (joins the open transaction)."""
+    reg.connection.executemany(
+        "INSERT INTO recipients (entry_id, seq, organisation, position, addressee, address, "
+        "email, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (entry_id, i, r.organisation, r.position, r.to, r.address, r.email, p)
+            for i, (r, p) in enumerate(zip(recipients, paths, strict=True), start=1)
+        ],
+    )
+
+
+def stored_recipients(reg: Register, entry_id: int) -> list[Recipient]:
+    rows = reg.connection.execute(
+        "SELECT organisation, position, addressee, address, email FROM recipients "
+        "WHERE entry_id = ? ORDER BY seq",
+        (entry_id,),
+    ).fetchall()
+    return [Recipient(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
+def recipients_of(reg: Register, entry_ids: Sequence[int]) -> Iterator[tuple[int, str]]:
+    """(entry id, organisation) of every stored recipient of those entries."""
+    for eid in entry_ids:
+        for r in stored_recipients(reg, eid):
+            yield eid, r.organisation
+
+
+# --- the hook in a run (engine.runtime.Run.make_document) -------------------------------------
+@dataclass
+class Circular:
+    """A circular being issued by a :class:`engine.runtime.Run`."""
+
+    recipients: list[Recipient]
+
+    def register_recipient(self, letter: Letter) -> str:
+        return register_recipient(letter, len(self.recipients))
+
+    def issue(self, run: Any, template: Any, letter: Letter, context: Mapping[str, Any],
+              master: Path, entry_id: int | None) -> dict[str, str]:  # fmt: skip
+        """Write master, copies and combined DOCX through the run's writer (removed again if the
+        command rolls back); keep the recipient list; return {relative path: sha256}."""
+        writer = run.writer
+
+        def write(path: Path, data: bytes) -> None:  # atomic; one sync for all at the end
+            writer.written.append(write_atomic(path, data, durable=False))
+
+        def place(tmp: Path, path: Path) -> None:
+            os.replace(tmp, path)
+            writer.written.append(path)
+
+        sink = Sink(write, place)
+        render_circular(
+            template,
+            letter,
+            context,
+            self.recipients,
+            master,
+            sink,
+            label=letter.number_text,
+        )
+        os.sync()  # every copy on disk before the register row commits
+        ws = run.ws
+        rels = {ws.relative(p): h for p, h in sink.hashes.items()}
+        if entry_id is not None:
+            store_recipients(
+                run.reg,
+                entry_id,
+                self.recipients,
+                [ws.relative(copy_path(master, i, r)) for i, r in enumerate(self.recipients, 1)],
+            )
+        return rels
+
+
+def prepare(run: Any, letter: Letter) -> Circular | None:
+    """The circular's recipients when the letter's data has ``recipients``; else ``None``."""
+    if not run.wf.letter_inputs:
+        return None
+    value = run.data.get("recipients")
+    if value in (None, "", []):
+        return None
+    if letter.series != "circular":
+        raise UserError(
+            "recipients are for circular letters (the ว series): use the circular workflow "
+            "or circular: true",
+            file=f"case {run.case_id}",
+            field="recipients",
+        )
+    return Circular(load_recipients(value, run.ws.root))

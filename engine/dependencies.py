@@ -1,0 +1,142 @@
+"""What each issued document was rendered from, as fingerprints kept in the register database.
+
+For every issued document (one register row; a circular with its copies and combined file) the
+``renders`` table keeps its files with the SHA-256 of their bytes, and ``dependencies`` one row
+per input with its fingerprint when it was rendered:
+
+==================  ==================================================================
+key                 fingerprint of
+==================  ==================================================================
+``template:NAME``   the DOCX template file (and the office's emblem image)
+``workflow:NAME``   the workflow file (its texts are templates too)
+``office``          office.yaml's letter values (name, letterhead, prefix, unit, phones…)
+``signer:KEY``      the signer's name, position and acting line
+``data``            the case data the document is made from
+``ref:NAME``        a named reference in references.yaml
+``entry:ID``        a register entry's reference text (the document's own, or one it cites)
+``recipients:ID``   the recipient list of a circular
+==================  ==================================================================
+
+``saraban regenerate`` (:mod:`engine.regenerate`) recomputes them and re-renders the documents
+whose inputs changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .letter import LETTER_KEYS
+from .office import Office, Signer
+from .references import digest
+from .register import Register
+
+_file_cache: dict[tuple[str, int, int], str] = {}
+
+
+def file_fp(path: Path | None) -> str:
+    """Fingerprint of a file's bytes (cached by path, size and mtime)."""
+    if path is None:
+        return "none"
+    try:
+        st = path.stat()
+    except OSError:
+        return "missing"
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    fp = _file_cache.get(key)
+    if fp is None:
+        fp = _file_cache[key] = digest(path.read_bytes())
+    return fp
+
+
+def template_fp(template: Path, emblem: Path | None) -> str:
+    return digest([file_fp(template), file_fp(emblem)])
+
+
+def office_fp(office: Office) -> str:
+    return digest(
+        {
+            "name": office.name,
+            "letterhead": office.letterhead,
+            "prefix": office.prefix,
+            "number_width": office.number_width,
+            "unit": office.unit,
+            "phone": office.phone,
+            "fax": office.fax,
+            "email": office.email,
+            "thai_digits": office.thai_digits,
+            "short_name": office.extra.get("short_name"),
+        }
+    )
+
+
+def signer_fp(signer: Signer | None) -> str:
+    if signer is None:
+        return "missing"
+    return digest([signer.name, signer.position, signer.acting])
+
+
+def data_fp(wf: Any, data: Mapping[str, Any]) -> str:
+    """The case data a document is made from: the letter keys, or the workflow's inputs (not
+    the dates recorded by later events, the attachments, or the documents' own numbers)."""
+    if wf.letter_inputs:
+        return digest({k: v for k, v in data.items() if k in LETTER_KEYS})
+    recorded = {n for ev in wf.events.values() for n in ev.inputs}
+    recorded |= {
+        a.targets[0] for ev in wf.events.values() for a in ev.actions if a.kind == "record"
+    }
+    skip = recorded | {"documents", "attachments"}
+    return digest({k: v for k, v in data.items() if k not in skip})
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def record(
+    reg: Register,
+    case_id: int,
+    document: str,
+    *,
+    entry_id: int | None,
+    date: str,
+    files: Mapping[str, str],
+    deps: Mapping[str, str],
+) -> None:
+    """Store (or replace) what a document was rendered from; joins the open transaction."""
+    conn = reg.connection
+    conn.execute(
+        "INSERT OR REPLACE INTO renders (case_id, document, entry_id, date, files_json, "
+        "rendered_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (case_id, document, entry_id, date, json.dumps(dict(files), ensure_ascii=False), _now()),
+    )
+    conn.execute("DELETE FROM dependencies WHERE case_id = ? AND document = ?", (case_id, document))
+    conn.executemany(
+        "INSERT INTO dependencies (case_id, document, key, hash) VALUES (?, ?, ?, ?)",
+        [(case_id, document, k, v) for k, v in sorted(deps.items())],
+    )
+
+
+def run_deps(run: Any, spec: Any, letter: Any, entry_id: int | None) -> dict[str, str]:
+    """The fingerprints of a document a :class:`engine.runtime.Run` has just rendered."""
+    from .workspace import PLACEHOLDER_EMBLEM
+
+    ws = run.ws
+    office = ws.office
+    deps = dict(run.refs.deps)
+    deps[f"template:{spec.template}"] = template_fp(
+        ws.template_path(spec.template), office.emblem or PLACEHOLDER_EMBLEM
+    )
+    deps[f"workflow:{run.wf.name}"] = file_fp(run.wf.path)
+    deps["office"] = office_fp(office)
+    if letter.signer.key:
+        deps[f"signer:{letter.signer.key}"] = signer_fp(letter.signer)
+    deps["data"] = data_fp(run.wf, run.data)
+    if entry_id is not None:
+        from .references import entry_text
+
+        deps[f"entry:{entry_id}"] = digest(entry_text(run.reg._get_by_id(entry_id)))
+    return deps

@@ -1,0 +1,344 @@
+"""Recipients of a circular letter (หนังสือเวียน): from a CSV file, an XLSX sheet or a YAML list.
+
+Each recipient is an organisation and the position of its head, which the addressed copy's
+salutation is made of ("เรียน นายกองค์การบริหารส่วนตำบลสระตะเคียน"), with an optional address
+and e-mail address. Columns may be named in English or in Thai:
+
+=================  ============================================  ========
+column             also accepted                                 required
+=================  ============================================  ========
+``organisation``   ``organization``, ``name``, ``หน่วยงาน``, ``ชื่อหน่วยงาน``, ``ชื่อ``   yes
+``position``       ``head``, ``ตำแหน่ง``, ``ตำแหน่งหัวหน้า``                yes
+``to``             ``ถึง``, ``เรียน``: the whole recipient, when the rule below is wrong  no
+``address``        ``ที่อยู่``                                     no
+``email``          ``e-mail``, ``อีเมล``                          no
+=================  ============================================  ========
+
+CSV is read with the standard library's ``csv`` (UTF-8, with or without the BOM Excel writes),
+XLSX with openpyxl (the first sheet, or ``file.xlsx#Sheet``). Every problem — a file that is not
+UTF-8, a missing column, an empty row, a duplicate organisation — is one :class:`UserError`
+naming the file, the row and the column, and nothing is issued.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+
+#: Column name → the field it fills (lower-cased, spaces and underscores ignored).
+COLUMNS: dict[str, str] = {
+    "organisation": "organisation",
+    "organization": "organisation",
+    "name": "organisation",
+    "org": "organisation",
+    "หน่วยงาน": "organisation",
+    "ชื่อหน่วยงาน": "organisation",
+    "ชื่อ": "organisation",
+    "องค์กรปกครองส่วนท้องถิ่น": "organisation",
+    "position": "position",
+    "head": "position",
+    "headposition": "position",
+    "ตำแหน่ง": "position",
+    "ตำแหน่งหัวหน้า": "position",
+    "ตำแหน่งผู้บริหาร": "position",
+    "to": "to",
+    "ถึง": "to",
+    "เรียน": "to",
+    "address": "address",
+    "ที่อยู่": "address",
+    "email": "email",
+    "e-mail": "email",
+    "อีเมล": "email",
+    "อีเมล์": "email",
+}
+REQUIRED = ("organisation", "position")
+
+#: Municipalities: the head is นายกเทศมนตรี, and "เทศบาลตำบลปักธงชัย" is addressed as
+#: "นายกเทศมนตรีตำบลปักธงชัย" (the word เทศบาล is not repeated).
+_MUNICIPAL = ("นายกเทศมนตรี", "เทศบาล")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One recipient of a circular: organisation, head's position, and optional details."""
+
+    organisation: str
+    position: str
+    to: str = ""
+    address: str = ""
+    email: str = ""
+
+    @property
+    def addressee(self) -> str:
+        """Whom the copy is addressed to: ``to`` if given, else the head's position joined to
+        the organisation's name without repeating the words they share."""
+        return self.to or join_position(self.position, self.organisation)
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def join_position(position: str, organisation: str) -> str:
+    """ "นายกองค์การบริหารส่วนตำบล" + "องค์การบริหารส่วนตำบลสระตะเคียน" →
+    "นายกองค์การบริหารส่วนตำบลสระตะเคียน"; "นายกเทศมนตรี" + "เทศบาลตำบลปักธงชัย" →
+    "นายกเทศมนตรีตำบลปักธงชัย"; otherwise the two joined ("ผู้อำนวยการ" + "โรงเรียนบ้านโคก")."""
+    position, organisation = position.strip(), organisation.strip()
+    head, word = _MUNICIPAL
+    if position == head and organisation.startswith(word):
+        return head + organisation[len(word) :]
+    for k in range(min(len(position), len(organisation)), 0, -1):
+        if organisation.startswith(position[-k:]) and k >= 3:
+            return position + organisation[k:]
+    return position + organisation
+
+
+def fingerprint(recipients: Sequence[Recipient]) -> str:
+    """A hash of the list (what the addressed copies are made from)."""
+    text = json.dumps([r.as_dict() for r in recipients], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- reading ------------------------------------------------------------------------------------
+def _norm(column: Any) -> str:
+    return "".join(str(column or "").lower().replace("_", "").split())
+
+
+def _error(file: str, message: str, row: int | None = None, column: str | None = None) -> UserError:
+    where = []
+    if row is not None:
+        where.append(f"row {row}")
+    if column:
+        where.append(f"column {column!r}")
+    return UserError(f"{', '.join(where)}: {message}" if where else message, file=file)
+
+
+def _decode(data: bytes, file: str) -> str:
+    """UTF-8, with or without a BOM; anything else is an error naming the row."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        row = data[: exc.start].count(b"\n") + 1
+        raise _error(
+            file,
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file "
+            "as 'CSV UTF-8' from Excel, or convert it (e.g. iconv -f TIS-620 -t UTF-8)",
+            row=row,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _rows_csv(path: Path, file: str) -> tuple[list[str], Iterable[tuple[int, list[Any]]]]:
+    text = _decode(path.read_bytes(), file)
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise _error(file, "the file is empty (a header row is needed)") from None
+    except csv.Error as exc:
+        raise _error(file, f"not a CSV file: {exc}", row=1) from None
+
+    def rows() -> Iterable[tuple[int, list[Any]]]:
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except csv.Error as exc:
+            raise _error(file, f"not a CSV file: {exc}", row=reader.line_num) from None
+
+    return header, rows()
+
+
+def _rows_xlsx(
+    path: Path, sheet: str | None, file: str
+) -> tuple[list[str], Iterable[tuple[int, list[Any]]]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds
+        raise _error(file, f"not an XLSX workbook: {exc}") from None
+    if sheet is not None and sheet not in wb.sheetnames:
+        raise _error(file, f"no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    header = next(it, None)
+    if header is None:
+        raise _error(file, "the sheet is empty (a header row is needed)")
+    return [str(h) if h is not None else "" for h in header], (
+        (i, list(row)) for i, row in enumerate(it, start=2)
+    )
+
+
+def _rows_yaml(path: Path, file: str) -> list[tuple[int, dict[str, Any]]]:
+    from .yamlio import load_yaml
+
+    doc = load_yaml(path)
+    prefix = ("recipients",) if isinstance(doc.data, Mapping) else ()
+    return _rows_list(doc.data, file, lambda i: doc.line(*prefix, i) or i + 1)
+
+
+def _rows_list(data: Any, file: str, line: Any = None) -> list[tuple[int, dict[str, Any]]]:
+    if isinstance(data, Mapping) and "recipients" in data:
+        data = data["recipients"]
+    if not isinstance(data, list):
+        raise _error(file, "recipients must be a list of {organisation, position, …}")
+    out = []
+    for i, item in enumerate(data):
+        row = line(i) if line else i + 1
+        if not isinstance(item, Mapping):
+            raise _error(file, "a recipient must be {organisation, position, …}", row=row)
+        out.append((row, dict(item)))
+    return out
+
+
+def _from_mappings(rows: list[tuple[int, dict[str, Any]]], file: str) -> list[Recipient]:
+    if not rows:
+        raise _error(file, "no recipients")
+    header = sorted({str(k) for _, r in rows for k in r})
+    fields = _fields(header, file, check_required=False)
+    out = []
+    for row, item in rows:
+        values = {fields[str(k)]: v for k, v in item.items() if str(k) in fields}
+        for k in item:
+            if str(k) not in fields:
+                raise _error(file, f"unknown key {k!r}; {_known()}", row=row, column=str(k))
+        for req in REQUIRED:
+            if req not in values:
+                raise _error(file, "missing", row=row, column=req)
+        out.append((row, values))
+    return _build(out, file, {v: v for v in ("organisation", "position")})
+
+
+def _known() -> str:
+    return "columns: organisation (ชื่อหน่วยงาน), position (ตำแหน่ง), to, address, email"
+
+
+def _fields(header: list[str], file: str, check_required: bool = True) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for col in header:
+        key = COLUMNS.get(_norm(col))
+        if key is None:
+            continue
+        if key in seen:
+            raise _error(
+                file, f"two columns for {key}: {seen[key]!r} and {col!r}", row=1, column=col
+            )
+        seen[key] = col
+        fields[col] = key
+    if check_required:
+        for req in REQUIRED:
+            if req not in seen:
+                raise _error(
+                    file,
+                    f"missing column {req!r} (header: {', '.join(h for h in header if h) or 'empty'}); {_known()}",
+                    row=1,
+                    column=req,
+                )
+    return fields
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return " ".join(str(value).split())
+
+
+def _from_table(
+    header: list[str], rows: Iterable[tuple[int, list[Any]]], file: str
+) -> list[Recipient]:
+    header = [_cell(h) for h in header]
+    fields = _fields(header, file)
+    index = {fields[col]: i for i, col in enumerate(header) if col in fields}
+    names = {f: header[i] for f, i in index.items()}
+    out = []
+    for row, cells in rows:
+        values = {f: (cells[i] if i < len(cells) else None) for f, i in index.items()}
+        out.append((row, values))
+    # trailing empty rows (Excel leaves them) are not an error; empty rows in between are
+    while out and all(_cell(v) == "" for v in out[-1][1].values()):
+        out.pop()
+    return _build(out, file, names)
+
+
+def _build(
+    rows: list[tuple[int, dict[str, Any]]], file: str, names: Mapping[str, str]
+) -> list[Recipient]:
+    if not rows:
+        raise _error(file, "no recipients (only a header row)")
+    out: list[Recipient] = []
+    seen: dict[str, int] = {}
+    for row, values in rows:
+        cells = {k: _cell(v) for k, v in values.items()}
+        if not any(cells.values()):
+            raise _error(file, "empty row", row=row)
+        for req in REQUIRED:
+            if not cells.get(req):
+                raise _error(file, "empty", row=row, column=names.get(req, req))
+        org = cells["organisation"]
+        if org in seen:
+            raise _error(
+                file,
+                f"duplicate organisation {org!r} (first in row {seen[org]})",
+                row=row,
+                column=names.get("organisation", "organisation"),
+            )
+        seen[org] = row
+        email = cells.get("email", "")
+        if email and ("@" not in email or " " in email):
+            raise _error(
+                file, f"not an e-mail address: {email!r}", row=row, column=names.get("email")
+            )
+        out.append(
+            Recipient(
+                organisation=org,
+                position=cells["position"],
+                to=cells.get("to", ""),
+                address=cells.get("address", ""),
+                email=email,
+            )
+        )
+    return out
+
+
+def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") -> list[Recipient]:
+    """Recipients from a file path (CSV, XLSX — ``file.xlsx#Sheet`` for another sheet than the
+    first —, YAML), relative to the workspace, or from a list given inline in the data."""
+    if isinstance(value, list):
+        return _from_mappings(_rows_list(value, origin), origin)
+    if not isinstance(value, str) or not value.strip():
+        raise UserError(
+            "must be a file (CSV, XLSX or YAML) or a list of recipients", field="recipients"
+        )
+    text, _, sheet = value.strip().partition("#")
+    path = Path(text)
+    path = path if path.is_absolute() else workspace / path
+    file = str(Path(text)) if not Path(text).is_absolute() else text
+    if not path.is_file():
+        raise UserError(f"recipients file not found: {path}", file=origin, field="recipients")
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        header, rows = _rows_xlsx(path, sheet or None, file)
+        return _from_table(header, rows, file)
+    if suffix in (".yaml", ".yml"):
+        return _from_mappings(_rows_yaml(path, file), file)
+    if suffix in (".csv", ".tsv", ".txt"):
+        header, rows = _rows_csv(path, file)
+        return _from_table(header, rows, file)
+    raise UserError(
+        f"unknown recipients file type {suffix or '(none)'!r}: use .csv, .xlsx or .yaml",
+        file=file,
+    )

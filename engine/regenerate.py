@@ -1,0 +1,602 @@
+"""``saraban regenerate``: re-render every issued letter whose inputs changed since its render.
+
+Every issued document has its inputs' fingerprints in the register database
+(:mod:`engine.dependencies`). Regeneration:
+
+1. recomputes each fingerprint (template, workflow, office.yaml, signer, case data, named
+   references, cited register entries, a circular's recipients) and collects the documents
+   whose fingerprints differ — with the reason for each — or all of them with ``--all``;
+2. adds, transitively, the documents that cite a regenerated one (a named reference that points
+   at a letter counts as citing it); a cycle of references is an error naming the cycle;
+3. leaves alone the letters already **sent** (the case is or has been in state ``sent``): they
+   are listed as needing a correction letter;
+4. re-renders the others with their own number and date from the register, compares the bytes
+   with the file on disk and rewrites only the files that differ (temporary file + rename: a
+   reader, or a run killed with SIGKILL, sees the old file or the new one, never a mix), on a
+   pool of worker processes (fork) when there are many;
+5. syncs once, then in one transaction stores the new fingerprints and records a
+   ``regenerate`` event in each case's history.
+
+A rerun after an interrupted run finishes the job: the fingerprints were not updated, so the
+same documents are re-rendered, and the files already rewritten compare equal and are left as
+they are. A second run with nothing changed renders nothing and touches no file.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import dependencies as deps_mod
+from . import progress, thai
+from .cases import CaseStore, current_user
+from .circular import Sink, render_circular, stored_recipients
+from .errors import UserError
+from .recipients import fingerprint as recipients_fp
+from .references import digest, entry_text, load_named, named_refs_in
+from .register import Entry, Register, _entry_from_row
+from .render import write_atomic
+from .workspace import PLACEHOLDER_EMBLEM, Workspace
+
+#: Hidden, for tests of interruption: "N:SECONDS" sleeps SECONDS after the N-th file written.
+PAUSE_ENV = "SARABAN_REGENERATE_PAUSE"
+
+
+@dataclass
+class Job:
+    """One issued document and what it was rendered from."""
+
+    case_id: int
+    document: str
+    entry_id: int | None
+    date: str
+    files: dict[str, str]
+    deps: dict[str, str]
+    workflow: str = ""
+    state: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    entry: Entry | None = None
+    sent: bool = False
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return (self.case_id, self.document)
+
+    @property
+    def number(self) -> str:
+        return self.entry.number_text if self.entry else ""
+
+    def describe(self) -> str:
+        what = f"ที่ {self.number}" if self.number else self.document
+        return f"case {self.case_id} {self.document} {what}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "case": self.case_id,
+            "document": self.document,
+            "number": self.number,
+            "files": list(self.files),
+            "reasons": self.reasons,
+        }
+
+
+@dataclass
+class Report:
+    """What ``regenerate`` did (or, with ``dry_run``, would do)."""
+
+    dry_run: bool
+    regenerated: list[dict[str, Any]] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    checked: int = 0
+    files_written: int = 0
+    files_unchanged: int = 0
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "checked": self.checked,
+            "regenerated": self.regenerated,
+            "needs_correction_letter": self.sent,
+            "skipped": self.skipped,
+            "files_written": self.files_written,
+            "files_unchanged": self.files_unchanged,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+# --- loading ---------------------------------------------------------------------------------
+def load_jobs(reg: Register) -> list[Job]:
+    conn = reg.connection
+    deps: dict[tuple[int, str], dict[str, str]] = {}
+    for case_id, document, key, value in conn.execute(
+        "SELECT case_id, document, key, hash FROM dependencies"
+    ):
+        deps.setdefault((case_id, document), {})[key] = value
+    sent_cases = {
+        r[0]
+        for r in conn.execute("SELECT DISTINCT case_id FROM case_events WHERE to_state = 'sent'")
+    }
+    entries = {
+        row["id"]: _entry_from_row(row)
+        for row in conn.execute(
+            "SELECT id, series, year, number, number_text, date, sender, recipient, subject, "
+            "action, note, status, cancel_reason, case_id, path, created_at, cancelled_at, "
+            "data_json FROM entries WHERE id IN (SELECT entry_id FROM renders)"
+        )
+    }
+    jobs = []
+    for row in conn.execute(
+        "SELECT r.case_id, r.document, r.entry_id, r.date, r.files_json, c.workflow, c.state, "
+        "c.data_json FROM renders r JOIN cases c ON c.id = r.case_id "
+        "ORDER BY r.case_id, r.rowid"
+    ):
+        case_id, document = row[0], row[1]
+        jobs.append(
+            Job(
+                case_id=case_id,
+                document=document,
+                entry_id=row[2],
+                date=row[3],
+                files=json.loads(row[4]),
+                deps=deps.get((case_id, document), {}),
+                workflow=row[5],
+                state=row[6],
+                data=json.loads(row[7]),
+                entry=entries.get(row[2]),
+                sent=row[6] == "sent" or case_id in sent_cases,
+            )
+        )
+    return jobs
+
+
+class Fingerprints:
+    """The current fingerprint of every dependency key (cached for one run)."""
+
+    def __init__(self, ws: Workspace, reg: Register, workflows: Mapping[str, Any]) -> None:
+        self.ws = ws
+        self.reg = reg
+        self.workflows = workflows
+        self.named, _ = load_named(ws.root)
+        self._cache: dict[str, str] = {}
+        self.entries: dict[int, Entry] = {}
+
+    def entry(self, entry_id: int) -> Entry | None:
+        if entry_id not in self.entries:
+            row = self.reg.connection.execute(
+                "SELECT id, series, year, number, number_text, date, sender, recipient, subject, "
+                "action, note, status, cancel_reason, case_id, path, created_at, cancelled_at, "
+                "data_json FROM entries WHERE id = ?",
+                (entry_id,),
+            ).fetchone()
+            if row is None:
+                return None
+            self.entries[entry_id] = _entry_from_row(row)
+        return self.entries[entry_id]
+
+    def get(self, key: str, job: Job) -> str:
+        if key == "data":
+            wf = self.workflows.get(job.workflow)
+            return deps_mod.data_fp(wf, job.data) if wf else "missing"
+        if key not in self._cache:
+            self._cache[key] = self._compute(key)
+        return self._cache[key]
+
+    def _compute(self, key: str) -> str:
+        kind, _, name = key.partition(":")
+        ws = self.ws
+        if kind == "template":
+            try:
+                path = ws.template_path(name)
+            except UserError:
+                return "missing"
+            return deps_mod.template_fp(path, ws.office.emblem or PLACEHOLDER_EMBLEM)
+        if kind == "workflow":
+            return deps_mod.file_fp(ws.workflow_paths().get(name))
+        if kind == "office":
+            return deps_mod.office_fp(ws.office)
+        if kind == "signer":
+            return deps_mod.signer_fp(ws.office.signers.get(name))
+        if kind == "ref":
+            return digest(self.named[name]) if name in self.named else "missing"
+        if kind == "entry":
+            entry = self.entry(int(name))
+            return digest(entry_text(entry)) if entry else "missing"
+        if kind == "recipients":
+            return recipients_fp(stored_recipients(self.reg, int(name)))
+        return "unknown"
+
+
+def _reason(key: str, fp: Fingerprints) -> str:
+    kind, _, name = key.partition(":")
+    if kind == "template":
+        return f"template {name} changed"
+    if kind == "workflow":
+        return f"workflow {name} changed"
+    if kind == "office":
+        return "office.yaml changed"
+    if kind == "signer":
+        return f"signer {name} in office.yaml changed"
+    if kind == "data":
+        return "case data changed"
+    if kind == "ref":
+        return f"references.yaml: {name} changed"
+    if kind == "entry":
+        entry = fp.entry(int(name))
+        what = f"ที่ {entry.number_text}" if entry else f"entry {name}"
+        return f"register entry {what} corrected"
+    if kind == "recipients":
+        return "recipient list changed"
+    return f"{key} changed"
+
+
+# --- the dependency graph -------------------------------------------------------------------
+def _graph(jobs: list[Job], fp: Fingerprints) -> dict[Any, list[Any]]:
+    """Edges from a node to what it depends on: jobs (by key) and named references."""
+    by_entry = {j.entry_id: j.key for j in jobs if j.entry_id is not None}
+    graph: dict[Any, list[Any]] = {}
+    for j in jobs:
+        out = []
+        for key in j.deps:
+            kind, _, name = key.partition(":")
+            if kind == "entry" and int(name) != j.entry_id and int(name) in by_entry:
+                out.append(by_entry[int(name)])
+            elif kind == "ref":
+                out.append(("ref", name))
+        graph[j.key] = out
+    for name, definition in fp.named.items():
+        out = [("ref", n) for n in named_refs_in(definition)]
+        if isinstance(definition, Mapping) and definition.get("letter"):
+            try:
+                year = thai.parse_year(str(definition["year"])) if definition.get("year") else None
+                entry = fp.reg.find(str(definition["letter"]), year=year)
+            except (UserError, ValueError):
+                entry = None
+            if entry is not None and entry.id in by_entry:
+                out.append(by_entry[entry.id])
+        graph[("ref", name)] = out
+    return graph
+
+
+def _label(node: Any, jobs_by_key: Mapping[Any, Job]) -> str:
+    if isinstance(node, tuple) and node[0] == "ref":
+        return f"references.yaml {node[1]}"
+    job = jobs_by_key.get(node)
+    return f"ที่ {job.number}" if job and job.number else f"case {node[0]} {node[1]}"
+
+
+def topological(graph: Mapping[Any, list[Any]], jobs_by_key: Mapping[Any, Job]) -> list[Any]:
+    """Nodes, dependencies first; a cycle is a :class:`UserError` naming it."""
+    order: list[Any] = []
+    state: dict[Any, int] = {}  # 1 on the stack, 2 done
+    for start in graph:
+        if state.get(start):
+            continue
+        stack: list[tuple[Any, Iterable[Any]]] = [(start, iter(graph.get(start, ())))]
+        path = [start]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            for child in children:
+                if state.get(child) == 1:
+                    cycle = path[path.index(child) :] + [child]
+                    names = " → ".join(_label(n, jobs_by_key) for n in cycle)
+                    raise UserError(f"cycle of references: {names}", file="references")
+                if not state.get(child):
+                    state[child] = 1
+                    path.append(child)
+                    stack.append((child, iter(graph.get(child, ()))))
+                    break
+            else:
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                order.append(node)
+    return order
+
+
+# --- rendering one job ----------------------------------------------------------------------------
+class _Renderer:
+    """Re-renders jobs (in the main process or a worker): compare, write only what differs."""
+
+    def __init__(self, ws: Workspace, write: bool, workflows: Mapping[str, Any] = {}) -> None:  # noqa: B006
+        self.ws = ws
+        self.write = write
+        self.reg = Register(ws.register_path)
+        self.workflows: dict[str, Any] = dict(workflows)
+        self.files_written = 0
+        pause = os.environ.get(PAUSE_ENV, "")
+        self.pause_after, _, secs = pause.partition(":")
+        self.pause_secs = float(secs or 0)
+
+    def workflow(self, name: str) -> Any:
+        if name not in self.workflows:
+            from .api import get_workflow
+
+            self.workflows[name] = get_workflow(self.ws, name)
+        return self.workflows[name]
+
+    def _put(self, path: Path, data: bytes, result: dict[str, Any]) -> None:
+        try:
+            same = path.read_bytes() == data
+        except FileNotFoundError:
+            same = False
+        if same:
+            result["unchanged"] += 1
+            return
+        result["changed"].append(self.ws.relative(path))
+        if self.write:
+            write_atomic(path, data, durable=False)
+            self._written()
+
+    def _place(self, tmp: Path, path: Path, result: dict[str, Any]) -> None:
+        try:
+            same = (
+                path.stat().st_size == tmp.stat().st_size and path.read_bytes() == tmp.read_bytes()
+            )
+        except FileNotFoundError:
+            same = False
+        if same or not self.write:
+            tmp.unlink()
+        if same:
+            result["unchanged"] += 1
+            return
+        result["changed"].append(self.ws.relative(path))
+        if self.write:
+            os.replace(tmp, path)
+            self._written()
+
+    def _written(self) -> None:
+        self.files_written += 1
+        if self.pause_after and self.files_written == int(self.pause_after):
+            time.sleep(self.pause_secs)
+
+    def render(self, job: Job) -> dict[str, Any]:
+        from .runtime import Run
+
+        ws = self.ws
+        wf = self.workflow(job.workflow)
+        spec = wf.document(job.document)
+        day = job.entry.date if job.entry is not None else thai.parse_date(job.date)
+        job.date = day.isoformat()
+        run = Run(ws, wf, self.reg, job.case_id, dict(job.data), state=job.state, event=None,
+                  date=day)  # fmt: skip
+        run.refs.begin()
+        letter = run.build_letter(spec)
+        letter.date = day
+        entry = job.entry
+        if entry is not None:
+            letter.number = entry.number
+            letter.series = entry.series
+        template = run.template(spec)
+        context = run.render_context(spec, letter)
+        if entry is not None:
+            context["number"] = entry.number_text  # its own number, whatever office.yaml says now
+        result: dict[str, Any] = {"key": job.key, "changed": [], "unchanged": 0}
+        main = ws.root / next(iter(job.files))
+        sink = Sink(lambda p, d: self._put(p, d, result), lambda t, p: self._place(t, p, result))
+        recipients = stored_recipients(self.reg, entry.id) if entry is not None else []
+        if recipients:
+            render_circular(template, letter, context, recipients, main, sink)
+        else:
+            sink.write(main, template.render_bytes(context))
+        deps = deps_mod.run_deps(run, spec, letter, job.entry_id)
+        if recipients:
+            deps[f"recipients:{job.entry_id}"] = recipients_fp(recipients)
+        result["files"] = {ws.relative(p): h for p, h in sink.hashes.items()}
+        result["deps"] = deps
+        result["date"] = job.date
+        return result
+
+    def close(self) -> None:
+        self.reg.close()
+
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(ws: Workspace, write: bool) -> None:
+    _worker["r"] = _Renderer(ws, write, _worker.get("workflows", {}))
+
+
+def _render_chunk(jobs: list[Job]) -> list[dict[str, Any]]:
+    return [_worker["r"].render(j) for j in jobs]
+
+
+# --- the command ----------------------------------------------------------------------------------
+def regenerate(
+    ws: Workspace,
+    *,
+    dry_run: bool = False,
+    everything: bool = False,
+    by: str | None = None,
+    workers: int | None = None,
+) -> Report:
+    """Re-render the issued documents affected by a change (see the module docstring)."""
+    t0 = time.perf_counter()
+    by = by or current_user()
+    report = Report(dry_run=dry_run)
+    with Register(ws.register_path) as reg:
+        jobs = load_jobs(reg)
+        from .api import get_workflow
+
+        workflows = {}
+        for name in {j.workflow for j in jobs}:
+            try:
+                workflows[name] = get_workflow(ws, name)
+            except UserError:
+                continue
+        fp = Fingerprints(ws, reg, workflows)
+        by_key = {j.key: j for j in jobs}
+        graph = _graph(jobs, fp)
+        order = [n for n in topological(graph, by_key) if n in by_key]
+        report.checked = len(jobs)
+        affected: dict[tuple[int, str], Job] = {}
+        for key in order:  # dependencies first: a job citing an affected one follows it
+            job = by_key[key]
+            if everything:
+                job.reasons.append("--all")
+            for dep, old in job.deps.items():
+                if fp.get(dep, job) != old:
+                    job.reasons.append(_reason(dep, fp))
+            for rel in job.files:
+                if not (ws.root / rel).is_file():
+                    job.reasons.append(f"{rel} is missing")
+                    break
+            for dep_node in _closure(graph, key):
+                if dep_node in affected and dep_node != key:
+                    job.reasons.append(f"cites {_label(dep_node, by_key)}, regenerated")
+            if job.reasons:
+                affected[key] = job
+        todo = []
+        for job in affected.values():
+            if workflows.get(job.workflow) is None:
+                report.skipped.append({**job.as_json(), "why": f"workflow {job.workflow} is gone"})
+            elif job.entry is not None and job.entry.cancelled:
+                report.skipped.append({**job.as_json(), "why": "its number is cancelled"})
+            elif job.sent:
+                report.sent.append(job.as_json())
+            else:
+                todo.append(job)
+    _worker["workflows"] = workflows  # inherited by the forked workers: loaded once
+    results = _render_all(ws, todo, write=not dry_run, workers=workers)
+    for job in todo:
+        res = results[job.key]
+        report.files_written += len(res["changed"])
+        report.files_unchanged += res["unchanged"]
+        report.regenerated.append({**job.as_json(), "changed": res["changed"]})
+    if todo and not dry_run:
+        if report.files_written:
+            os.sync()  # the files reach the disk before the register says they are new
+        with Register(ws.register_path) as reg, reg.transaction():
+            store = CaseStore(reg)
+            per_case: dict[int, list[Job]] = {}
+            for job in todo:
+                res = results[job.key]
+                deps_mod.record(reg, job.case_id, job.document, entry_id=job.entry_id,
+                                date=res["date"], files=res["files"], deps=res["deps"])  # fmt: skip
+                per_case.setdefault(job.case_id, []).append(job)
+            for case_id, case_jobs in per_case.items():
+                case = store.get(case_id)
+                changed = [f for j in case_jobs for f in results[j.key]["changed"]]
+                why = "; ".join(
+                    f"{j.document}: {', '.join(dict.fromkeys(j.reasons))}" for j in case_jobs
+                )
+                store.transition(case_id, "regenerate", case.state, case.state, case.data,
+                                 by=by, files=changed,
+                                 note=f"regenerated ({len(changed)} file(s) rewritten): {why}")  # fmt: skip
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _closure(graph: Mapping[Any, list[Any]], start: Any) -> set[Any]:
+    """Every node ``start`` depends on, directly or through named references."""
+    seen: set[Any] = set()
+    todo = list(graph.get(start, ()))
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if isinstance(node, tuple) and node[0] == "ref":
+            todo.extend(graph.get(node, ()))
+    return seen
+
+
+def _render_all(
+    ws: Workspace, jobs: list[Job], *, write: bool, workers: int | None
+) -> dict[tuple[int, str], dict[str, Any]]:
+    results: dict[tuple[int, str], dict[str, Any]] = {}
+    if not jobs:
+        return results
+    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    label = "regenerating" if write else "checking"
+    if n <= 1 or len(jobs) < 64:
+        renderer = _Renderer(ws, write, _worker.get("workflows", {}))
+        try:
+            for job in progress.track(jobs, label):
+                results[job.key] = renderer.render(job)
+        finally:
+            renderer.close()
+        return results
+    size = max(8, min(64, len(jobs) // (n * 4) or 1))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    ctx = mp.get_context("fork")
+    ws.office  # noqa: B018 - loaded before the fork, inherited by the workers
+    with ctx.Pool(n, initializer=_init_worker, initargs=(ws, write)) as pool:
+        done = pool.imap_unordered(_render_chunk, chunks)
+        for chunk in progress.track(done, label, total=len(chunks)):
+            for res in chunk:
+                results[res["key"]] = res
+    return results
+
+
+# --- correcting a register entry -------------------------------------------------------------------
+def correct_entry(
+    ws: Workspace,
+    entry: Entry,
+    *,
+    date: Any = None,
+    subject: str | None = None,
+    recipient: str | None = None,
+    urgency: str | None = None,
+    reason: str = "",
+    by: str | None = None,
+) -> Entry:
+    """Correct a register entry (its date, subject, recipient or urgency): the letters that cite
+    it, and its own letter, are then affected (``saraban regenerate``). The number stays."""
+    from .letter import URGENCIES
+
+    sets: dict[str, Any] = {}
+    if date is not None:
+        if date.year != entry.year:
+            raise UserError(
+                f"the date {date.isoformat()} is not in {entry.year}, the year of number "
+                f"{entry.number}: a letter cannot move to another year's register",
+                field="--date",
+            )
+        sets["date"] = date.isoformat()
+    if subject is not None:
+        sets["subject"] = subject
+    if recipient is not None:
+        sets["recipient"] = recipient
+    kept = json.loads(entry.data_json or "{}")
+    if urgency is not None:
+        if urgency and urgency not in URGENCIES:
+            raise UserError(f"must be one of {' | '.join(URGENCIES)} or empty", field="--urgency")
+        kept["urgency"] = urgency
+        sets["data_json"] = json.dumps(kept, ensure_ascii=False)
+    if not sets:
+        raise UserError("nothing to correct: give --date, --subject, --to or --urgency")
+    if entry.cancelled:
+        raise UserError(f"ที่ {entry.number_text} is cancelled", field="number")
+    with Register(ws.register_path) as reg, reg.transaction() as conn:
+        assignments = ", ".join(f"{k} = ?" for k in sets)
+        conn.execute(f"UPDATE entries SET {assignments} WHERE id = ?", (*sets.values(), entry.id))
+        if entry.case_id and str(entry.case_id).isdigit():
+            store = CaseStore(reg)
+            case = store.get(int(entry.case_id))
+            data = dict(case.data)
+            if "documents" not in data:  # generic letter data: the letter is made from it
+                if subject is not None:
+                    data["subject"] = subject
+                if urgency is not None:
+                    data["urgency"] = urgency
+                if "date" in sets and data.get("date"):
+                    data["date"] = sets["date"]
+            changes = ", ".join(f"{k}={v}" for k, v in sets.items() if k != "data_json")
+            if urgency is not None:
+                changes = ", ".join(filter(None, [changes, f"urgency={urgency}"]))
+            store.transition(case.id, "correct", case.state, case.state, data,
+                             by=by or current_user(),
+                             note=f"register entry ที่ {entry.number_text} corrected: {changes}"
+                             + (f" ({reason})" if reason else ""))  # fmt: skip
+        return reg._get_by_id(entry.id)
