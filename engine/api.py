@@ -431,6 +431,7 @@ def show(ws: Workspace, key: str) -> dict[str, Any]:
                         "to": e.to_state,
                         "by": e.by,
                         "files": e.files,
+                        "note": e.note,
                         "data": e.data,
                     }
                     for e in store.history(case.id)

@@ -187,6 +187,8 @@ def _print_case(info: dict[str, Any]) -> None:
         src = e["from"] or "∅"
         files = f"  {', '.join(e['files'])}" if e["files"] else ""
         print(f"  {e['at']}  {e['event']}: {src} → {e['to']}  by {e['by']}{files}")
+        if e.get("note"):
+            print(f"      {e['note']}")
     print("data:")
     for key, value in info["data"].items():
         if isinstance(value, list | dict):
@@ -404,7 +406,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="list what would change and why")
     p.add_argument("--all", action="store_true", help="re-render every issued letter")
-    p.add_argument("--workers", type=int, help="worker processes (default: the CPUs, at most 4)")
+    p.add_argument(
+        "--workers", type=int, help="worker processes (default: twice the CPUs, at most 4)"
+    )
     p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_regenerate)

@@ -10,6 +10,9 @@ Converter
     document, is killed and restarted and the document retried once; a second failure raises
     :class:`ConversionError` naming the document. Output is written to a temporary file and moved
     into place. Workers stop at :meth:`Converter.close`, at the end of a ``with`` block, or at exit.
+    A DOCX whose sections number pages in Thai digits (``<w:pgNumType w:fmt="thaiNumbers"/>``,
+    which LibreOffice 7.4 imports as Arabic) gets its page styles set to native numbering, so the
+    PAGE field prints "- ๒ -" in the letter's Thai.
 
 Page furniture
     :func:`stamp_page_furniture` writes the continuation marker ("/๑.๒.๒ สำหรับ...") at the

@@ -517,7 +517,9 @@ def _render_all(
     results: dict[tuple[int, str], dict[str, Any]] = {}
     if not jobs:
         return results
-    n = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    # writing (a rename over an existing file flushes it) is as much of the time as rendering:
+    # twice as many workers as CPUs keeps both busy
+    n = workers if workers is not None else min(2 * (os.cpu_count() or 1), 4)
     label = "regenerating" if write else "checking"
     if n <= 1 or len(jobs) < 64:
         renderer = _Renderer(ws, write, _worker.get("workflows", {}))

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from docxtpl import DocxTemplate
 from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
@@ -210,7 +209,7 @@ class CompiledTemplate:
             except ValueError:
                 raise UserError("the emblem is not a PNG or JPEG image", file=emblem) from None
 
-        patcher = DocxTemplate.__new__(DocxTemplate)
+        patched = _patched_sources(parts)
         self._slots: list[_Member | tuple[str, jinja2.Template]] = []
         self.sources: dict[str, str] = {}
         for name, data in parts:
@@ -219,20 +218,21 @@ class CompiledTemplate:
                 continue
             if _TAGGED.match(name):
                 xml = data.decode("utf-8")
-                if emblem_bytes is not None and "saraban:emblem" in xml:
-                    xml = _fit_emblem(xml, *emblem_size)
-                if "{" in xml:
-                    src = patcher.patch_xml(xml)
+                fit = emblem_bytes is not None and "saraban:emblem" in xml
+                if name in patched:
+                    src = patched[name]
+                    if fit:
+                        src = _fit_emblem(src, *emblem_size)
                     self.sources[name] = src
                     try:
-                        compiled = self.env.from_string(src)
+                        compiled = compile_cached(self.env, src)
                     except jinja2.TemplateSyntaxError as exc:
                         raise TemplateError(
                             f"template syntax error in {name}: {exc.message}", file=self.path
                         ) from None
                     self._slots.append((name, compiled))
                     continue
-                data = xml.encode("utf-8")
+                data = (_fit_emblem(xml, *emblem_size) if fit else xml).encode("utf-8")
             self._slots.append(_member(name, data))
 
     def variables(self) -> set[str]:
@@ -278,6 +278,56 @@ class CompiledTemplate:
         """Render and write ``out`` atomically (temp file in the same folder, then rename)."""
         data = self.render_bytes(context)
         return write_atomic(Path(out), data)
+
+
+def compile_cached(env: jinja2.Environment, source: str) -> jinja2.Template:
+    """``env.from_string(source)``, with Jinja's generated Python code kept compiled in
+    engine/cache.py (compiling a letter's XML is most of a one-letter command's work)."""
+    import marshal
+    import sys
+
+    from . import cache
+
+    key = cache.digest(
+        "jinja-code-1",
+        jinja2.__version__,
+        sys.version,
+        type(env).__name__,
+        str(env.autoescape),
+        source,
+    )
+    blob = cache.load_bytes("jinja", key)
+    if blob is not None:
+        try:
+            code = marshal.loads(blob)
+            return env.template_class.from_code(env, code, env.make_globals(None), None)
+        except (ValueError, EOFError, TypeError):
+            pass
+    code = env.compile(source)
+    cache.store_bytes("jinja", key, marshal.dumps(code))
+    return env.template_class.from_code(env, code, env.make_globals(None), None)
+
+
+def _patch(xml: str) -> str:
+    """docxtpl's clean-up of a part's XML for Jinja (its tag syntax: {%p …%}, split runs …)."""
+    from docxtpl import DocxTemplate  # imported only when the cache below misses
+
+    return DocxTemplate.__new__(DocxTemplate).patch_xml(xml)
+
+
+def _patched_sources(parts: list[tuple[str, bytes]]) -> dict[str, str]:
+    """The cleaned XML of every tagged part, from engine/cache.py when the template's bytes
+    were seen before (skips importing docxtpl and python-docx on a one-letter command)."""
+    from . import cache
+
+    tagged = [(n, d) for n, d in parts if _TAGGED.match(n) and b"{" in d]
+    key = cache.digest("patch_xml-1", *(x for n, d in tagged for x in (n, d)))
+    found = cache.load("templates", key)
+    if isinstance(found, dict) and set(found) == {n for n, _ in tagged}:
+        return found
+    patched = {n: _patch(d.decode("utf-8")) for n, d in tagged}
+    cache.store("templates", key, patched)
+    return patched
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:

@@ -223,9 +223,21 @@ def _schema_error(doc: Located, error: Any) -> UserError:
 
 
 def validate_against_schema(doc: Located) -> None:
-    """Raise a :class:`UserError` for the first schema violation (typos in keys first)."""
+    """Raise a :class:`UserError` for the first schema violation (typos in keys first).
+
+    A document that passed once is remembered (engine/cache.py), so that loading an unchanged
+    workflow does not import jsonschema again."""
+    from . import cache
+
+    key = cache.digest(
+        SCHEMA_PATH.read_bytes(),
+        json.dumps(doc.data, sort_keys=True, ensure_ascii=False, default=str),
+    )
+    if cache.load("schema-ok", key) is not None:
+        return
     errors = list(_validator().iter_errors(doc.data))
     if not errors:
+        cache.store("schema-ok", key, True)
         return
     flat = _flatten(errors)
     typos = [e for e in flat if e.validator == "additionalProperties"]

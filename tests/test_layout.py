@@ -13,11 +13,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, make_workspace, run_cli
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from conftest import EXAMPLES, make_workspace, run_cli
 from engine import fonts
 
 pytestmark = pytest.mark.skipif(
