@@ -134,7 +134,7 @@ def _publish(ws: Workspace, outcome: Any, made: Made) -> None:
             what = f"{', '.join(made.files)} written"
         raise publish.not_made(what, exc) from exc
     for doc in made.documents:
-        for kind in ("pdf", "bundle"):
+        for kind in ("pdf", "bundle", "copies"):  # copies: a circular's combined copies
             path = pdfs.get(doc["path"], {}).get(kind)
             if path:
                 doc[kind] = path
@@ -387,11 +387,22 @@ def regenerate(
     everything: bool = False,
     by: str | None = None,
     workers: int | None = None,
+    pdf: bool = False,
 ) -> Any:
-    """Re-render the issued letters affected by a change (:mod:`engine.regenerate`)."""
+    """Re-render the issued letters affected by a change (:mod:`engine.regenerate`); ``pdf``:
+    then remake the PDFs that are missing or older than their DOCX."""
     from .regenerate import regenerate as run
 
-    return run(ws, dry_run=dry_run, everything=everything, by=by, workers=workers)
+    if pdf and not dry_run:
+        from .pdf import find_soffice
+
+        try:
+            find_soffice()
+        except UserError as exc:
+            raise UserError(
+                f"{exc.message} (or leave out --pdf); nothing was regenerated"
+            ) from None
+    return run(ws, dry_run=dry_run, everything=everything, by=by, workers=workers, pdf=pdf)
 
 
 def register_start(ws: Workspace, series: str, year: str, next_number: int) -> int:

@@ -37,7 +37,7 @@ def _print_made(made: api.Made, as_json: bool) -> None:
             if d["number"]:
                 print(f"ที่ {d['number']}")
             print(d["path"])
-            for kind in ("pdf", "bundle"):  # with --pdf
+            for kind in ("pdf", "bundle", "copies"):  # with --pdf
                 if d.get(kind):
                     print(d[kind])
         return
@@ -236,12 +236,21 @@ def cmd_register(args: argparse.Namespace) -> int:
 
 def cmd_regenerate(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
-    report = api.regenerate(
-        ws, dry_run=args.dry_run, everything=args.all, by=args.by, workers=args.workers
-    )
+    try:
+        report = api.regenerate(
+            ws, dry_run=args.dry_run, everything=args.all, by=args.by, workers=args.workers,
+            pdf=args.pdf,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        print(
+            "saraban: interrupted; every file is the old or the new one — run "
+            "`saraban regenerate` again to finish",
+            file=sys.stderr,
+        )
+        return 130
     if args.json:
         _print_json(report.as_json())
-        return 0
+        return 1 if report.pdf_errors else 0
     verb = "would regenerate" if report.dry_run else "regenerated"
     for item in report.regenerated:
         what = f"ที่ {item['number']}" if item["number"] else item["document"]
@@ -266,7 +275,15 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
         f"{report.files_written} file(s) {'would change' if report.dry_run else 'rewritten'}, "
         f"{report.files_unchanged} unchanged ({report.seconds:.2f} s)"
     )
-    return 0
+    if args.pdf:
+        for f in report.pdfs[:10]:
+            print(f"  {f}")
+        if len(report.pdfs) > 10:
+            print(f"  … and {len(report.pdfs) - 10} more")
+        print(f"{len(report.pdfs)} PDF(s) {'would be made' if report.dry_run else 'made'}")
+    for err in report.pdf_errors:
+        print(f"saraban: error: PDF not made: {err}", file=sys.stderr)
+    return 1 if report.pdf_errors else 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -406,6 +423,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dry-run", action="store_true", help="list what would change and why")
     p.add_argument("--all", action="store_true", help="re-render every issued letter")
+    p.add_argument(
+        "--pdf",
+        action="store_true",
+        help="then remake the PDFs (bundles, a circular's copies) missing or older than the DOCX",
+    )
     p.add_argument(
         "--workers", type=int, help="worker processes (default: twice the CPUs, at most 4)"
     )

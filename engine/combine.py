@@ -8,6 +8,10 @@ zip member (with a data descriptor, so sizes need not be known in advance); the 
 the template's cached members and the first copy's headers and footers. Nothing but the copy
 being added is held in memory: 500 or 2,000 copies take the same memory.
 
+Each copy starts with a hidden bookmark ``_SarabanCopy0001``, ``_SarabanCopy0002``, …: converted
+with named destinations (:meth:`engine.pdf.Converter.convert`), it tells where each copy starts
+in the PDF, whatever the copies' lengths.
+
 Identical copies in the same order give a byte-identical file (fixed timestamps, no extras).
 """
 
@@ -28,6 +32,29 @@ from .render import _ZIP_TIME, CompiledTemplate, _Member, _member
 DOCUMENT = "word/document.xml"
 _BODY_OPEN = re.compile(r"<w:body>")
 _PGNUM = re.compile(r"<w:pgNumType\b([^>]*?)/>")
+_PARAGRAPH = re.compile(r"<w:p[ >/]")
+_PPR = re.compile(r"<w:pPr\s*/>|<w:pPr\b.*?</w:pPr>", re.S)
+#: hidden (leading "_") bookmark starting copy n: ``_SarabanCopy0001``
+COPY_BOOKMARK = "_SarabanCopy{:04d}"
+_BOOKMARK_ID = 900_000  # ids well above any a template uses
+
+
+def mark_copy(body: str, n: int) -> str:
+    """The body with the bookmark of copy ``n`` at the start of its first paragraph."""
+    mark = (
+        f'<w:bookmarkStart w:id="{_BOOKMARK_ID + n}" w:name="{COPY_BOOKMARK.format(n)}"/>'
+        f'<w:bookmarkEnd w:id="{_BOOKMARK_ID + n}"/>'
+    )
+    m = _PARAGRAPH.search(body)
+    if m is None:
+        return mark + body
+    at = body.index(">", m.start()) + 1
+    if body[at - 2] == "/":  # <w:p/>: an empty paragraph
+        return body[: m.start()] + body[m.start() : at - 2] + ">" + mark + "</w:p>" + body[at:]
+    ppr = _PPR.match(body, at)
+    if ppr is not None:
+        at = ppr.end()
+    return body[:at] + mark + body[at:]
 
 
 def split_document(xml: str) -> tuple[str, str, str, str]:
@@ -149,8 +176,8 @@ class CombinedWriter:
             assert self._pending is not None
             self._write_doc(self._pending + f"<w:p><w:pPr>{self._sect}</w:pPr></w:p>")
         _, body, _, _ = split_document(parts[DOCUMENT])
-        self._pending = body
         self._count += 1
+        self._pending = mark_copy(body, self._count)
 
     def close(self) -> Path:
         """Finish the file; return the temporary path holding it."""

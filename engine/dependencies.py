@@ -120,23 +120,51 @@ def record(
     )
 
 
-def run_deps(run: Any, spec: Any, letter: Any, entry_id: int | None) -> dict[str, str]:
-    """The fingerprints of a document a :class:`engine.runtime.Run` has just rendered."""
+def run_deps(
+    run: Any,
+    spec: Any,
+    letter: Any,
+    entry_id: int | None,
+    *,
+    cache: dict[Any, str] | None = None,
+    entry: Any = None,
+) -> dict[str, str]:
+    """The fingerprints of a document a :class:`engine.runtime.Run` has just rendered.
+
+    ``cache``: a dict kept by a caller that renders many documents in one run (``saraban
+    regenerate``) for the fingerprints of the template, workflow file, office and signers,
+    which that run takes as fixed — as it takes its compiled templates; ``entry``: the
+    document's register entry when the caller has it (else it is read from the register)."""
     from .workspace import PLACEHOLDER_EMBLEM
 
     ws = run.ws
     office = ws.office
+    static: dict[Any, str] = {} if cache is None else cache
     deps = dict(run.refs.deps)
-    deps[f"template:{spec.template}"] = template_fp(
-        ws.template_path(spec.template), office.emblem or PLACEHOLDER_EMBLEM
-    )
-    deps[f"workflow:{run.wf.name}"] = file_fp(run.wf.path)
-    deps["office"] = office_fp(office)
-    if letter.signer.key:
-        deps[f"signer:{letter.signer.key}"] = signer_fp(letter.signer)
+    key = f"template:{spec.template}"
+    if key not in static:
+        static[key] = template_fp(
+            ws.template_path(spec.template), office.emblem or PLACEHOLDER_EMBLEM
+        )
+    deps[key] = static[key]
+    key = f"workflow:{run.wf.name}"
+    if (key, run.wf.path) not in static:
+        static[(key, run.wf.path)] = file_fp(run.wf.path)
+    deps[key] = static[(key, run.wf.path)]
+    if "office" not in static:
+        static["office"] = office_fp(office)
+    deps["office"] = static["office"]
+    signer = letter.signer
+    if signer.key:
+        which = ("signer", signer.key, signer.name, signer.position, signer.acting)
+        if which not in static:
+            static[which] = signer_fp(signer)
+        deps[f"signer:{signer.key}"] = static[which]
     deps["data"] = data_fp(run.wf, run.data)
     if entry_id is not None:
         from .references import entry_text
 
-        deps[f"entry:{entry_id}"] = digest(entry_text(run.reg._get_by_id(entry_id)))
+        if entry is None or entry.id != entry_id:
+            entry = run.reg._get_by_id(entry_id)
+        deps[f"entry:{entry_id}"] = digest(entry_text(entry))
     return deps

@@ -51,7 +51,7 @@ import uuid
 import weakref
 import zipfile
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,6 +225,12 @@ desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Deskt
 send(ok=True)
 load = props(Hidden=True, ReadOnly=True, MacroExecutionMode=0, UpdateDocMode=0)
 export = props(FilterName="writer_pdf_Export")
+# Writer bookmarks as PDF named destinations: where each copy of a combined circular starts
+export_destinations = props(
+    FilterName="writer_pdf_Export",
+    FilterData=uno.Any("[]com.sun.star.beans.PropertyValue",
+                       props(ExportBookmarksToPDFDestination=True)),
+)
 for line in sys.stdin:
     request = json.loads(line)
     doc = None
@@ -240,7 +246,11 @@ for line in sys.stdin:
                 style = styles.getByName(name)
                 if style.NumberingType == 4:  # ARABIC
                     style.NumberingType = 12
-        doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), export)
+        if request.get("destinations"):  # uno.Any in the filter data: through uno.invoke
+            uno.invoke(doc, "storeToURL",
+                       (uno.systemPathToFileUrl(request["dst"]), export_destinations))
+        else:
+            doc.storeToURL(uno.systemPathToFileUrl(request["dst"]), export)
         send(ok=True)
     except Exception as exc:
         text = f"{type(exc).__name__}: {exc}"
@@ -368,9 +378,19 @@ class _Worker:
             raise _WorkerFailed("LibreOffice stopped (crashed or was killed)")
         return json.loads(line)
 
-    def convert(self, src: Path, dst: Path, timeout: float, *, thai_pages: bool = False) -> None:
+    def convert(
+        self,
+        src: Path,
+        dst: Path,
+        timeout: float,
+        *,
+        thai_pages: bool = False,
+        destinations: bool = False,
+    ) -> None:
         assert self.bridge is not None and self.bridge.stdin is not None
         request = {"src": str(src), "dst": str(dst), "thai_page_numbers": thai_pages}
+        if destinations:
+            request["destinations"] = True
         try:
             self.bridge.stdin.write(json.dumps(request) + "\n")
             self.bridge.stdin.flush()
@@ -473,10 +493,14 @@ class Converter:
         """Process ids of the running ``soffice`` launchers (each leads its process group)."""
         return [w.pid for w in self._workers if w.pid is not None and w.alive()]
 
-    def convert(self, src: str | Path, dst: str | Path | None = None) -> Path:
+    def convert(
+        self, src: str | Path, dst: str | Path | None = None, destinations: bool = False
+    ) -> Path:
         """Convert ``src`` to PDF at ``dst`` (atomically) and return ``dst``.
 
         Without ``dst``, the PDF goes to the pool's cache, reused while ``src`` is unchanged.
+        ``destinations``: the document's bookmarks become named destinations of the PDF (how
+        :func:`furnish_copies` finds where each copy of a combined DOCX starts).
         """
         if self.closed:
             raise RuntimeError("converter is closed")
@@ -486,28 +510,31 @@ class Converter:
         except OSError as exc:
             raise ConversionError(f"cannot read: {exc.strerror}", file=src) from exc
         if dst is None:
-            key = (str(src), stat.st_size, stat.st_mtime_ns)
+            key = (str(src), stat.st_size, stat.st_mtime_ns, destinations)
             with self._lock:
                 cached = self._cache.get(key)
             if cached is not None and cached.is_file():
                 return cached
             dst = self.root / "cache" / f"{uuid.uuid4().hex}.pdf"
             dst.parent.mkdir(exist_ok=True)
-            self._convert(src, dst)
+            self._convert(src, dst, destinations)
             with self._lock:
                 self._cache[key] = dst
             return dst
         dst = Path(dst).absolute()
         dst.parent.mkdir(parents=True, exist_ok=True)
-        self._convert(src, dst)
+        self._convert(src, dst, destinations)
         return dst
 
-    def convert_many(self, jobs: Iterable[tuple[str | Path, str | Path]]) -> list[Path]:
-        """Convert (src, dst) pairs on all workers at once; the first error is raised."""
+    def convert_many(
+        self, jobs: Iterable[tuple[str | Path, str | Path] | tuple[str | Path, str | Path, bool]]
+    ) -> list[Path]:
+        """Convert (src, dst) pairs — or (src, dst, destinations) — on all workers at once, in
+        the order given (put the longest first); the first error is raised."""
         with ThreadPoolExecutor(self.size) as pool:
             return list(pool.map(lambda job: self.convert(*job), jobs))
 
-    def _convert(self, src: Path, dst: Path) -> None:
+    def _convert(self, src: Path, dst: Path, destinations: bool = False) -> None:
         tmp = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.part")
         worker = self._idle.get()
         lean = worker.folder / "lean" / src.name
@@ -526,7 +553,9 @@ class Converter:
                     if not worker.alive():
                         worker.kill()
                         worker.start(self.start_timeout)
-                    worker.convert(source, tmp, self.timeout, thai_pages=thai_pages)
+                    worker.convert(
+                        source, tmp, self.timeout, thai_pages=thai_pages, destinations=destinations
+                    )
                     break
                 except _WorkerFailed as exc:
                     worker.kill()
@@ -843,29 +872,122 @@ def _first_word(chunk: str) -> str:
 
 
 def stamp_page_furniture(
-    pdf_path: str | Path, thai_digits: bool = True, *, converter: Converter | None = None
+    pdf_path: str | Path,
+    thai_digits: bool = True,
+    *,
+    converter: Converter | None = None,
+    starts: Collection[int] = (),
+    outline: Sequence[tuple[str, int]] = (),
+    title: str | None = None,
 ) -> list[str | None]:
     """Stamp the continuation marker on every page but the last, in place (atomically).
 
-    Returns the marker of each page but the last (None where the next page has no text).
+    ``starts``: pages (0-based) where another document begins — a copy of a combined circular —
+    so the page before gets no marker. ``outline``: (title, page) bookmarks added in the same
+    write; ``title``: the PDF's title. Named destinations are dropped when there is an outline.
+    Returns the marker of each page but the last (None where the next page has no text, or
+    starts another document).
     """
     pdf_path = Path(pdf_path)
-    reader = _open_pdf(pdf_path, what=None)
+    return _furnish(pdf_path, _open_pdf(pdf_path, what=None), thai_digits, converter,
+                    starts=starts, outline=outline, title=title)  # fmt: skip
+
+
+def _furnish(
+    pdf_path: Path,
+    reader: PdfReader,
+    thai_digits: bool,
+    converter: Converter | None,
+    *,
+    starts: Collection[int] = (),
+    outline: Sequence[tuple[str, int]] = (),
+    title: str | None = None,
+) -> list[str | None]:
     texts = page_texts(pdf_path)
     if len(texts) != len(reader.pages):
         raise UserError(
             f"pdftotext read {len(texts)} pages, pypdf {len(reader.pages)}", file=pdf_path
         )
-    markers = [continuation_marker(text, thai_digits) for text in texts[1:]]
+    starts = set(starts)
+    markers = [
+        None if page in starts else continuation_marker(text, thai_digits)
+        for page, text in enumerate(texts[1:], 1)
+    ]
     wanted = [(i, m) for i, m in enumerate(markers) if m]
-    if not wanted:
+    if not wanted and not outline and title is None:
         return markers
-    overlays = _overlays([(m, "bottom") for _, m in wanted], converter or default_converter())
     writer = PdfWriter(clone_from=reader)
-    for (index, _), overlay in zip(wanted, overlays, strict=True):
-        _stamp(writer.pages[index], overlay, "bottom")
+    if wanted:
+        unique = list(dict.fromkeys(m for _, m in wanted))  # copies share their markers
+        drawn = _overlays([(m, "bottom") for m in unique], converter or default_converter())
+        overlay = dict(zip(unique, drawn, strict=True))
+        for index, marker in wanted:
+            _stamp(writer.pages[index], overlay[marker], "bottom")
+    if outline:
+        writer.root_object.pop(NameObject("/Dests"), None)
+        names = writer.root_object.get("/Names")
+        if names is not None:
+            names.get_object().pop(NameObject("/Dests"), None)
+        for text, page in outline:
+            writer.add_outline_item(title=text, page_number=page)
+        writer.page_mode = "/UseOutlines"
+    if title is not None:
+        writer.add_metadata({"/Title": title})
     _write_atomic(writer, pdf_path)
     return markers
+
+
+_COPY_DESTINATION = re.compile(r"SarabanCopy(\d+)$")
+
+
+def copy_starts(reader: PdfReader) -> dict[int, int]:
+    """Copy number → its first page (0-based), from the named destinations that the bookmarks
+    of :func:`engine.combine.mark_copy` became (converted with ``destinations=True``)."""
+    found: dict[int, int] = {}
+    for name, dest in reader.named_destinations.items():
+        m = _COPY_DESTINATION.search(str(name))
+        if m:
+            page = reader.get_destination_page_number(dest)
+            if page is not None and page >= 0:
+                found[int(m.group(1))] = page
+    return found
+
+
+def furnish_copies(
+    pdf_path: str | Path,
+    titles: Sequence[str],
+    thai_digits: bool = True,
+    *,
+    converter: Converter | None = None,
+    title: str | None = None,
+) -> list[int]:
+    """Page furniture of a combined circular's PDF, in place: continuation markers within each
+    copy (never from one copy's last page to the next copy), one bookmark per copy
+    (``titles``, in order). Returns the first page (0-based) of each copy.
+
+    The PDF must come from a combined DOCX (:mod:`engine.combine`) converted with
+    ``destinations=True``; a copy that cannot be found is a :class:`ConversionError`.
+    """
+    pdf_path = Path(pdf_path)
+    reader = _open_pdf(pdf_path, what=None)
+    found = copy_starts(reader)
+    starts = [found.get(k) for k in range(1, len(titles) + 1)]
+    if (
+        len(found) != len(titles)
+        or None in starts
+        or starts[0] != 0
+        or any(b <= a for a, b in zip(starts, starts[1:], strict=False))  # type: ignore[operator]
+    ):
+        raise ConversionError(
+            f"cannot tell where the {len(titles)} copies start in the PDF "
+            f"({len(found)} copy bookmarks found; a combined DOCX made before they were added "
+            "has none: `saraban regenerate --all --pdf` rewrites it)",
+            file=pdf_path,
+        )
+    pages: list[int] = [p for p in starts if p is not None]
+    _furnish(pdf_path, reader, thai_digits, converter, starts=pages,
+             outline=list(zip(titles, pages, strict=True)), title=title)  # fmt: skip
+    return pages
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,10 @@ so it runs outside the register lock. Then, for every DOCX the command wrote:
 * for a letter whose enclosures have files, ``<stem>-bundle.pdf``: the letter, then each
   enclosure in the letter's order (a document made by the same command goes in as its PDF), the
   first page of each stamped "สิ่งที่ส่งมาด้วย ๑" (the number it has in the letter), one bookmark
-  per part.
+  per part;
+* for a circular, ``<stem>-copies.pdf`` from the combined DOCX of its copies: converted once, its
+  page numbers restarting with each copy, continuation markers within each copy only, one
+  bookmark per recipient (the organisation) at the first page of its copy.
 
 All or nothing: enclosure files are checked before anything is converted, every PDF is made under
 a temporary name beside its final one, and only when all of them are made are they moved into
@@ -61,6 +64,7 @@ def publish_pdfs(
     converter: Converter | None = None,
     *,
     titles: Mapping[str | Path, str] | None = None,
+    copies: Mapping[str | Path, Sequence[str]] | None = None,
 ) -> list[Path]:
     """Write ``<stem>.pdf`` beside each DOCX and ``<stem>-bundle.pdf`` for each DOCX that has
     enclosures with files; return the paths written, in order (each PDF, then its bundle).
@@ -70,6 +74,8 @@ def publish_pdfs(
     ``(number, title, file)`` (number: its place in the letter's list, the stamp's number), or
     ``(title, file)``. An enclosure that is one of ``docx_paths`` goes into the bundle as that
     document's PDF. ``titles`` maps a DOCX to its bundle's title (the letter's subject).
+    ``copies`` maps a combined DOCX of a circular's copies (:func:`circular_copies`) to the
+    bookmark of each copy, in order; its PDF gets per-copy furniture and no bundle.
     ``converter``: default, the process-wide pool (started on demand, closed at exit).
 
     Raises :class:`UserError` (an :class:`engine.pdf.EnclosureError` naming the enclosure, or a
@@ -97,6 +103,9 @@ def publish_pdfs(
     for doc in docs:
         encs = [_enclosure(e, root) for e in lookup(enclosures_by_docx, doc) or ()]
         enclosures[doc] = [Enclosure(digits(e.title), e.file, e.number) for e in encs]
+    combined = {
+        doc: [digits(t) for t in lookup(copies, doc)] for doc in docs if lookup(copies, doc)
+    }
     # Check every outside file first: a bad enclosure stops the run before any conversion.
     made_here = set(docs)
     for encs in enclosures.values():
@@ -110,11 +119,18 @@ def publish_pdfs(
         letter_pdfs = {doc: _staging(doc.with_suffix(".pdf")) for doc in docs}
         for doc, tmp in letter_pdfs.items():
             staged[doc.with_suffix(".pdf")] = tmp
-        converter.convert_many(list(letter_pdfs.items()))
-        for tmp in letter_pdfs.values():
-            pdf.stamp_page_furniture(tmp, thai_digits, converter=converter)
+        # the combined copies first: the longest conversion runs beside the others
+        order = sorted(letter_pdfs, key=lambda doc: doc not in combined)
+        converter.convert_many([(doc, letter_pdfs[doc], doc in combined) for doc in order])
+        for doc, tmp in letter_pdfs.items():
+            if doc in combined:
+                title = digits(lookup(titles, doc) or "") or None
+                pdf.furnish_copies(tmp, combined[doc], thai_digits, converter=converter,
+                                   title=title)  # fmt: skip
+            else:
+                pdf.stamp_page_furniture(tmp, thai_digits, converter=converter)
         for doc, encs in enclosures.items():
-            if not encs:
+            if not encs or doc in combined:
                 continue
             parts = [
                 Enclosure(e.title, letter_pdfs[e.file.absolute()], e.number)
@@ -151,25 +167,57 @@ def publish_documents(
     """PDFs (and bundles) of the documents a command made (:class:`engine.runtime.DocumentMade`).
 
     Returns, for each document's path (relative to the workspace), ``{"pdf": …, "bundle": …}``
-    with the paths written, relative to the workspace.
+    with the paths written, relative to the workspace; an issued circular also has
+    ``"copies"``: the combined PDF of its copies.
     """
     documents = list(documents)
-    paths = [d.path for d in documents]
+    paths: list[str | Path] = [d.path for d in documents]
+    titles: dict[str | Path, str] = {d.path: d.subject for d in documents}
+    copies: dict[str | Path, list[str]] = {}
+    for d in documents:
+        found = circular_copies(ws, d.path) if d.number else None
+        if found is not None:
+            combined, names = found
+            paths.append(combined)
+            titles[combined] = d.subject
+            copies[combined] = names
     written = publish_pdfs(
-        ws,
-        paths,
-        {d.path: d.enclosures for d in documents},
-        converter,
-        titles={d.path: d.subject for d in documents},
-    )
+        ws, paths, {d.path: d.enclosures for d in documents}, converter, titles=titles,
+        copies=copies,
+    )  # fmt: skip
+    return pdf_paths(ws, written)
+
+
+def pdf_paths(ws: Workspace, written: Iterable[Path]) -> dict[str, dict[str, str]]:
+    """``{docx: {"pdf"|"bundle"|"copies": pdf}}`` of what :func:`publish_pdfs` wrote."""
     out: dict[str, dict[str, str]] = {}
     for path in written:
         rel = ws.relative(path)
-        if rel.endswith("-bundle.pdf"):
-            out.setdefault(rel[: -len("-bundle.pdf")] + ".docx", {})["bundle"] = rel
-        else:
-            out.setdefault(rel[: -len(".pdf")] + ".docx", {})["pdf"] = rel
+        for suffix, kind in (("-bundle.pdf", "bundle"), ("-copies.pdf", "copies"), (".pdf", "pdf")):
+            if rel.endswith(suffix):
+                out.setdefault(rel[: -len(suffix)] + ".docx", {})[kind] = rel
+                break
     return out
+
+
+def circular_copies(ws: Workspace, master: str | Path) -> tuple[Path, list[str]] | None:
+    """The combined DOCX of an issued circular's copies and each copy's bookmark (the
+    recipient organisations, in order), from the register; None for any other document or
+    when the combined DOCX is not there."""
+    from .circular import combined_path
+    from .register import Register
+
+    rel = ws.relative(master if Path(master).is_absolute() else ws.root / master)
+    combined = combined_path(ws.root / rel)
+    if not combined.is_file() or not ws.register_path.exists():
+        return None
+    with Register(ws.register_path) as reg:
+        rows = reg.connection.execute(
+            "SELECT r.organisation FROM recipients r JOIN entries e ON e.id = r.entry_id "
+            "WHERE e.path = ? ORDER BY r.seq",
+            (rel,),
+        ).fetchall()
+    return (combined, [r[0] for r in rows]) if rows else None
 
 
 def not_made(what: str, exc: UserError) -> UserError:
@@ -227,3 +275,147 @@ def enclosure_files(ws: Workspace, wf: Any, data: Mapping[str, Any]) -> list[Enc
         if name in specs and data.get(name):
             add(specs[name].label, data[name])
     return out
+
+
+# --- after `saraban regenerate` ------------------------------------------------------------------
+def _older(pdf_path: Path, *sources: Path) -> bool:
+    """Whether ``pdf_path`` is missing or older than any of ``sources`` (those that exist)."""
+    try:
+        made = pdf_path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return True
+    for src in sources:
+        try:
+            if src.stat().st_mtime_ns > made:
+                return True
+        except FileNotFoundError:
+            continue
+    return False
+
+
+def _letter_of(ws: Workspace, reg: Any, wf: Any, job: Any) -> Any:
+    """The letter of an issued document as ``regenerate`` renders it (for its enclosures)."""
+    from . import thai
+    from .runtime import Run
+
+    spec = wf.document(job.document)
+    day = job.entry.date if job.entry is not None else thai.parse_date(job.date)
+    run = Run(ws, wf, reg, job.case_id, dict(job.data), state=job.state, event=None, date=day)
+    run.refs.begin()
+    return run.build_letter(spec)
+
+
+def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:
+    """The files a document's bundle may take, read from the case data without building the
+    letter: the generic letter's ``enclosures[].file``, else the document's own enclosures that
+    name a file input or another document of the case."""
+    if wf.letter_inputs:
+        return [e.file for e in enclosure_files(ws, wf, job.data)]
+    out = []
+    try:
+        spec = wf.document(job.document)
+    except UserError:
+        return []
+    made = job.data.get("documents") or {}
+    for enc in spec.raw.get("enclosures") or []:
+        if not isinstance(enc, Mapping):
+            continue
+        value: Any = None
+        if enc.get("file"):
+            value = job.data.get(enc["file"])
+        elif enc.get("document"):
+            value = (made.get(enc["document"]) or {}).get("path")
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item.strip():
+                out.append(ws.root / item)
+    return out
+
+
+def publish_stale(
+    ws: Workspace,
+    jobs: Iterable[Any],
+    workflows: Mapping[str, Any],
+    *,
+    dry_run: bool = False,
+    also: Iterable[Any] = (),
+    converter: Converter | None = None,
+    batch: int = 16,
+) -> tuple[list[str], list[str]]:
+    """``regenerate --pdf``: make the PDF of every issued document (:class:`engine.regenerate.Job`)
+    whose PDF is missing or older than its DOCX; its bundle where the letter has enclosure files
+    and the bundle is missing or older than the DOCX or an enclosure file; a circular's combined
+    ``-copies.pdf`` when missing or older than the combined DOCX. Letters sent, or whose number
+    is cancelled, are never touched. ``also``: jobs whose DOCX a dry run would rewrite (taken as
+    stale). One converter for the whole run; documents go in batches of ``batch``, each all or
+    nothing (temporary files + rename), so an interrupted run keeps the batches done.
+
+    Returns (PDFs written — with ``dry_run``, that would be —, errors), paths relative to the
+    workspace; a batch that fails is one error naming the document, and the others go on.
+    """
+    from .register import Register
+
+    root = ws.root
+    forced = {job.key for job in also}
+    plans = []  # (job, main DOCX, its PDF stale, the combined copies and names if stale)
+    for job in jobs:
+        wf = workflows.get(job.workflow)
+        if wf is None or job.sent or (job.entry is not None and job.entry.cancelled):
+            continue
+        main = root / next(iter(job.files))
+        if not main.is_file():
+            continue
+        stale = job.key in forced or _older(main.with_suffix(".pdf"), main)
+        encs = _enclosure_candidates(ws, wf, job)  # cheap: from the case data, no letter built
+        bundle = main.with_name(f"{main.stem}-bundle.pdf")
+        maybe_bundle = bool(encs) and (stale or _older(bundle, main, *encs))
+        found = circular_copies(ws, main) if job.entry_id is not None else None
+        if found is not None and not (
+            job.key in forced or _older(found[0].with_suffix(".pdf"), found[0])
+        ):
+            found = None
+        if stale or maybe_bundle or found:
+            plans.append((job, main, stale, found))
+    batches: list[tuple[list[str | Path], dict, dict, dict]] = []
+    paths: list[str | Path] = []
+    encs_of: dict[str | Path, list[tuple[int, str, Path]]] = {}
+    titles: dict[str | Path, str] = {}
+    copies_of: dict[str | Path, list[str]] = {}
+    if plans:
+        with Register(ws.register_path) as reg:
+            for job, main, stale, found in plans:
+                letter = _letter_of(ws, reg, workflows[job.workflow], job)
+                encs = [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file]
+                bundle = main.with_name(f"{main.stem}-bundle.pdf")
+                if stale or (encs and _older(bundle, main, *(f for _, _, f in encs))):
+                    paths.append(main)
+                    encs_of[main] = encs
+                    titles[main] = letter.subject
+                if found is not None:
+                    combined, names = found
+                    paths.append(combined)
+                    titles[combined] = letter.subject
+                    copies_of[combined] = names
+                if len(paths) >= batch:
+                    batches.append((paths, encs_of, titles, copies_of))
+                    paths, encs_of, titles, copies_of = [], {}, {}, {}
+    if paths:
+        batches.append((paths, encs_of, titles, copies_of))
+    written: list[str] = []
+    errors: list[str] = []
+    if dry_run:
+        for paths, encs_of, _, _ in batches:
+            for p in paths:
+                written.append(ws.relative(Path(p).with_suffix(".pdf")))
+                if encs_of.get(p):
+                    written.append(ws.relative(Path(p).with_name(f"{Path(p).stem}-bundle.pdf")))
+        return written, errors
+    from . import progress
+
+    for paths, encs_of, titles, copies_of in progress.track(batches, "PDFs"):
+        try:
+            done = publish_pdfs(ws, paths, encs_of, converter, titles=titles, copies=copies_of)
+        except UserError as exc:
+            errors.append(str(exc))
+            continue
+        written.extend(ws.relative(p) for p in done)
+    return written, errors

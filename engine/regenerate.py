@@ -63,6 +63,9 @@ class Job:
     data: dict[str, Any] = field(default_factory=dict)
     entry: Entry | None = None
     sent: bool = False
+    #: False when the register keeps no recipient list for its entry (not a circular): the
+    #: worker then skips looking for one
+    has_recipients: bool = True
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -99,6 +102,9 @@ class Report:
     files_written: int = 0
     files_unchanged: int = 0
     seconds: float = 0.0
+    #: with ``pdf``: the PDFs (re)made — with ``dry_run``, that would be —, and what failed
+    pdfs: list[str] = field(default_factory=list)
+    pdf_errors: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -110,6 +116,8 @@ class Report:
             "files_written": self.files_written,
             "files_unchanged": self.files_unchanged,
             "seconds": round(self.seconds, 3),
+            "pdfs": self.pdfs,
+            "pdf_errors": self.pdf_errors,
         }
 
 
@@ -125,6 +133,7 @@ def load_jobs(reg: Register) -> list[Job]:
         r[0]
         for r in conn.execute("SELECT DISTINCT case_id FROM case_events WHERE to_state = 'sent'")
     }
+    with_recipients = {r[0] for r in conn.execute("SELECT DISTINCT entry_id FROM recipients")}
     entries = {
         row["id"]: _entry_from_row(row)
         for row in conn.execute(
@@ -153,6 +162,7 @@ def load_jobs(reg: Register) -> list[Job]:
                 data=json.loads(row[7]),
                 entry=entries.get(row[2]),
                 sent=row[6] == "sent" or case_id in sent_cases,
+                has_recipients=row[2] in with_recipients,
             )
         )
     return jobs
@@ -313,6 +323,11 @@ class _Renderer:
         self.reg = Register(ws.register_path)
         self.workflows: dict[str, Any] = dict(workflows)
         self.files_written = 0
+        # per run, as the fingerprints in ``fps`` (dependencies.run_deps): a template, office or
+        # workflow edited during the run is seen by the next run
+        self.templates: dict[str, Any] = {}
+        self.fps: dict[Any, str] = {}
+        self._folders: dict[str, str] = {}
         pause = os.environ.get(PAUSE_ENV, "")
         self.pause_after, _, secs = pause.partition(":")
         self.pause_secs = float(secs or 0)
@@ -324,15 +339,26 @@ class _Renderer:
             self.workflows[name] = get_workflow(self.ws, name)
         return self.workflows[name]
 
+    def relative(self, path: Path) -> str:
+        """``ws.relative(path)``, resolving each folder once (the files are renamed into it)."""
+        folder, name = os.path.split(path)
+        rel = self._folders.get(folder)
+        if rel is None:
+            rel = self._folders[folder] = self.ws.relative(Path(folder))
+        if os.path.isabs(rel):  # outside the workspace
+            return str(path)
+        return name if rel == "." else os.path.join(rel, name)
+
     def _put(self, path: Path, data: bytes, result: dict[str, Any]) -> None:
         try:
-            same = path.read_bytes() == data
+            with open(path, "rb") as fh:
+                same = os.fstat(fh.fileno()).st_size == len(data) and fh.read() == data
         except FileNotFoundError:
             same = False
         if same:
             result["unchanged"] += 1
             return
-        result["changed"].append(self.ws.relative(path))
+        result["changed"].append(self.relative(path))
         if self.write:
             write_atomic(path, data, durable=False)
             self._written()
@@ -349,7 +375,7 @@ class _Renderer:
         if same:
             result["unchanged"] += 1
             return
-        result["changed"].append(self.ws.relative(path))
+        result["changed"].append(self.relative(path))
         if self.write:
             os.replace(tmp, path)
             self._written()
@@ -365,33 +391,40 @@ class _Renderer:
         ws = self.ws
         wf = self.workflow(job.workflow)
         spec = wf.document(job.document)
-        day = job.entry.date if job.entry is not None else thai.parse_date(job.date)
+        entry = job.entry
+        day = entry.date if entry is not None else thai.parse_date(job.date)
         job.date = day.isoformat()
         run = Run(ws, wf, self.reg, job.case_id, dict(job.data), state=job.state, event=None,
                   date=day)  # fmt: skip
         run.refs.begin()
         letter = run.build_letter(spec)
         letter.date = day
-        entry = job.entry
         if entry is not None:
             letter.number = entry.number
             letter.series = entry.series
-        template = run.template(spec)
         context = run.render_context(spec, letter)
         if entry is not None:
             context["number"] = entry.number_text  # its own number, whatever office.yaml says now
+        # the fingerprints before the template is compiled: one edited meanwhile is seen next run
+        deps = deps_mod.run_deps(run, spec, letter, job.entry_id, cache=self.fps, entry=entry)
+        template = self.templates.get(spec.template)
+        if template is None:
+            template = self.templates[spec.template] = run.template(spec)
         result: dict[str, Any] = {"key": job.key, "changed": [], "unchanged": 0}
         main = ws.root / next(iter(job.files))
         sink = Sink(lambda p, d: self._put(p, d, result), lambda t, p: self._place(t, p, result))
-        recipients = stored_recipients(self.reg, entry.id) if entry is not None else []
+        recipients = (
+            stored_recipients(self.reg, entry.id)
+            if entry is not None and job.has_recipients
+            else []
+        )
         if recipients:
             render_circular(template, letter, context, recipients, main, sink)
         else:
             sink.write(main, template.render_bytes(context))
-        deps = deps_mod.run_deps(run, spec, letter, job.entry_id)
         if recipients:
             deps[f"recipients:{job.entry_id}"] = recipients_fp(recipients)
-        result["files"] = {ws.relative(p): h for p, h in sink.hashes.items()}
+        result["files"] = {self.relative(p): h for p, h in sink.hashes.items()}
         result["deps"] = deps
         result["date"] = job.date
         return result
@@ -404,7 +437,17 @@ _worker: dict[str, Any] = {}
 
 
 def _init_worker(ws: Workspace, write: bool) -> None:
+    import signal
+
+    # Ctrl-C is the parent's: it ends the pool (SIGTERM), and a worker then unwinds — removing
+    # the temporary file it was writing — instead of printing a traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _terminated)
     _worker["r"] = _Renderer(ws, write, _worker.get("workflows", {}))
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _render_chunk(jobs: list[Job]) -> list[dict[str, Any]]:
@@ -419,8 +462,13 @@ def regenerate(
     everything: bool = False,
     by: str | None = None,
     workers: int | None = None,
+    pdf: bool = False,
 ) -> Report:
-    """Re-render the issued documents affected by a change (see the module docstring)."""
+    """Re-render the issued documents affected by a change (see the module docstring).
+
+    ``pdf``: then, once the register has the new fingerprints, (re)make the PDF of every issued
+    document not sent whose PDF is missing or older than its DOCX — the ones just rewritten, and
+    bundles and a circular's combined copies likewise (:func:`engine.publish.publish_stale`)."""
     t0 = time.perf_counter()
     by = by or current_user()
     report = Report(dry_run=dry_run)
@@ -493,6 +541,13 @@ def regenerate(
                 store.transition(case_id, "regenerate", case.state, case.state, case.data,
                                  by=by, files=changed,
                                  note=f"regenerated ({len(changed)} file(s) rewritten): {why}")  # fmt: skip
+    if pdf:
+        from .publish import publish_stale
+
+        would = [j for j in todo if results[j.key]["changed"]] if dry_run else []
+        report.pdfs, report.pdf_errors = publish_stale(
+            ws, jobs, workflows, dry_run=dry_run, also=would
+        )
     report.seconds = time.perf_counter() - t0
     return report
 

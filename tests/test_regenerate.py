@@ -222,3 +222,54 @@ def test_killed_regeneration_leaves_old_or_new_and_a_rerun_finishes(ws: Path) ->
         assert conn.execute(
             "SELECT count(*) FROM case_events WHERE event = 'regenerate'"
         ).fetchone() == (8,)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_ctrl_c_leaves_old_or_new_says_so_in_one_line_and_a_rerun_finishes(
+    ws: Path, workers: int
+) -> None:
+    """SIGINT as a terminal's Ctrl-C sends it: to the whole process group. With 2 workers and
+    64 letters the forked pool is used (it runs from 64 documents)."""
+    count = 8 if workers == 1 else 64
+    paths = [
+        letter(ws, f"l{i}", "นายกเทศมนตรีตำบลตะคุ", "- ref: dla-guideline") for i in range(count)
+    ]
+    old = {p: p.read_bytes() for p in paths}
+    (ws / "references.yaml").write_text(REFS.replace("0036", "0037"), encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "--workspace", str(ws), "regenerate",
+         "--workers", str(workers)],
+        env={**os.environ, "SARABAN_REGENERATE_PAUSE": "3:60", "PYTHONIOENCODING": "utf-8"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own group, as a shell's foreground job
+        # a shell's background job ignores SIGINT, and a child would inherit that
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while sum(p.read_bytes() != old[p] for p in paths) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.splitlines() == [
+        "saraban: interrupted; every file is the old or the new one — run "
+        "`saraban regenerate` again to finish"
+    ]
+    changed = 0
+    for p in paths:
+        with zipfile.ZipFile(p) as zf:
+            assert zf.testzip() is None  # every file whole: the old one or the new one
+        changed += p.read_bytes() != old[p]
+    assert 3 <= changed < count
+    assert not list(ws.rglob("*.tmp"))  # the workers removed what they were writing
+    with sqlite3.connect(ws / "letters" / "register.db") as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM case_events WHERE event = 'regenerate'"
+        ).fetchone() == (0,)
+    r = run_process("regenerate", workspace=ws)
+    assert r.code == 0, r.err
+    assert f"{count} regenerated" in r.out
+    assert all("ว ๐๐๓๗" in all_text(p) for p in paths)
