@@ -21,12 +21,12 @@ import contextlib
 import os
 import re
 import struct
-import tempfile
 import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import BinaryIO
 
+from . import files
 from .render import _ZIP_TIME, CompiledTemplate, _Member, _member
 
 DOCUMENT = "word/document.xml"
@@ -95,7 +95,7 @@ class CombinedWriter:
         self.template = template
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        fd, name = files.mkstemp(out.parent, f".{out.name}.", ".tmp")
         self.tmp = Path(name)
         self._fh: BinaryIO = os.fdopen(fd, "wb")
         self._central = bytearray()

@@ -67,6 +67,7 @@ from pypdf.generic import (
     StreamObject,
 )
 
+from engine import files
 from engine.errors import UserError
 from engine.thai import to_arabic_digits, to_thai_digits
 
@@ -688,7 +689,7 @@ def _close_default() -> None:
 
 def _write_atomic(writer: PdfWriter, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".part", dir=out.parent)
+    fd, tmp = files.mkstemp(out.parent, f".{out.stem}.", ".part")
     try:
         with os.fdopen(fd, "wb") as fh:
             writer.write(fh)

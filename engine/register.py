@@ -20,7 +20,7 @@ writes the letter file *inside* that transaction, so a failure anywhere leaves n
         # leaving the block commits; an exception (or no record()) rolls back: no number consumed
 
 While a slot is open, the register is locked for writing: other processes wait (up to the busy
-timeout, 30 s by default) before they can allocate. Keep slow work that does not need the number
+timeout, 60 s by default) before they can allocate. Keep slow work that does not need the number
 (PDF conversion, say) outside the block.
 
 WAL journal mode needs a local file system: do not put the register on a network share.
@@ -34,7 +34,6 @@ import json
 import os
 import re
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
+from engine import files
 from engine.errors import RegisterError, SarabanError
 from engine.thai import format_date, to_arabic_digits
 
@@ -71,7 +71,7 @@ ORDER: Final = "order"
 
 Status = Literal["issued", "cancelled"]
 
-DEFAULT_TIMEOUT: Final = 30.0
+DEFAULT_TIMEOUT: Final = 60.0
 """Seconds a process waits for another one's write transaction before giving up."""
 
 # Years outside this range are refused: a value like 2566 is a BE year given by mistake.
@@ -806,9 +806,7 @@ def register_row(entry: Entry) -> tuple[int, str, str, str, str, str, str, str]:
 def _atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path next to ``path``, moved over it only if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".tmp-{path.name}.", suffix=path.suffix, dir=path.parent
-    )
+    fd, tmp_name = files.mkstemp(path.parent, f".tmp-{path.name}.", path.suffix)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

@@ -24,7 +24,6 @@ import contextlib
 import os
 import re
 import struct
-import tempfile
 import threading
 import zlib
 from collections.abc import Callable, Mapping
@@ -37,7 +36,7 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from . import thai
+from . import files, thai
 from .errors import TemplateError, UserError
 
 _ZIP_TIME = (0, (1 << 5) | 1)  # 1980-01-01 00:00:00 in DOS time/date: fixed for reproducibility
@@ -336,7 +335,7 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
     ``durable=False`` skips the fsync (bulk runs sync once at the end); the rename is still
     atomic, so a killed process leaves the old file or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = files.mkstemp(path.parent, f".{path.name}.", ".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

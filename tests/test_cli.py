@@ -385,3 +385,15 @@ def test_eight_processes_issuing_fifty_letters_each_get_400_distinct_numbers(dla
     assert len(files) == 400
     assert "ที่ มท ๐๘๐๘.๔/๐๔๐๐" in all_text(files[-1])
     assert cases(dla) == 400
+
+
+def test_letters_get_the_mode_of_a_normal_file(dla: Path) -> None:
+    """Atomic writes use a temporary file; the letter must not stay owner-only (0600)."""
+    import os
+
+    result = issue(dla)
+    assert result.code == 0, result.err
+    umask = os.umask(0)
+    os.umask(umask)
+    path = dla / result.out.strip().splitlines()[-1]
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

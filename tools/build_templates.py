@@ -168,7 +168,13 @@ def body_block() -> str:
         + para(run("{{ paragraph }}"), first=int(2.5 * CM), jc="thaiDistribute", before=120)
         + tag("{%p endfor %}")
         + tag("{%p if closing %}")
-        + para(run("{{ closing }}"), first=int(2.5 * CM), jc="thaiDistribute", before=120, keep_next=True)
+        + para(
+            run("{{ closing }}"),
+            first=int(2.5 * CM),
+            jc="thaiDistribute",
+            before=120,
+            keep_next=True,
+        )
         + tag("{%p endif %}")
     )
 
