@@ -215,12 +215,33 @@ def check_reference_item(doc: Any, value: Any, *path: Any) -> None:
             )
 
 
+class _RegisterOnDemand:
+    """What a :class:`Resolver` asks of the register (``find``), opening it at the first ask."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._reg: Register | None = None
+
+    def find(self, number_text: str, *, year: int | None = None) -> Entry | None:
+        if self._reg is None:
+            self._reg = Register(self.path)
+        return self._reg.find(number_text, year=year)
+
+    def close(self) -> None:
+        if self._reg is not None:
+            self._reg.close()
+
+
 def checker(root: Path, register_path: Path) -> Any:
     """A ``resolve_reference`` for checking letter data before a command's transaction: opens
-    the register only when a reference to it (or to references.yaml) is there."""
+    the register only when a reference to a registered letter is there (a named reference
+    that is a text needs only references.yaml)."""
 
     def resolve(item: Any) -> str:
-        with Register(register_path) as reg:
-            return Resolver(root, reg).item(item)
+        reg = _RegisterOnDemand(register_path)
+        try:
+            return Resolver(root, reg).item(item)  # type: ignore[arg-type]
+        finally:
+            reg.close()
 
     return resolve

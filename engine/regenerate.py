@@ -483,6 +483,7 @@ def regenerate(
             except UserError:
                 continue
         fp = Fingerprints(ws, reg, workflows)
+        fp.entries.update((j.entry_id, j.entry) for j in jobs if j.entry is not None)
         by_key = {j.key: j for j in jobs}
         graph = _graph(jobs, fp)
         order = [n for n in topological(graph, by_key) if n in by_key]
@@ -593,6 +594,10 @@ def _render_all(
         for chunk in progress.track(done, label, total=len(chunks)):
             for res in chunk:
                 results[res["key"]] = res
+        # let the idle workers exit on their own: leaving the block terminates the pool with
+        # SIGTERM, which a worker's handler can miss while it waits for the task queue's lock
+        pool.close()
+        pool.join()
     return results
 
 

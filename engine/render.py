@@ -211,6 +211,9 @@ class CompiledTemplate:
         patched = _patched_sources(parts)
         self._slots: list[_Member | tuple[str, jinja2.Template]] = []
         self.sources: dict[str, str] = {}
+        # the last rendered XML of each tagged part and its zip member: headers and footers come
+        # out the same for letter after letter, and are then not deflated again
+        self._last: dict[str, tuple[str, _Member]] = {}
         for name, data in parts:
             if name == _EMBLEM_MEMBER and emblem_bytes is not None:
                 self._slots.append(_member(name, emblem_bytes))
@@ -260,10 +263,21 @@ class CompiledTemplate:
 
     def members(self, parts: Mapping[str, str]) -> list[_Member]:
         """Zip members of a DOCX: the cached untouched parts and ``parts`` (rendered XML)."""
-        return [
-            slot if isinstance(slot, _Member) else _member(slot[0], parts[slot[0]].encode("utf-8"))
-            for slot in self._slots
-        ]
+        out = []
+        for slot in self._slots:
+            if isinstance(slot, _Member):
+                out.append(slot)
+                continue
+            name = slot[0]
+            xml = parts[name]
+            last = self._last.get(name)
+            if last is not None and last[0] == xml:
+                out.append(last[1])
+                continue
+            member = _member(name, xml.encode("utf-8"))
+            self._last[name] = (xml, member)
+            out.append(member)
+        return out
 
     def pack(self, parts: Mapping[str, str]) -> bytes:
         """The bytes of a DOCX from rendered parts (:meth:`render_parts`, possibly edited)."""
@@ -334,8 +348,12 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
 
     ``durable=False`` skips the fsync (bulk runs sync once at the end); the rename is still
     atomic, so a killed process leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = files.mkstemp(path.parent, f".{path.name}.", ".tmp")
+    prefix = f".{path.name}."
+    try:
+        fd, tmp = files.mkstemp(path.parent, prefix, ".tmp")
+    except FileNotFoundError:  # a new folder (made only then: one system call less per file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = files.mkstemp(path.parent, prefix, ".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

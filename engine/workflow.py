@@ -30,7 +30,7 @@ from .errors import UserError
 from .expressions import ExpressionError, names_used
 from .inputs import InputSpec, make_spec
 from .letter import KINDS
-from .yamlio import Located, load_yaml
+from .yamlio import Located, load_yaml, parse_yaml_bytes
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "workflow.schema.json"
 
@@ -536,8 +536,22 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
     return wf
 
 
+_loaded: dict[str, tuple[bytes, Workflow]] = {}
+
+
 def load_workflow(path: Path) -> Workflow:
-    return parse_workflow(load_yaml(path), path)
+    """The workflow in ``path``, validated; kept in memory while the file's bytes are the same
+    (a process issuing many letters parses each workflow, and builds its machine class, once)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return parse_workflow(load_yaml(path), path)  # which says what is wrong with the file
+    kept = _loaded.get(str(path))
+    if kept is not None and kept[0] == data:
+        return kept[1]
+    wf = parse_workflow(parse_yaml_bytes(data, path), path)
+    _loaded[str(path)] = (data, wf)
+    return wf
 
 
 # --- the state machine ------------------------------------------------------------------------

@@ -134,9 +134,16 @@ def load_yaml(path: str | Path) -> Located:
     """Read and parse a YAML file (UTF-8, a BOM tolerated)."""
     p = Path(path)
     try:
-        text = p.read_bytes().decode("utf-8-sig")
+        data = p.read_bytes()
     except FileNotFoundError:
         raise UserError("file not found", file=p) from None
+    return parse_yaml_bytes(data, p)
+
+
+def parse_yaml_bytes(data: bytes, file: str | Path) -> Located:
+    """Parse the bytes of a YAML file (UTF-8, a BOM tolerated)."""
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UserError(f"not UTF-8 text (byte {exc.start})", file=p) from None
-    return parse_yaml(text, p)
+        raise UserError(f"not UTF-8 text (byte {exc.start})", file=file) from None
+    return parse_yaml(text, file)
