@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from . import dependencies as deps_mod
-from . import progress, thai
+from . import files, progress, thai
 from .cases import CaseStore, current_user
 from .circular import Sink, render_circular, stored_recipients
 from .errors import UserError
@@ -439,15 +439,16 @@ _worker: dict[str, Any] = {}
 def _init_worker(ws: Workspace, write: bool) -> None:
     import signal
 
-    # Ctrl-C is the parent's: it ends the pool (SIGTERM), and a worker then unwinds — removing
-    # the temporary file it was writing — instead of printing a traceback per worker.
+    # Ctrl-C is the parent's: it ends the pool (the default SIGTERM: a worker dies at once, and
+    # cannot die holding the task queue's lock half-way through Python code); the parent then
+    # removes the temporary files the workers were writing, which carry its mark.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _terminated)
+    files.set_tag(_worker_tag(os.getppid()))
     _worker["r"] = _Renderer(ws, write, _worker.get("workflows", {}))
 
 
-def _terminated(signum: int, frame: Any) -> None:
-    raise SystemExit(128 + signum)
+def _worker_tag(parent: int) -> str:
+    return f"regen{parent}-"
 
 
 def _render_chunk(jobs: list[Job]) -> list[dict[str, Any]]:
@@ -589,15 +590,19 @@ def _render_all(
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     ctx = mp.get_context("fork")
     ws.office  # noqa: B018 - loaded before the fork, inherited by the workers
-    with ctx.Pool(n, initializer=_init_worker, initargs=(ws, write)) as pool:
-        done = pool.imap_unordered(_render_chunk, chunks)
-        for chunk in progress.track(done, label, total=len(chunks)):
-            for res in chunk:
-                results[res["key"]] = res
-        # let the idle workers exit on their own: leaving the block terminates the pool with
-        # SIGTERM, which a worker's handler can miss while it waits for the task queue's lock
-        pool.close()
-        pool.join()
+    try:
+        with ctx.Pool(n, initializer=_init_worker, initargs=(ws, write)) as pool:
+            done = pool.imap_unordered(_render_chunk, chunks)
+            for chunk in progress.track(done, label, total=len(chunks)):
+                for res in chunk:
+                    results[res["key"]] = res
+            pool.close()
+            pool.join()
+    except BaseException:
+        # the pool is terminated (leaving the with-block): remove what its workers were writing
+        folders = {(ws.root / rel).parent for job in jobs for rel in job.files}
+        files.sweep(folders, _worker_tag(os.getpid()))
+        raise
     return results
 
 
