@@ -220,12 +220,7 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[dict[st
     6 months) falling due within ``days`` days, overdue ones included."""
     from . import runtime
 
-    day = None
-    if today:
-        try:
-            day = thai.parse_date(today)
-        except ValueError as exc:
-            raise UserError(f"invalid date {today!r}: {exc}", field="--today") from None
+    day = runtime.date_option(today, "--today")
     workflows = {}
     for name in ws.workflow_paths():
         try:
@@ -367,13 +362,9 @@ def register_correct(
     """Correct a register entry's date, subject, recipient or urgency (the number stays);
     ``regenerate`` then re-renders the letters it affects."""
     from .regenerate import correct_entry
+    from .runtime import date_option
 
-    day = None
-    if date:
-        try:
-            day = thai.parse_date(date)
-        except ValueError as exc:
-            raise UserError(f"invalid date {date!r}: {exc}", field="--date") from None
+    day = date_option(date)
     with Register(ws.register_path) as reg:
         entry = find_entry(reg, number, None, _year(year))
     return correct_entry(ws, entry, date=day, subject=subject, recipient=recipient,

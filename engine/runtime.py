@@ -662,13 +662,14 @@ class Run:
 
 
 # --- commands -----------------------------------------------------------------------------------
-def _date_option(text: str | None) -> dt.date | None:
+def date_option(text: str | None, option: str = "--date") -> dt.date | None:
+    """A command-line date (ISO or Thai), or None; a bad one is a UserError naming the option."""
     if not text:
         return None
     try:
         return thai.parse_date(text)
     except ValueError as exc:
-        raise UserError(f"invalid date {text!r}: {exc}", field="--date") from None
+        raise UserError(f"invalid date {text!r}: {exc}", field=option) from None
 
 
 def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, by: str) -> str:
@@ -717,7 +718,7 @@ def new_case(
     documents, or with ``issue`` fire the workflow's issue event (number, date, register)."""
     by = by or current_user()
     today = dt.date.today()
-    explicit = _date_option(date)
+    explicit = date_option(date)
     if wf.letter_inputs:
         doc = load_data(data_file, sets or [])
         first = wf.documents[0]
@@ -775,7 +776,7 @@ def advance(
     """Fire ``event`` on a case: check it is allowed in the case's state and its guards hold,
     perform its actions, record the transition (when, event, from → to, by whom, the data)."""
     by = by or current_user()
-    explicit = _date_option(date)
+    explicit = date_option(date)
     writer = None
     try:
         with Register(ws.register_path) as reg, reg.transaction():
