@@ -38,25 +38,20 @@ def digest(*parts: bytes | str) -> str:
 
 def load(kind: str, key: str) -> Any | None:
     """The cached JSON value, or None when absent or unreadable."""
+    blob = load_bytes(kind, f"{key}.json")
     try:
-        return json.loads((cache_dir() / kind / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return None if blob is None else json.loads(blob)
+    except ValueError:
         return None
 
 
 def store(kind: str, key: str, value: Any) -> None:
     """Keep a JSON value (atomically; silently skipped when the cache is not writable)."""
-    folder = cache_dir() / kind
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, folder / f"{key}.json")
-    except OSError:
-        pass
+    store_bytes(kind, f"{key}.json", json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
 
 def load_bytes(kind: str, key: str) -> bytes | None:
+    """The cached bytes, or None when absent or unreadable."""
     try:
         return (cache_dir() / kind / key).read_bytes()
     except OSError:
@@ -64,6 +59,7 @@ def load_bytes(kind: str, key: str) -> bytes | None:
 
 
 def store_bytes(kind: str, key: str, value: bytes) -> None:
+    """Keep bytes (temp file + rename; silently skipped when the cache is not writable)."""
     folder = cache_dir() / kind
     try:
         folder.mkdir(parents=True, exist_ok=True)

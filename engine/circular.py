@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -202,13 +202,6 @@ def stored_recipients(reg: Register, entry_id: int) -> list[Recipient]:
         (entry_id,),
     ).fetchall()
     return [Recipient(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-
-
-def recipients_of(reg: Register, entry_ids: Sequence[int]) -> Iterator[tuple[int, str]]:
-    """(entry id, organisation) of every stored recipient of those entries."""
-    for eid in entry_ids:
-        for r in stored_recipients(reg, eid):
-            yield eid, r.organisation
 
 
 # --- the hook in a run (engine.runtime.Run.make_document) -------------------------------------

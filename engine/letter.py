@@ -308,10 +308,10 @@ def resolve_signer(doc: Located, office: Office, value: Any) -> Signer:
         position = _str(doc, value.get("position"), "signer", "position", required=True)
         return Signer(name=name, position=position, acting=str(value.get("acting") or ""))
     key = _str(doc, value, "signer", required=True)
-    if key not in office.signers:
-        known = ", ".join(sorted(office.signers)) or "(none)"
-        raise doc.error(f"unknown signer {key!r}; {office.source} defines: {known}", "signer")
-    return office.signers[key]
+    try:
+        return office.signer(key)
+    except UserError as exc:
+        raise doc.error(exc.message, "signer") from None
 
 
 def parse_enclosures(doc: Located, value: Any, workspace: Path) -> list[Enclosure]:

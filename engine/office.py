@@ -44,17 +44,17 @@ class Office:
     source: str = "office.yaml"
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def signer(self, key: str, *, file: str | None = None, line: int | None = None) -> Signer:
-        """The signer called ``key``; an unknown key is a :class:`UserError` listing the known ones."""
+    def signer(self, key: str) -> Signer:
+        """The signer called ``key``; an unknown key is a :class:`UserError` (pointing at this
+        profile's ``signers``) listing the known ones. Callers re-point it at their own data."""
         try:
             return self.signers[key]
         except KeyError:
             known = ", ".join(sorted(self.signers)) or "(none)"
             raise UserError(
                 f"unknown signer {key!r}; {self.source} defines: {known}",
-                file=file,
-                line=line,
-                field="signer",
+                file=self.source,
+                field="signers",
             ) from None
 
 

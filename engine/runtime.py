@@ -651,14 +651,11 @@ class Run:
                 acting=self._text(raw.get("acting"), ctx, spec, "signer", "acting"),
             )
         key = self._text(raw, ctx, spec, "signer")
-        if key not in office.signers:
-            known = ", ".join(sorted(office.signers)) or "(none)"
-            raise UserError(
-                f"unknown signer {key!r} (document {spec.name}); {office.source} defines: {known}",
-                file=office.source,
-                field="signers",
-            )
-        return office.signers[key]
+        try:
+            return office.signer(key)
+        except UserError as exc:
+            exc.message += f" (document {spec.name})"
+            raise
 
 
 # --- commands -----------------------------------------------------------------------------------

@@ -74,6 +74,28 @@ def district(tmp_path: Path) -> Path:
     return make_workspace(tmp_path, "pakthongchai")
 
 
+def case_count(ws: Path) -> int:
+    """How many cases the workspace's register holds (0 when it has no register yet)."""
+    import sqlite3
+
+    db = ws / "letters" / "register.db"
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
+
+
+def write_encrypted_pdf(path: Path) -> None:
+    """A one-page PDF encrypted with a password (an enclosure saraban must refuse)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt("secret")
+    with open(path, "wb") as fh:
+        writer.write(fh)
+
+
 def files_under(path: Path) -> set[str]:
     return {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
 

@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import files_under, run_cli, run_process
+from conftest import case_count, files_under, run_cli, run_process
 from docxtext import all_text
 
 LETTER = textwrap.dedent(
@@ -41,14 +41,6 @@ def rows(ws: Path) -> list[tuple]:
         return conn.execute(
             "SELECT series, year, number, number_text, status FROM entries ORDER BY id"
         ).fetchall()
-
-
-def cases(ws: Path) -> int:
-    db = ws / "letters" / "register.db"
-    if not db.exists():
-        return 0
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
 
 
 def issue(
@@ -247,7 +239,7 @@ def test_bad_input_is_one_clear_error_and_writes_nothing(
     for word in words:
         assert word in result.err
     assert files_under(dla) == before
-    assert rows(dla) == [] and cases(dla) == 0
+    assert rows(dla) == [] and case_count(dla) == 0
 
 
 def test_other_bad_input(dla: Path) -> None:
@@ -287,7 +279,7 @@ def test_existing_output_file_rolls_everything_back(dla: Path) -> None:
     result = issue(dla)
     assert result.code == 1 and "already exists" in result.err
     assert blocker.read_bytes() == b"a clerk's own file"
-    assert rows(dla) == [] and cases(dla) == 0
+    assert rows(dla) == [] and case_count(dla) == 0
 
 
 def test_workspace_template_with_unknown_variable(dla: Path) -> None:
@@ -384,7 +376,7 @@ def test_eight_processes_issuing_fifty_letters_each_get_400_distinct_numbers(dla
     files = sorted((dla / "letters" / "2568").glob("normal-*.docx"))
     assert len(files) == 400
     assert "ที่ มท ๐๘๐๘.๔/๐๔๐๐" in all_text(files[-1])
-    assert cases(dla) == 400
+    assert case_count(dla) == 400
 
 
 def test_letters_get_the_mode_of_a_normal_file(dla: Path) -> None:

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from conftest import write_encrypted_pdf
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.oxml import OxmlElement
@@ -427,18 +428,10 @@ def test_bundle_letter_bookmark_defaults_to_หนังสือ(converter, par
     assert [item.title for item in PdfReader(out).outline] == ["หนังสือ", "แบบฟอร์ม PDF"]
 
 
-def _encrypted(path: Path) -> None:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    writer.encrypt("secret")
-    with open(path, "wb") as fh:
-        writer.write(fh)
-
-
 @pytest.mark.parametrize(
     ("name", "make", "message"),
     [
-        ("locked.pdf", _encrypted, "encrypted"),
+        ("locked.pdf", write_encrypted_pdf, "encrypted"),
         (
             "garbage.pdf",
             lambda p: p.write_bytes(b"this is not a PDF at all " * 40),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import EXAMPLES, files_under, run_cli
+from conftest import EXAMPLES, files_under, run_cli, write_encrypted_pdf
 from docxtext import all_text  # type: ignore[import-not-found]
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -41,14 +41,6 @@ def blank_pdf(path: Path, pages: int) -> Path:
     with open(path, "wb") as fh:
         writer.write(fh)
     return path
-
-
-def encrypted_pdf(path: Path) -> None:
-    writer = PdfWriter()
-    writer.add_blank_page(595, 842)
-    writer.encrypt("secret")
-    with open(path, "wb") as fh:
-        writer.write(fh)
 
 
 def letter_data(ws: Path, *, enclosures: list | None = None, paragraphs: int = 2) -> Path:
@@ -201,7 +193,7 @@ def test_advance_issue_pdf_bundles_the_order_made_by_the_same_command(tambon: Pa
 @pytest.mark.parametrize(
     ("name", "make", "message"),
     [
-        ("locked.pdf", encrypted_pdf, "encrypted"),
+        ("locked.pdf", write_encrypted_pdf, "encrypted"),
         ("empty.pdf", lambda p: p.write_bytes(b""), "empty"),
         ("broken.pdf", lambda p: p.write_bytes(b"%PDF-1.7 garbage " * 50), "not a readable PDF"),
         ("scan.jpg", lambda p: p.write_text("not an image"), "not a readable JPEG or PNG"),
@@ -286,7 +278,7 @@ def test_publish_pdfs_is_all_or_nothing(dla: Path) -> None:
     ws = Workspace(dla)
     out = dla / "letters/drafts/case-00001-letter.pdf"
     out.write_bytes(b"an earlier PDF")
-    encrypted_pdf(dla / "locked.pdf")
+    write_encrypted_pdf(dla / "locked.pdf")
     with pytest.raises(pdf.EnclosureError, match="“ล็อก”.*encrypted"):
         publish.publish_pdfs(ws, [docx], {docx: [("ล็อก", "locked.pdf")]})
     assert out.read_bytes() == b"an earlier PDF"

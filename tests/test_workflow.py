@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT, files_under, run_cli, run_process
+from conftest import EXAMPLES, ROOT, case_count, files_under, run_cli, run_process
 from docxtext import all_text, body_paragraphs, visible_paragraphs
 
 from engine.workflow import load_workflow
@@ -37,14 +37,6 @@ def register_rows(ws: Path) -> list[dict]:
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
         return [dict(r) for r in conn.execute("SELECT * FROM entries ORDER BY id")]
-
-
-def case_count(ws: Path) -> int:
-    db = ws / "letters" / "register.db"
-    if not db.exists():
-        return 0
-    with sqlite3.connect(db) as conn:
-        return conn.execute("SELECT count(*) FROM cases").fetchone()[0]
 
 
 # --- the workflow files ------------------------------------------------------------------------
