@@ -153,3 +153,11 @@ def test_broken_template_is_a_clear_error(tmp_path: Path) -> None:
             dst.writestr(item, data)
     with pytest.raises(TemplateError, match="syntax"):
         CompiledTemplate(syntax)
+
+
+def test_check_knows_every_variable_the_letter_gives() -> None:
+    """`saraban check` flags template variables outside api.CONTEXT_KEYS: that list, kept by
+    hand, must cover everything Letter.context() gives, or check would flag valid templates."""
+    from engine.api import CONTEXT_KEYS
+
+    assert set(context()) <= CONTEXT_KEYS
