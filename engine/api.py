@@ -493,3 +493,31 @@ def check(ws: Workspace) -> tuple[list[str], list[str]]:
                 exc.file = str(path)
             problems.append(str(exc))
     return problems, checked
+
+
+def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
+    """The layout rules each PDF breaks (:mod:`engine.proof`): ``target`` is a PDF file, or a
+    case number (every PDF and bundle of its documents). Returns (path, findings) pairs."""
+    from . import proof as proofing
+
+    path = Path(target)
+    if path.suffix.lower() == ".pdf" or not thai.to_arabic_digits(target.strip()).isdigit():
+        if not path.is_file():
+            raise UserError("file not found", file=path)
+        breaker = ws.line_breaker if (ws.root / "office.yaml").is_file() else None
+        return [(str(path), proofing.proof_pdf(path, breaker))]
+    info = show(ws, target)
+    docs = dict.fromkeys(
+        f for event in info["history"] for f in event["files"] if str(f).endswith(".docx")
+    )
+    out = []
+    for doc in docs:
+        docx = ws.root / doc
+        pdfs = [docx.with_suffix(".pdf"), docx.with_name(f"{docx.stem}-bundle.pdf")]
+        found = [p for p in pdfs if p.is_file()]
+        if not found:
+            raise UserError(
+                f"no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"
+            )
+        out += [(ws.relative(p), proofing.proof_pdf(p, ws.line_breaker)) for p in found]
+    return out

@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from markupsafe import escape
-
 from . import progress, thai
 from .combine import DOCUMENT, CombinedWriter
 from .errors import UserError
@@ -65,6 +63,7 @@ def register_recipient(letter: Letter, n: int) -> str:
 # --- the master's distribution list --------------------------------------------------------------
 def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 0,
           page_break: bool = False, before: int = 0) -> str:  # fmt: skip
+    """A paragraph of the distribution list; ``text`` is already printed (:meth:`CompiledTemplate.printed`)."""
     ppr = ""
     if page_break:
         ppr += "<w:pageBreakBefore/>"
@@ -77,22 +76,23 @@ def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 
     rpr = ("<w:b/><w:bCs/>" if bold else "") + '<w:sz w:val="32"/><w:szCs w:val="32"/>'
     return (
         f"<w:p><w:pPr>{ppr}</w:pPr><w:r><w:rPr>{rpr}</w:rPr>"
-        f'<w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>'
+        f'<w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
     )
 
 
-def distribution_list(letter: Letter, recipients: Sequence[Recipient]) -> str:
-    """WordprocessingML paragraphs: the list of recipients, on a page of its own."""
+def distribution_list(
+    letter: Letter, recipients: Sequence[Recipient], printed: Callable[[str], str]
+) -> str:
+    """WordprocessingML paragraphs: the list of recipients, on a page of its own. ``printed``
+    is the template's own printing of a value (digits, line breaks, escaping)."""
     digits = letter.office.thai_digits
-
-    def t(text: str) -> str:
-        return thai.apply_digit_policy(text) if digits else text
+    t = printed
 
     date = thai.format_date(letter.date, "full", thai_digits=digits) if letter.date else ""
     out = [
-        _para("บัญชีรายชื่อผู้รับหนังสือ", bold=True, center=True, page_break=True),
+        _para(t("บัญชีรายชื่อผู้รับหนังสือ"), bold=True, center=True, page_break=True),
         _para(t(f"แนบท้ายหนังสือ{letter.office.name} ที่ {letter.number_text}"), center=True),
-        _para(f"ลงวันที่ {date}" if date else "", center=True),
+        _para(t(f"ลงวันที่ {date}") if date else "", center=True),
         _para(t(f"เรื่อง {letter.subject}"), center=True, before=120),
     ]
     width = len(str(len(recipients)))
@@ -163,7 +163,10 @@ def render_circular(
     DOCX into ``sink``. Memory stays flat: one copy at a time."""
     parts = template.render_parts(context)
     sink.write(
-        master, template.pack(with_distribution_list(parts, distribution_list(letter, recipients)))
+        master,
+        template.pack(
+            with_distribution_list(parts, distribution_list(letter, recipients, template.printed))
+        ),
     )
     combined = CombinedWriter(template, combined_path(master))
     try:

@@ -296,6 +296,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_proof(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    results = api.proof(ws, args.target)
+    broken = 0
+    for path, findings in results:
+        if not findings:
+            print(f"ok  {path}")
+        for finding in findings:
+            print(f"{path}: {finding}")
+        broken += len(findings)
+    if broken:
+        print(f"saraban: {broken} layout rule(s) broken", file=sys.stderr)
+    return 1 if broken else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="saraban",
@@ -439,6 +454,14 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[common], help="validate office.yaml, templates and workflows"
     )
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "proof",
+        parents=[common],
+        help="the layout rules a printed letter breaks (split words, orphaned signature, …)",
+    )
+    p.add_argument("target", metavar="FILE.pdf|CASE", help="a PDF, or a case number")
+    p.set_defaults(func=cmd_proof)
     return parser
 
 

@@ -48,26 +48,33 @@ from engine.errors import UserError
 log = logging.getLogger(__name__)
 
 FAMILY = "Saraban Laksaman"
-"""The substitute's own family name (never a trademarked one)."""
+"""The TH Sarabun New substitute's own family name (never a trademarked one)."""
 
-REQUESTED_FAMILIES = (
-    "TH Sarabun New",
+PSK_FAMILY = "Saraban Laksaman PSK"
+"""The TH SarabunPSK / TH SarabunIT๙ substitute: the same glyphs with Laksaman's own, tighter
+line (18.3 pt at 16 pt)."""
+
+NEW_FAMILIES = ("TH Sarabun New", "THSarabunNew")
+PSK_FAMILIES = (
     "TH SarabunPSK",
     "TH SarabunIT๙",
     # Spellings seen in documents (fontconfig rules compare ignoring case, not blanks):
-    "THSarabunNew",
     "TH Sarabun PSK",
     "THSarabunPSK",
     "THSarabunIT๙",
 )
+REQUESTED_FAMILIES = (*NEW_FAMILIES, *PSK_FAMILIES)
 """The families letters ask for."""
+
+LINE_HEIGHT_PT = {FAMILY: 21.3, PSK_FAMILY: 18.3}
+"""One single-spaced 16-pt line in LibreOffice (docs/layout.md)."""
 
 SCALE = 1.5
 """Laksaman's glyphs are TH Sarabun New's times 1.5 (space 324 vs 216, bbox -643..1424 vs
 -427..947), so its em grows by 1.5: advances become 216 and 362.7 per 1000 em. (Debian's 0.66
 would give 214 and 359, 1 % narrow.)"""
 
-BUILD_VERSION = 1
+BUILD_VERSION = 3
 """Bump when the build changes, so installed copies are rebuilt."""
 
 CONF_NAME = "65-saraban-th-sarabun.conf"
@@ -80,13 +87,19 @@ class _Style:
     source: str  # Laksaman file name
     output: str  # our file name
     subfamily: str  # name ID 2
+    family: str = FAMILY  # name ID 1
 
 
-STYLES = (
-    _Style("Laksaman.ttf", "SarabanLaksaman.ttf", "Regular"),
-    _Style("Laksaman-Bold.ttf", "SarabanLaksaman-Bold.ttf", "Bold"),
-    _Style("Laksaman-Italic.ttf", "SarabanLaksaman-Italic.ttf", "Italic"),
-    _Style("Laksaman-BoldItalic.ttf", "SarabanLaksaman-BoldItalic.ttf", "Bold Italic"),
+_CUTS = (
+    ("Laksaman.ttf", "", "Regular"),
+    ("Laksaman-Bold.ttf", "-Bold", "Bold"),
+    ("Laksaman-Italic.ttf", "-Italic", "Italic"),
+    ("Laksaman-BoldItalic.ttf", "-BoldItalic", "Bold Italic"),
+)
+STYLES = tuple(
+    _Style(source, f"{family.replace(' ', '')}{suffix}.ttf", subfamily, family)
+    for family in (FAMILY, PSK_FAMILY)
+    for source, suffix, subfamily in _CUTS
 )
 
 _SOURCE_DIRS = (
@@ -151,11 +164,14 @@ def _build_font(src: Path, out: Path, style: _Style) -> None:
     font = TTFont(src)
     head = font["head"]
     head.unitsPerEm = round(head.unitsPerEm * SCALE)
+    if style.family == FAMILY:
+        _th_sarabun_new_line(font)
     version = font["name"].getDebugName(5) or ""
     ps = Path(style.output).stem  # PostScript name: SarabanLaksaman-BoldItalic
-    full = FAMILY if style.subfamily == "Regular" else f"{FAMILY} {style.subfamily}"
+    family = style.family
+    full = family if style.subfamily == "Regular" else f"{family} {style.subfamily}"
     names = {
-        1: FAMILY,
+        1: family,
         2: style.subfamily,
         3: f"{ps};{version.strip()};saraban-{BUILD_VERSION}",
         4: full,
@@ -175,6 +191,22 @@ def _build_font(src: Path, out: Path, style: _Style) -> None:
     tmp = out.with_suffix(".tmp")
     font.save(tmp)
     os.replace(tmp, out)
+
+
+def _th_sarabun_new_line(font) -> None:
+    """TH Sarabun New's vertical metrics (fonts/README.md: hhea 844/-457/30, typo 850/-250/60
+    per 1000, USE_TYPO_METRICS off) on the scaled em: a 16-pt line is then 21.3 pt
+    in LibreOffice and Word, as with the real font. Laksaman itself sets USE_TYPO_METRICS with a
+    tighter typo line (18.3 pt), which the PSK substitute keeps."""
+    upem = font["head"].unitsPerEm
+    hhea, os2 = font["hhea"], font["OS/2"]
+    hhea.ascent, hhea.descent, hhea.lineGap = (round(v * upem / 1000) for v in (844, -457, 30))
+    # usWinAscent/Descent stay Laksaman's: they bound every glyph (a stacked bold mark passes
+    # 844 by 0.2 % of the em), so nothing is clipped; LibreOffice lays lines out by hhea.
+    os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap = (
+        round(v * upem / 1000) for v in (850, -250, 60)
+    )
+    os2.fsSelection &= ~(1 << 7)
 
 
 def _copying_text(sources: dict[str, Path]) -> str:
@@ -213,19 +245,25 @@ def _real_families(dest: Path) -> set[str]:
     return {family for family in REQUESTED_FAMILIES if _norm(family) in found}
 
 
+def substitute_of(family: str) -> str:
+    """The substitute family standing for a requested one (TH SarabunPSK → the PSK cut)."""
+    return PSK_FAMILY if _norm(family) in {_norm(f) for f in PSK_FAMILIES} else FAMILY
+
+
 def _conf_text(dest: Path, mapped: list[str]) -> str:
     rules = "".join(
         f"""
   <match target="pattern">
     <test qual="any" name="family" compare="eq"><string>{family}</string></test>
-    <edit name="family" mode="prepend" binding="strong"><string>{FAMILY}</string></edit>
+    <edit name="family" mode="prepend" binding="strong"><string>{substitute_of(family)}</string></edit>
   </match>"""
         for family in mapped
     )
     return f"""<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <!-- Written by saraban (python -m engine.fonts); rewritten on every run, do not edit.
-     TH Sarabun New / PSK / IT๙ -> {FAMILY}, Laksaman with TH Sarabun New's metrics.
+     TH Sarabun New -> {FAMILY}, Laksaman with TH Sarabun New's metrics;
+     TH SarabunPSK / IT๙ -> {PSK_FAMILY}, the same with Laksaman's tighter line.
      Prepended with a strong binding so that Debian's 0.66-matrix Laksaman rule
      (89-tlwg-laksaman-synthetic.conf), which LibreOffice does not honour, never wins. -->
 <fontconfig>

@@ -7,6 +7,7 @@ here, never from the letter's data, so a letter cannot carry another district's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ class Office:
     email: str = ""
     thai_digits: bool = True
     emblem: Path | None = None
+    font: str = ""  # the letters' font family; "" keeps the template's (TH Sarabun New)
     register: Path | None = None
     source: str = "office.yaml"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -67,6 +69,7 @@ _OPTIONAL = (
     "email",
     "thai_digits",
     "emblem",
+    "font",
     "register",
     "short_name",
 )
@@ -148,6 +151,10 @@ def parse_office(doc: Located, workspace: Path) -> Office:
         if emblem.suffix.lower() not in (".png", ".jpg", ".jpeg"):
             raise doc.error("emblem must be a PNG or JPEG image", "emblem")
 
+    font = opt_text("font")
+    if font and not re.fullmatch(r"[^<>&\"\x00-\x1f]{1,64}", font):
+        raise doc.error("must be a font family name, such as TH SarabunIT๙", "font")
+
     return Office(
         name=_text(doc, "name", data["name"]),
         letterhead=_lines(doc, "letterhead", data["letterhead"]),
@@ -160,6 +167,7 @@ def parse_office(doc: Located, workspace: Path) -> Office:
         email=opt_text("email"),
         thai_digits=thai_digits,
         emblem=emblem,
+        font=font,
         register=opt_path("register"),
         source=doc.file,
         extra={"short_name": opt_text("short_name")},

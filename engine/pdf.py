@@ -81,7 +81,8 @@ CM = 72 / 2.54
 STAMP_FONT = "TH Sarabun New"  # resolved by fontconfig to the installed substitute (engine.fonts)
 STAMP_SIZE = 16  # pt
 STAMP_RIGHT = 2.0 * CM  # right edge of stamps from the right page edge
-MARKER_BASELINE = 1.75 * CM  # continuation marker baseline above the bottom edge
+MARKER_BASELINE = 1.2 * CM  # continuation marker baseline above the bottom edge: in the 2-cm
+# bottom margin, below the last line of text (its top at 1.2 cm + 0.85 em = 1.68 cm)
 ENCLOSURE_BASELINE = 1.5 * CM  # "สิ่งที่ส่งมาด้วย ๑" baseline below the top edge
 _ASCENT = 0.85  # TH Sarabun New ascender per em: puts the stamp's baseline where asked
 
@@ -495,13 +496,19 @@ class Converter:
         return [w.pid for w in self._workers if w.pid is not None and w.alive()]
 
     def convert(
-        self, src: str | Path, dst: str | Path | None = None, destinations: bool = False
+        self,
+        src: str | Path,
+        dst: str | Path | None = None,
+        destinations: bool = False,
+        *,
+        tighten: int = 0,
     ) -> Path:
         """Convert ``src`` to PDF at ``dst`` (atomically) and return ``dst``.
 
         Without ``dst``, the PDF goes to the pool's cache, reused while ``src`` is unchanged.
         ``destinations``: the document's bookmarks become named destinations of the PDF (how
-        :func:`furnish_copies` finds where each copy of a combined DOCX starts).
+        :func:`furnish_copies` finds where each copy of a combined DOCX starts). ``tighten``
+        (1 or 2): lay a DOCX out with less space between its parts (:func:`_tightened`).
         """
         if self.closed:
             raise RuntimeError("converter is closed")
@@ -511,20 +518,20 @@ class Converter:
         except OSError as exc:
             raise ConversionError(f"cannot read: {exc.strerror}", file=src) from exc
         if dst is None:
-            key = (str(src), stat.st_size, stat.st_mtime_ns, destinations)
+            key = (str(src), stat.st_size, stat.st_mtime_ns, destinations, tighten)
             with self._lock:
                 cached = self._cache.get(key)
             if cached is not None and cached.is_file():
                 return cached
             dst = self.root / "cache" / f"{uuid.uuid4().hex}.pdf"
             dst.parent.mkdir(exist_ok=True)
-            self._convert(src, dst, destinations)
+            self._convert(src, dst, destinations, tighten)
             with self._lock:
                 self._cache[key] = dst
             return dst
         dst = Path(dst).absolute()
         dst.parent.mkdir(parents=True, exist_ok=True)
-        self._convert(src, dst, destinations)
+        self._convert(src, dst, destinations, tighten)
         return dst
 
     def convert_many(
@@ -535,7 +542,7 @@ class Converter:
         with ThreadPoolExecutor(self.size) as pool:
             return list(pool.map(lambda job: self.convert(*job), jobs))
 
-    def _convert(self, src: Path, dst: Path, destinations: bool = False) -> None:
+    def _convert(self, src: Path, dst: Path, destinations: bool = False, tighten: int = 0) -> None:
         tmp = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.part")
         worker = self._idle.get()
         lean = worker.folder / "lean" / src.name
@@ -544,7 +551,7 @@ class Converter:
             thai_pages = False
             if src.suffix.lower() == ".docx":
                 thai_pages = _thai_page_numbers(src)
-                data = _lean_docx(src) if self.lean_docx else None
+                data = _prepared_docx(src, lean=self.lean_docx, tighten=tighten)
                 if data is not None:
                     lean.parent.mkdir(parents=True, exist_ok=True)
                     lean.write_bytes(data)
@@ -598,6 +605,108 @@ def _thai_page_numbers(path: Path) -> bool:
         return False
 
 
+_THAI_DISTRIBUTE = re.compile(rb'(<w:jc\b[^>]*\bw:val=")thaiDistribute"')
+_SPACE_BEFORE = re.compile(rb'(<w:spacing\b[^>]*?\bw:before=")(\d+)"')
+_PARAGRAPH = re.compile(rb"<w:p\b(?:(?!<w:p\b).)*?</w:p>|<w:p\b[^>]*/>", re.S)
+_VISIBLE = re.compile(rb"<w:t\b[^>]*>[^<]|<w:drawing|<w:pict|<w:br\b|<w:sectPr|<w:fldChar")
+
+
+def _tightened(xml: bytes, level: int) -> bytes:
+    """The body with less room between its parts, so a letter that overflows by a few lines
+    keeps to its pages: level 1 halves every space before a paragraph; level 2 drops the 6-pt
+    spaces, quarters the larger ones, and leaves two blank lines for the signature instead of
+    three (docs/layout.md)."""
+
+    def space(m: re.Match[bytes]) -> bytes:
+        before = int(m.group(2))
+        new = before // 2 if level == 1 else (0 if before <= 120 else before // 4)
+        return m.group(1) + str(new).encode() + b'"'
+
+    xml = _SPACE_BEFORE.sub(space, xml)
+    if level >= 2:
+        out, blanks, last = [], 0, 0
+        for m in _PARAGRAPH.finditer(xml):
+            out.append(xml[last : m.start()])
+            last = m.end()
+            blanks = 0 if _VISIBLE.search(m.group(0)) else blanks + 1
+            if blanks == 3:  # the third of three blank lines in a row
+                continue
+            out.append(m.group(0))
+        out.append(xml[last:])
+        xml = b"".join(out)
+    return xml
+
+
+_HEADER = re.compile(r"word/header\d*\.xml$")
+_RUN_PROPS = re.compile(rb"<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>", re.S)
+_BARE_RUN = re.compile(rb"<w:r(\s[^>]*)?>(?!<w:rPr)")  # a run without properties (a field's)
+_THAI_LANG = b'<w:lang w:val="th-TH" w:bidi="th-TH"/>'
+
+
+def _thai_run(m: re.Match[bytes]) -> bytes:
+    """A header run without a language of its own is Thai in every slot: the page number's
+    native numbering (:data:`_THAI_PAGE_NUMBERS`) follows the language of the field, and the
+    templates set Latin text (digits among it) in English."""
+    if b"<w:lang" in m.group(1):
+        return m.group(0)
+    return b"<w:rPr>" + m.group(1) + _THAI_LANG + b"</w:rPr>"
+
+
+def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> bytes | None:
+    """The copy of a DOCX that LibreOffice is given, or None when the file itself will do.
+
+    * header runs are Thai where the pages are numbered in Thai digits (:func:`_thai_run`);
+    * Word's Thai distributed justification (``thaiDistribute``, what Word shows for the shipped
+      templates) is read by LibreOffice 7.4 as left-aligned: it becomes ``both``, which
+      LibreOffice justifies the Thai way, spreading the space over the Thai characters of the
+      line, as Word's does;
+    * ``lean``: the styles nothing refers to are dropped (:func:`_lean_docx`);
+    * ``tighten``: :func:`_tightened`.
+    """
+    items = _read_docx(path)
+    if items is None:
+        return None  # LibreOffice will say what is wrong with it
+    parts = {info.filename: data for info, data in items}
+    changed = False
+    if lean:
+        styles = _lean_parts(parts)
+        if styles is not None:
+            parts["word/styles.xml"] = styles
+            changed = True
+    thai_pages = bool(_THAI_PAGE_NUMBERS.search(parts.get("word/document.xml", b"")))
+    for name, data in parts.items():
+        if name.startswith("word/") and name.endswith(".xml"):
+            new = _THAI_DISTRIBUTE.sub(rb'\1both"', data)
+            if thai_pages and _HEADER.match(name):
+                new = _RUN_PROPS.sub(_thai_run, new)
+                new = _BARE_RUN.sub(rb"<w:r\1><w:rPr>" + _THAI_LANG + rb"</w:rPr>", new)
+            if tighten and name == "word/document.xml":
+                new = _tightened(new, tighten)
+            if new != data:
+                parts[name] = new
+                changed = True
+    return _scratch_docx(items, parts) if changed else None
+
+
+def _read_docx(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]] | None:
+    """The members of a DOCX, or None when it is no zip (LibreOffice will say what it is)."""
+    try:
+        with zipfile.ZipFile(path) as zin:
+            return [(info, zin.read(info)) for info in zin.infolist()]
+    except (zipfile.BadZipFile, OSError, RuntimeError):
+        return None
+
+
+def _scratch_docx(items: list[tuple[zipfile.ZipInfo, bytes]], parts: dict[str, bytes]) -> bytes:
+    """A scratch copy for LibreOffice (not deflated): the members in order, ``parts`` in place."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:
+        for info, _ in items:
+            info.compress_type = zipfile.ZIP_STORED
+            zout.writestr(info, parts[info.filename])
+    return out.getvalue()
+
+
 def _lean_docx(path: Path) -> bytes | None:
     """The DOCX without the styles nothing refers to, or None when there is nothing to gain.
 
@@ -608,12 +717,19 @@ def _lean_docx(path: Path) -> bytes | None:
     footers, notes, numbering) and what those are based on, linked to or followed by stay. Parts
     using a prefix other than ``w:`` for WordprocessingML (legal, never seen) leave the file as is.
     """
-    try:
-        with zipfile.ZipFile(path) as zin:
-            items = [(info, zin.read(info)) for info in zin.infolist()]
-    except (zipfile.BadZipFile, OSError, RuntimeError):
-        return None  # LibreOffice will say what is wrong with it
+    items = _read_docx(path)
+    if items is None:
+        return None
     parts = {info.filename: data for info, data in items}
+    lean = _lean_parts(parts)
+    if lean is None:
+        return None
+    parts["word/styles.xml"] = lean
+    return _scratch_docx(items, parts)
+
+
+def _lean_parts(parts: dict[str, bytes]) -> bytes | None:
+    """The lean styles.xml of a DOCX's parts, or None when there is nothing to gain."""
     styles_xml = parts.get("word/styles.xml")
     if styles_xml is None or len(styles_xml) < 32_000:
         return None
@@ -623,16 +739,7 @@ def _lean_docx(path: Path) -> bytes | None:
             if b"wordprocessingml/2006/main" in data and _W_NS not in data:
                 return None
             used.update(_STYLE_REFS.findall(data))
-    lean = _lean_styles(styles_xml, frozenset(used))
-    if lean is None:
-        return None
-    parts["word/styles.xml"] = lean
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zout:  # a scratch copy: no deflating
-        for info, _ in items:
-            info.compress_type = zipfile.ZIP_STORED
-            zout.writestr(info, parts[info.filename])
-    return out.getvalue()
+    return _lean_styles(styles_xml, frozenset(used))
 
 
 @functools.lru_cache(maxsize=16)  # letters of one template share their styles
@@ -738,7 +845,8 @@ _FODT = """<?xml version="1.0" encoding="UTF-8"?>
 <office:automatic-styles>
  <style:style style:name="fr1" style:family="graphic" style:parent-style-name="Frame">
   <style:graphic-properties fo:padding="0pt" fo:border="none" style:wrap="run-through"
-   draw:fill="none" style:vertical-pos="from-top" style:vertical-rel="page"
+   draw:fill="none" fo:background-color="transparent" style:background-transparency="100%"
+   style:vertical-pos="from-top" style:vertical-rel="page"
    style:horizontal-pos="from-left" style:horizontal-rel="page"/>
  </style:style>
  <style:style style:name="Right" style:family="paragraph" style:parent-style-name="Standard">
@@ -781,7 +889,7 @@ def _overlays(stamps: Sequence[tuple[str, str]], converter: Converter) -> list[P
         data = converter._overlays.get(key)
     if data is None:
         width, height = A4
-        box_w, box_h = 14 * CM, 1.2 * STAMP_SIZE * 1.5
+        box_w, box_h = 8 * CM, 1.2 * STAMP_SIZE * 1.5
         ascent = _ASCENT * STAMP_SIZE
         frames = []
         for page, (text, where) in enumerate(stamps, 1):
@@ -830,12 +938,48 @@ def _stamp(page: PageObject, overlay: PageObject, where: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
+# Keeping a letter to its pages
+
+FIT_FILL = 0.55
+"""A last page whose text ends above this share of its height may be an overflow of a few
+lines: :func:`fit_pages` tries to tighten the letter back onto the pages before it."""
+
+
+def fit_pages(docx: str | Path, pdf_path: str | Path, converter: Converter) -> int:
+    """A letter that overflows by a few lines is tightened before it spills onto another page.
+
+    When the PDF of ``docx`` (at ``pdf_path``) has a last page that is mostly empty, the DOCX is
+    converted again with less space between its parts (:func:`_tightened`, level 1, then 2); the
+    first that saves a page replaces ``pdf_path``. Returns the level used (0: none). The DOCX
+    itself is not changed: it stays the register's record, as rendered.
+    """
+    from .proof import read_pages
+
+    pdf_path = Path(pdf_path)
+    pages = read_pages(pdf_path)
+    if len(pages) < 2:
+        return 0
+    body = pages[-1].body()
+    if body and max(ln.y1 for ln in body) > FIT_FILL * pages[-1].height:
+        return 0
+    for level in (1, 2):
+        trial = pdf_path.with_name(f".{pdf_path.stem}.fit{level}.{uuid.uuid4().hex[:8]}.pdf")
+        try:
+            converter.convert(docx, trial, tighten=level)
+            if len(PdfReader(str(trial)).pages) < len(pages):
+                os.replace(trial, pdf_path)
+                return level
+        finally:
+            trial.unlink(missing_ok=True)
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
 # Continuation markers
 
 _PAGE_NUMBER = re.compile(r"-\s*[0-9๐-๙]+\s*-")
 _HAS_LETTER = re.compile(r"[^\W\d_]")  # Thai and Latin letters, not digits or punctuation
-_THAI = re.compile(r"[\u0e00-\u0e7f]")
-MARKER_MAX = 20  # characters after the "/"
+_THAI_RUN = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+")
 
 
 def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | None:
@@ -844,7 +988,8 @@ def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | 
     The page-number header ("- ๒ -") is skipped. A leading item number ("๑.๒.๒", "(๒)") is kept
     with the first word after it; a Thai run is cut at its first word (pythainlp), so
     "๑.๒.๒ สำหรับผู้ใช้งาน…" gives "/๑.๒.๒ สำหรับ...". Digits of the item number follow the office
-    setting (``thai_digits``), as LibreOffice's list numbering may print Arabic digits.
+    setting (``thai_digits``), as LibreOffice's list numbering may print Arabic digits. A word is
+    never cut: the marker names the next page's first words whole.
     """
     lines = [line.strip() for line in next_page_text.splitlines()]
     body = [line for line in lines if line and not _PAGE_NUMBER.fullmatch(line)]
@@ -857,19 +1002,19 @@ def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | 
         taken.append(to_thai_digits(number) if thai_digits else to_arabic_digits(number))
     if chunks:
         taken.append(_first_word(chunks[0]))
-    text = " ".join(taken)
-    if len(text) > MARKER_MAX:
-        text = text[:MARKER_MAX].rstrip()
-    return f"/{text}..."
+    return f"/{' '.join(taken)}..."
 
 
 def _first_word(chunk: str) -> str:
-    if not _THAI.search(chunk):
+    """The first word of a chunk, whole: a Thai run is cut at the end of its first word
+    (:meth:`engine.linebreak.LineBreaker.segment`, the segmentation the letter was broken by);
+    a Latin word or anything else is kept as it is, however long."""
+    thai = _THAI_RUN.match(chunk)
+    if thai is None:
         return chunk
-    from pythainlp.tokenize import word_tokenize
+    from .render import DEFAULT_BREAKER
 
-    words = word_tokenize(chunk, engine="newmm", keep_whitespace=False)
-    return words[0] if words else chunk
+    return DEFAULT_BREAKER.segment(thai.group(0))[0]
 
 
 def stamp_page_furniture(

@@ -123,6 +123,9 @@ def publish_pdfs(
         order = sorted(letter_pdfs, key=lambda doc: doc not in combined)
         converter.convert_many([(doc, letter_pdfs[doc], doc in combined) for doc in order])
         for doc, tmp in letter_pdfs.items():
+            if doc not in combined:
+                pdf.fit_pages(doc, tmp, converter)
+        for doc, tmp in letter_pdfs.items():
             if doc in combined:
                 title = digits(lookup(titles, doc) or "") or None
                 pdf.furnish_copies(tmp, combined[doc], thai_digits, converter=converter,

@@ -13,8 +13,8 @@ A render is then only the Jinja render of the tagged parts, one deflate each, an
 from cached pieces with fixed timestamps: identical input gives a byte-identical DOCX.
 
 Every value a template prints goes through one ``finalize`` step: control characters are dropped
-(they are invalid in XML), the office's Thai-digit policy is applied, the text is XML-escaped and
-line breaks become ``<w:br/>``. Values are therefore always data: ``{{ … }}`` typed by a clerk is
+(they are invalid in XML), the office's Thai-digit policy is applied, Thai line breaks are marked
+(:mod:`engine.linebreak`), the text is XML-escaped and line breaks become ``<w:br/>``. Values are therefore always data: ``{{ … }}`` typed by a clerk is
 printed, never evaluated.
 """
 
@@ -36,7 +36,7 @@ from jinja2 import meta
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from . import files, thai
+from . import files, linebreak, thai
 from .errors import TemplateError, UserError
 
 _ZIP_TIME = (0, (1 << 5) | 1)  # 1980-01-01 00:00:00 in DOS time/date: fixed for reproducibility
@@ -57,7 +57,9 @@ def clean_text(value: str) -> str:
     return value.translate(_CONTROL)
 
 
-def _make_finalize(thai_digits: bool) -> Callable[[Any], Any]:
+def _make_finalize(
+    thai_digits: bool, breaker: linebreak.LineBreaker | None
+) -> Callable[[Any], Any]:
     def finalize(value: Any) -> Any:
         if isinstance(value, Markup):
             return value
@@ -66,6 +68,8 @@ def _make_finalize(thai_digits: bool) -> Callable[[Any], Any]:
         text = clean_text(str(value))
         if thai_digits:
             text = thai.apply_digit_policy(text)
+        if breaker is not None:
+            text = breaker.mark(text)
         out = escape(text)
         if "\n" in text:
             out = Markup(_BREAK.join(out.split("\n")))
@@ -74,16 +78,34 @@ def _make_finalize(thai_digits: bool) -> Callable[[Any], Any]:
     return finalize
 
 
-def make_environment(thai_digits: bool = True) -> SandboxedEnvironment:
-    """The Jinja environment of every template and expression: sandboxed, autoescaped, strict."""
+DEFAULT_BREAKER = linebreak.LineBreaker()
+"""Line breaking with the built-in units only (a workspace adds its ``words.txt``)."""
+
+
+def make_environment(
+    thai_digits: bool = True, breaker: linebreak.LineBreaker | None = DEFAULT_BREAKER
+) -> SandboxedEnvironment:
+    """The Jinja environment of every template: sandboxed, autoescaped, strict; every printed
+    value under the digit policy and with its Thai line breaks marked (:mod:`engine.linebreak`).
+    ``breaker=None`` prints values without break marks."""
     env = SandboxedEnvironment(
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        finalize=_make_finalize(thai_digits),
+        finalize=_make_finalize(thai_digits, breaker),
         keep_trailing_newline=True,
     )
     env.filters["thai_digits"] = thai.to_thai_digits
+    env.tests["numbered"] = is_numbered
     return env
+
+
+_NUMBERED = re.compile(r"\s*\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]?(?:\s|$)")
+
+
+def is_numbered(value: Any) -> bool:
+    """Whether a body paragraph is a numbered item (๑. / ๑.๑ / ๑.๑.๑ / (๑)): the templates'
+    ``paragraph is numbered`` test. Items follow each other without the space between parts."""
+    return isinstance(value, str) and _NUMBERED.match(value) is not None
 
 
 # --- zip writing from cached pieces -----------------------------------------------------------
@@ -174,6 +196,49 @@ def _fit_emblem(xml: str, width: int, height: int) -> str:
     )
 
 
+# --- language and font ---------------------------------------------------------------------------
+_LANG = re.compile(r"<w:lang\b[^>]*/>")
+_LANG_VAL = re.compile(r'\bw:val="th(?:-TH)?"')
+_DEFAULT_FONT = re.compile(r'<w:rPrDefault>.*?<w:rFonts\b[^>]*\bw:(?:cs|ascii)="([^"]+)"', re.S)
+
+
+def _latin_language(element: str) -> str:
+    """A ``<w:lang>`` whose Latin slot says Thai gets en-US there and Thai in its complex-script
+    slot: Latin words are then broken as Latin (never inside a word), Thai text as Thai."""
+    if not _LANG_VAL.search(element):
+        return element
+    element = _LANG_VAL.sub('w:val="en-US"', element)
+    if "w:bidi=" not in element:
+        element = element.replace("/>", ' w:bidi="th-TH"/>')
+    return element
+
+
+def _part_fixer(parts: list[tuple[str, bytes]], font: str | None) -> Callable[[str], str]:
+    """What every XML part of a template gets at compile time: Latin text in a Latin language
+    in its styles (:func:`_latin_language`; a run's own language stays as the template sets it)
+    and, when the office names its font family, that family wherever
+    the template uses its default one (run fonts, the font table)."""
+    old = None
+    if font:
+        styles = dict(parts).get("word/styles.xml", b"").decode("utf-8", "replace")
+        m = _DEFAULT_FONT.search(styles)
+        old = m.group(1) if m else None
+        if old == font:
+            old = None
+    if old is not None:
+        attrs = re.compile(rf'(\bw:(?:ascii|hAnsi|eastAsia|cs|name)=")({re.escape(escape(old))})"')
+        new = str(escape(font))
+
+    def fix(xml: str) -> str:
+        if "<w:docDefaults" in xml and "<w:lang" in xml:  # styles.xml: the defaults and styles
+            xml = _LANG.sub(lambda m: _latin_language(m.group(0)), xml)
+        if old is not None:
+            xml = attrs.sub(lambda m: f'{m.group(1)}{new}"', xml)
+        return xml
+
+    return fix
+
+
 # --- the compiled template ----------------------------------------------------------------------
 class CompiledTemplate:
     """A DOCX template parsed and compiled once; :meth:`render` many times.
@@ -182,11 +247,17 @@ class CompiledTemplate:
     """
 
     def __init__(
-        self, path: str | Path, *, thai_digits: bool = True, emblem: str | Path | None = None
+        self,
+        path: str | Path,
+        *,
+        thai_digits: bool = True,
+        emblem: str | Path | None = None,
+        breaker: linebreak.LineBreaker | None = DEFAULT_BREAKER,
+        font: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.name = self.path.stem
-        self.env = make_environment(thai_digits)
+        self.env = make_environment(thai_digits, breaker)
         import zipfile
 
         try:
@@ -209,6 +280,7 @@ class CompiledTemplate:
                 raise UserError("the emblem is not a PNG or JPEG image", file=emblem) from None
 
         patched = _patched_sources(parts)
+        fix = _part_fixer(parts, font)
         self._slots: list[_Member | tuple[str, jinja2.Template]] = []
         self.sources: dict[str, str] = {}
         # the last rendered XML of each tagged part and its zip member: headers and footers come
@@ -222,7 +294,7 @@ class CompiledTemplate:
                 xml = data.decode("utf-8")
                 fit = emblem_bytes is not None and "saraban:emblem" in xml
                 if name in patched:
-                    src = patched[name]
+                    src = fix(patched[name])
                     if fit:
                         src = _fit_emblem(src, *emblem_size)
                     self.sources[name] = src
@@ -234,8 +306,14 @@ class CompiledTemplate:
                         ) from None
                     self._slots.append((name, compiled))
                     continue
-                data = (_fit_emblem(xml, *emblem_size) if fit else xml).encode("utf-8")
+                data = (_fit_emblem(fix(xml), *emblem_size) if fit else fix(xml)).encode("utf-8")
+            elif name.startswith("word/") and name.endswith(".xml"):
+                data = fix(data.decode("utf-8")).encode("utf-8")
             self._slots.append(_member(name, data))
+
+    def printed(self, value: Any) -> str:
+        """``value`` as this template prints it: digit policy, line-break marks, XML escaping."""
+        return str(self.env.finalize(value))
 
     def variables(self) -> set[str]:
         """Top-level variables the template uses (for ``saraban check``)."""
@@ -368,23 +446,33 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
     return path
 
 
-_cache: dict[tuple[str, float, bool, str, float], CompiledTemplate] = {}
+_cache: dict[tuple[Any, ...], CompiledTemplate] = {}
 _cache_lock = threading.Lock()
 
 
 def compiled(
-    path: Path, *, thai_digits: bool = True, emblem: Path | None = None
+    path: Path,
+    *,
+    thai_digits: bool = True,
+    emblem: Path | None = None,
+    breaker: linebreak.LineBreaker | None = DEFAULT_BREAKER,
+    font: str | None = None,
 ) -> CompiledTemplate:
-    """A cached :class:`CompiledTemplate` (keyed by path, mtime, digit policy and emblem)."""
+    """A cached :class:`CompiledTemplate` (keyed by path, mtime, digit policy, emblem, word list
+    and font)."""
     key = (
         str(path),
         path.stat().st_mtime if path.exists() else 0.0,
         thai_digits,
         str(emblem or ""),
         emblem.stat().st_mtime if emblem and emblem.exists() else 0.0,
+        breaker.key if breaker is not None else "",
+        font or "",
     )
     with _cache_lock:
         tpl = _cache.get(key)
         if tpl is None:
-            tpl = _cache[key] = CompiledTemplate(path, thai_digits=thai_digits, emblem=emblem)
+            tpl = _cache[key] = CompiledTemplate(
+                path, thai_digits=thai_digits, emblem=emblem, breaker=breaker, font=font
+            )
         return tpl

@@ -434,6 +434,8 @@ class Run:
             self.ws.template_path(spec.template),
             thai_digits=office.thai_digits,
             emblem=office.emblem or PLACEHOLDER_EMBLEM,
+            breaker=self.ws.line_breaker,
+            font=office.font or None,
         )
 
     def make_document(self, spec: DocumentSpec, *, issue: bool) -> None:

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import UserError
+from .linebreak import LineBreaker, for_workspace
 from .office import Office, load_office
 
 #: Where the built-in templates, workflows and assets live (the source checkout).
@@ -39,6 +40,11 @@ class Workspace:
     @cached_property
     def office(self) -> Office:
         return load_office(self.root)
+
+    @cached_property
+    def line_breaker(self) -> LineBreaker:
+        """Thai line breaking with the built-in units and the office's ``words.txt``."""
+        return for_workspace(self.root)
 
     @property
     def letters_dir(self) -> Path:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from engine.linebreak import INVISIBLE
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
@@ -23,7 +25,8 @@ def _para_text(p: etree._Element) -> str:
                 out.append("\t")
         else:
             out.append("\n")
-    return "".join(out)
+    # the line-break marks (engine.linebreak) are invisible; a no-break space reads as a space
+    return "".join(out).translate(INVISIBLE).replace("\xa0", " ")
 
 
 def part_paragraphs(xml: bytes) -> list[str]:

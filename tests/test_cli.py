@@ -261,9 +261,9 @@ def test_bad_office_yaml_names_line_and_key(dla: Path) -> None:
     office.write_text(office.read_text(encoding="utf-8") + "colour: red\n", encoding="utf-8")
     result = run_cli("new", "letter", "--data", str(write_data(dla)), "--issue", workspace=dla)
     assert result.code == 1
-    assert "office.yaml:12: colour: unknown key" in result.err
+    assert "office.yaml:13: colour: unknown key" in result.err
     check = run_cli("check", workspace=dla)
-    assert check.code == 1 and "office.yaml:12" in check.err
+    assert check.code == 1 and "office.yaml:13" in check.err
 
 
 def test_usage_errors_exit_2(dla: Path) -> None:

@@ -305,10 +305,13 @@ def test_continuation_marker_takes_the_first_words(text, marker):
     assert continuation_marker(text) == marker
 
 
-def test_continuation_marker_is_short_and_follows_digit_setting():
+def test_continuation_marker_names_whole_words_and_follows_digit_setting():
+    # never cut inside a word (issue: "/โท..." for "โทร."), however long the word
     assert continuation_marker("๑.๒ abcdefghijklmnopqrstuvwxyz", thai_digits=False) == (
-        "/1.2 abcdefghijklmnop..."
+        "/1.2 abcdefghijklmnopqrstuvwxyz..."
     )
+    assert continuation_marker("โทร. / โทรสาร ๐ - ๔๔๔๔") == "/โทร..."
+    assert continuation_marker("ท้องถิ่นอำเภอ") == "/ท้องถิ่น..."
 
 
 def test_three_page_letter_gets_markers_on_all_pages_but_the_last(converter, tmp_path):
@@ -325,13 +328,15 @@ def test_three_page_letter_gets_markers_on_all_pages_but_the_last(converter, tmp
     assert texts[0].strip().splitlines()[-1] == "/๑.๒.๒ สำหรับ..."
     assert texts[1].strip().splitlines()[-1] == "/(๒) กรณี..."
     assert "/" not in texts[2] and "..." not in texts[2]
-    # Bottom right: right edge at 2 cm from the edge, baseline 1.5-2 cm above the bottom.
+    # Bottom right: right edge at 2 cm from the edge, baseline 1-1.5 cm above the bottom: in the
+    # 2-cm bottom margin, so that it never covers the last line of text.
     for number, marker in ((1, markers[0]), (2, markers[1])):
         line = next(b for b in bbox_lines(out, number) if b[0].startswith("/"))
         assert line[3] == pytest.approx(A4_W - 2 * pdf.CM, abs=2)
         chunks = text_positions(PdfReader(out).pages[number - 1])
         baseline = next(y for text, _, y in chunks if text.startswith("/"))
-        assert 1.5 * pdf.CM <= baseline <= 2 * pdf.CM, marker
+        assert 1.0 * pdf.CM <= baseline <= 1.5 * pdf.CM, marker
+        assert line[2] >= A4_H - 2 * pdf.CM, "the top of the marker is below the text area"
     # The letter's own text is untouched.
     assert texts[0].splitlines()[1] == TEST_LINE
 

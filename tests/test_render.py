@@ -14,6 +14,7 @@ from lxml import etree
 
 from engine.errors import TemplateError
 from engine.letter import letter_from_data
+from engine.linebreak import INVISIBLE
 from engine.office import load_office
 from engine.render import CompiledTemplate, image_size
 from engine.thai import apply_digit_policy
@@ -65,7 +66,8 @@ def test_values_are_data_never_code(tmp_path: Path) -> None:
         tmp_path, CompiledTemplate(TEMPLATE).render_bytes(context(subject=HOSTILE, body=[HOSTILE]))
     )
     document = docx.Document(str(path))  # opens: the XML is valid
-    texts = [p.text for p in document.paragraphs]
+    # as a reader sees them: the line-break marks are invisible, a no-break space is a space
+    texts = [p.text.translate(INVISIBLE).replace("\xa0", " ") for p in document.paragraphs]
     shown = apply_digit_policy(HOSTILE)  # digits in Thai; every other character as typed
     assert f"เรื่อง\t{shown}" in texts
     assert shown in texts

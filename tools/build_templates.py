@@ -138,16 +138,36 @@ def secrecy_paragraph() -> str:
 
 
 # --- shared blocks ------------------------------------------------------------------------------
+# Columns (docs/layout.md): the text after เรื่อง, เรียน and อ้างถึง starts at one tab stop, just
+# past the widest of the three labels (อ้างถึง, 0.94 cm at 16 pt) and two spaces; the text after
+# สิ่งที่ส่งมาด้วย (2.03 cm) at a second one. A longer salutation (กราบเรียน) reaches the second.
+LABEL_TAB = int(1.25 * CM)
+ENCLOSURE_TAB = int(2.5 * CM)
+LABEL_TABS = (("left", LABEL_TAB), ("left", ENCLOSURE_TAB))
+PART_SPACE = 120  # 6 pt before each part of the letter (domain.md, Layout)
 SIGN_LEFT = 5 * CM  # signature block: centred between 5 cm and 14.4 cm of the text width
 SIGN_RIGHT = int(1.6 * CM)
 CLOSE_LEFT = 8 * CM  # date and closing formula start near the centre of the page
 
 
+def labelled(text: str, before: int = PART_SPACE) -> str:
+    """เรื่อง / เรียน: the label, a tab, the text at the label column, wrapped lines hanging there."""
+    return para(
+        run(text),
+        ind_left=LABEL_TAB,
+        hanging=LABEL_TAB,
+        tabs=LABEL_TABS,
+        before=before,
+        jc="thaiDistribute",
+    )
+
+
 def labelled_list(name: str, hang: int) -> str:
-    """อ้างถึง / สิ่งที่ส่งมาด้วย rows: label, tab, text (numbered when several), quantity."""
-    return (
-        tag(f"{{%p for item in {name} %}}")
-        + para(
+    """อ้างถึง / สิ่งที่ส่งมาด้วย rows: label, tab, text (numbered when several), quantity. The
+    part is set 6 pt below what precedes it; its further rows follow without a space."""
+
+    def row(before: int) -> str:
+        return para(
             run(
                 "{{ item.label }}\t{{ item.text }}{% if item.count %}\t{{ item.count }}{% endif %}"
             ),
@@ -156,23 +176,53 @@ def labelled_list(name: str, hang: int) -> str:
             # the quantity (จำนวน ๑ ฉบับ) flush with the right margin, on the title's last line
             # when it fits there, else on a line of its own
             tabs=(("left", hang), ("right", TEXT_WIDTH)),
-            before=120,
+            before=before,
+            jc="thaiDistribute",
         )
+
+    return (
+        tag(f"{{%p for item in {name} %}}")
+        + tag("{%p if loop.first %}")
+        + row(PART_SPACE)
+        + tag("{%p else %}")
+        + row(0)
+        + tag("{%p endif %}")
         + tag("{%p endfor %}")
     )
 
 
 def body_block() -> str:
+    """The body: a prose paragraph (ภาคเหตุ, ภาคความประสงค์) is set 6 pt below what precedes
+    it, a numbered item (๑. ๑.๑ (๑)) follows without a space. The last paragraph keeps with the
+    closing sentence and the signature, so the signature's page carries body text above it."""
+
+    def body_para(before: int, keep: bool) -> str:
+        return para(
+            run("{{ paragraph }}"),
+            first=int(2.5 * CM),
+            jc="thaiDistribute",
+            before=before,
+            keep_next=keep,
+        )
+
     return (
         tag("{%p for paragraph in body %}")
-        + para(run("{{ paragraph }}"), first=int(2.5 * CM), jc="thaiDistribute", before=120)
+        + tag("{%p if paragraph is numbered and loop.last %}")
+        + body_para(0, True)
+        + tag("{%p elif paragraph is numbered %}")
+        + body_para(0, False)
+        + tag("{%p elif loop.last %}")
+        + body_para(PART_SPACE, True)
+        + tag("{%p else %}")
+        + body_para(PART_SPACE, False)
+        + tag("{%p endif %}")
         + tag("{%p endfor %}")
         + tag("{%p if closing %}")
         + para(
             run("{{ closing }}"),
             first=int(2.5 * CM),
             jc="thaiDistribute",
-            before=120,
+            before=PART_SPACE,
             keep_next=True,
         )
         + tag("{%p endif %}")
@@ -198,26 +248,27 @@ def signature_block(with_close: bool) -> str:
         jc="center",
         keep_next=True,
     )
-    out += para(run("{{ signer.position }}"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center")
-    out += (
-        tag("{%p if signer.acting %}")
-        + para(run("{{ signer.acting }}"), ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center")
-        + tag("{%p endif %}")
-    )
+    # the whole signature block and the contact block under it keep together (keep_next)
+    sign = dict(ind_left=SIGN_LEFT, ind_right=SIGN_RIGHT, jc="center", keep_next=True)
+    out += para(run("{{ signer.position }}"), **sign)
+    out += tag("{%p if signer.acting %}") + para(run("{{ signer.acting }}"), **sign)
+    out += tag("{%p endif %}")
     return out
 
 
 def owner_block() -> str:
+    """ส่วนราชการเจ้าของเรื่อง, โทร., โทรสาร, ไปรษณีย์อิเล็กทรอนิกส์: never split, and kept on the
+    signature's page (every line keeps with the next; the signature block keeps with it)."""
     return (
-        para(run(""), before=240)
+        para(run(""), before=240, keep_next=True)
         + tag("{%p for line in unit %}")
-        + para(run("{{ line }}"))
+        + para(run("{{ line }}"), keep_next=True)
         + tag("{%p endfor %}")
         + tag("{%p for line in contact_lines %}")
-        + para(run("{{ line }}"))
+        + para(run("{{ line }}"), keep_next=True)
         + tag("{%p endfor %}")
         + tag("{%p if contact %}")
-        + para(run("{{ contact }}"))
+        + para(run("{{ contact }}"), keep_next=True)
         + tag("{%p endif %}")
         + tag("{%p if cc %}")
         + para(
@@ -267,17 +318,11 @@ def external_letter_body() -> str:
     return (
         urgency
         + no_borders_table(number_cell, head_cell, left_w, TEXT_WIDTH - left_w)
-        + para(run("{{ date }}"), ind_left=CLOSE_LEFT, before=120)
-        + para(
-            run("เรื่อง\t{{ subject }}"),
-            ind_left=int(1.25 * CM),
-            hanging=int(1.25 * CM),
-            tabs=(("left", int(1.25 * CM)),),
-            before=120,
-        )
-        + para(run("{{ salutation }} {{ recipient }}"), before=120)
-        + labelled_list("references", 3 * CM)
-        + labelled_list("enclosures", 3 * CM)
+        + para(run("{{ date }}"), ind_left=CLOSE_LEFT, before=PART_SPACE)
+        + labelled("เรื่อง\t{{ subject }}")
+        + labelled("{{ salutation }}\t{{ recipient }}")
+        + labelled_list("references", LABEL_TAB)
+        + labelled_list("enclosures", ENCLOSURE_TAB)
         + body_block()
         + signature_block(with_close=True)
         + owner_block()
@@ -299,9 +344,9 @@ def memo_body() -> str:
             tabs=(("left", 8 * CM),),
         )
         + para(run("เรื่อง", **label), run("  {{ subject }}"))
-        + para(run("{{ salutation }} {{ recipient }}"), before=240)
-        + labelled_list("references", 3 * CM)
-        + labelled_list("enclosures", 3 * CM)
+        + labelled("{{ salutation }}\t{{ recipient }}", before=240)
+        + labelled_list("references", LABEL_TAB)
+        + labelled_list("enclosures", ENCLOSURE_TAB)
         + body_block()
         + signature_block(with_close=False)
     )
@@ -316,7 +361,7 @@ def order_body() -> str:
         + para(run("เรื่อง {{ subject }}"), jc="center")
         + para(run("-" * 24), jc="center")
         + body_block()
-        + para(run("สั่ง ณ วันที่ {{ date_be }}"), ind_left=int(4.5 * CM), before=360)
+        + para(run("สั่ง ณ วันที่ {{ date_be }}"), ind_left=int(4.5 * CM), before=360, keep_next=True)
         + signature_block(with_close=False)
     )
 
@@ -340,6 +385,7 @@ def form_body() -> str:
             hanging=label_w - int(1.0 * CM),
             tabs=(("left", label_w),),
             before=60,
+            jc="thaiDistribute",
         )
         + tag("{%p endfor %}")
         + "".join(para(run(""), keep_next=True) for _ in range(2))
@@ -384,7 +430,9 @@ def garuda_header() -> str:
 
 
 def set_defaults(doc) -> None:
-    """TH Sarabun New 16 pt for Latin and Thai (complex script), Thai language, single spacing."""
+    """TH Sarabun New 16 pt for Latin and Thai (complex script); Latin text in English and Thai
+    text in Thai (the ``w:bidi`` slot), so neither is broken by the other's rules; single
+    spacing; widow and orphan control (no paragraph leaves one line alone on a page)."""
     styles = doc.styles.element
     defaults = styles.find(
         "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}docDefaults"
@@ -396,9 +444,9 @@ def set_defaults(doc) -> None:
         parse_xml(
             f"<w:docDefaults {W}><w:rPrDefault><w:rPr>"
             f'<w:rFonts w:ascii="{FONT}" w:hAnsi="{FONT}" w:eastAsia="{FONT}" w:cs="{FONT}"/>'
-            '<w:sz w:val="32"/><w:szCs w:val="32"/><w:lang w:val="th-TH" w:eastAsia="en-US" w:bidi="th-TH"/>'
+            '<w:sz w:val="32"/><w:szCs w:val="32"/><w:lang w:val="en-US" w:eastAsia="en-US" w:bidi="th-TH"/>'
             "</w:rPr></w:rPrDefault>"
-            '<w:pPrDefault><w:pPr><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
+            '<w:pPrDefault><w:pPr><w:widowControl/><w:spacing w:after="0" w:line="240" w:lineRule="auto"/></w:pPr></w:pPrDefault>'
             "</w:docDefaults>"
         ),
     )
