@@ -147,3 +147,11 @@ def test_page_one_renders_to_a4_png(letters, tmp_path):
         assert grey.crop(emblem_box).getextrema()[0] < 200
         margin = (int(19.1 * px), 0, im.size[0], im.size[1])
         assert grey.crop(margin).getextrema()[0] > 250
+
+
+def test_letters_pass_every_layout_rule(letters):
+    """The proof rules (engine.proof) on both PDFs this module made."""
+    from engine.proof import proof_pdf
+
+    for name, path in letters.items():
+        assert proof_pdf(path) == [], name

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import SHARED, run_cli
 from docxtext import normalise, visible_paragraphs
 
 REFERENCES = SHARED / "reference-letters"
+pytestmark = pytest.mark.skipif(
+    not REFERENCES.is_dir(), reason="needs ../shared/reference-letters (beside the repository)"
+)
 
 # Known differences, reference side: (kind, reference text, what we have instead or None, why)
 KNOWN_000 = [
