@@ -457,7 +457,8 @@ CONTEXT_KEYS = frozenset(
 
 
 def check(ws: Workspace) -> tuple[list[str], list[str]]:
-    """Validate office.yaml, every template (no undeclared variables) and every workflow.
+    """Validate office.yaml, the word list (words.txt), every template (no undeclared variables)
+    and every workflow.
 
     Returns (problems, what was checked); problems name file, line and field.
     """
@@ -470,6 +471,15 @@ def check(ws: Workspace) -> tuple[list[str], list[str]]:
         )
     except UserError as exc:
         problems.append(str(exc))
+    words = ws.root / "words.txt"
+    if words.exists():
+        from .linebreak import read_word_list
+
+        try:
+            units = read_word_list(words)
+            checked.append(f"{ws.relative(words)}: {len(units)} unit(s) kept whole")
+        except UserError as exc:
+            problems.append(str(exc))
     for name in ws.template_names():
         path = ws.template_path(name)
         try:

@@ -189,13 +189,13 @@ def _pitch(pages: Sequence[Page]) -> float:
 
 
 def _right_margin(pages: Sequence[Page]) -> float:
-    ends = Counter(round(ln.x1) for page in pages for ln in page.body() if len(ln.words) > 1)
-    if not ends:
-        return 0.0
-    # the furthest right that many lines reach (a stamp or a stray line does not move it)
-    top = max(ends)
-    common = [x for x, n in ends.items() if n >= 3]
-    return float(max(common) if common else top)
+    """The furthest right that several lines reach, within 2 pt of each other (a stamp or one
+    stray line does not move it; justified lines end a fraction of a point apart)."""
+    ends = sorted((ln.x1 for page in pages for ln in page.body() if len(ln.words) > 1), reverse=True)
+    for x in ends:
+        if sum(abs(e - x) <= 2 for e in ends) >= 3:
+            return x
+    return ends[0] if ends else 0.0
 
 
 def _wrapped_pairs(page: Page, pitch: float, right: float) -> Iterable[tuple[Line, Line]]:

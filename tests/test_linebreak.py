@@ -167,6 +167,11 @@ def test_malformed_word_list_stops_a_command_with_file_and_line(tmp_path: Path) 
     assert result.code == 1
     assert "words.txt:2:" in result.err
     assert not (ws / "letters" / "2568").exists() and not list(ws.glob("letters/**/*.docx"))
+    check = run_cli("check", workspace=ws)
+    assert check.code == 1 and "words.txt:2:" in check.err
+    (ws / "words.txt").write_text("ท้องถิ่น\nทุ่งสว่างใหม่\n", encoding="utf-8")
+    check = run_cli("check", workspace=ws)
+    assert check.code == 0 and "words.txt:" in check.out and "unit(s) kept whole" in check.out
 
 
 def docx_part(data: bytes, name: str) -> str:

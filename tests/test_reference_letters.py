@@ -31,12 +31,12 @@ FIX_000 = [
     ("ธนาคารกรุงเทพ", "ธนาคารกรุงไทย", "the letter means Krungthai Bank (KTB Corporate Online)"),
     ("นายอำเภอปรางค์", "นายอำเภอปักธงชัย", "the signer comes from the office profile"),
 ]
-# PDF line wrapping split these paragraphs: joined back into one
+# PDF line wrapping split these paragraphs: joined back into one (the quantity, "จำนวน ๑ ฉบับ",
+# stands on a line of its own in the original, as in ours)
 JOIN_000 = [
     (
         "สิ่งที่ส่งมาด้วย สำเนาหนังสือจังหวัดนครราชสีมา ที่ นม ๐๐๒๓.๕/ว ๒๗๘๒",
         "ลงวันที่ ๒๕ เมษายน ๒๕๖๖",
-        "จำนวน ๑ ฉบับ",
     ),
 ]
 KNOWN_003 = [

@@ -163,23 +163,28 @@ def labelled(text: str, before: int = PART_SPACE) -> str:
 
 
 def labelled_list(name: str, hang: int) -> str:
-    """อ้างถึง / สิ่งที่ส่งมาด้วย rows: label, tab, text (numbered when several), quantity. The
-    part is set 6 pt below what precedes it; its further rows follow without a space."""
+    """อ้างถึง / สิ่งที่ส่งมาด้วย rows: label, tab, text (numbered when several), then the quantity
+    under it. The part is set 6 pt below what precedes it; its further rows follow without a
+    space."""
 
     def row(before: int) -> str:
         return para(
-            run(
-                "{{ item.label }}\t{{ item.text }}{% if item.count %}\t{{ item.count }}{% endif %}"
-            ),
+            run("{{ item.label }}\t{{ item.text }}"),
             ind_left=hang,
             hanging=hang,
-            # the quantity (จำนวน ๑ ฉบับ) flush with the right margin, on the title's last line
-            # when it fits there, else on a line of its own
-            tabs=(("left", hang), ("right", TEXT_WIDTH)),
+            tabs=(("left", hang),),
             before=before,
             jc="thaiDistribute",
         )
 
+    # the quantity (จำนวน ๑ ฉบับ) on a line of its own, flush with the right margin: on the
+    # title's last line after a right tab, LibreOffice breaks inside the quantity rather than
+    # move it down when it does not fit, and the line with the tab cannot be justified
+    count = (
+        tag("{%p if item.count %}")
+        + para(run("{{ item.count }}"), jc="right")
+        + tag("{%p endif %}")
+    )
     return (
         tag(f"{{%p for item in {name} %}}")
         + tag("{%p if loop.first %}")
@@ -187,6 +192,7 @@ def labelled_list(name: str, hang: int) -> str:
         + tag("{%p else %}")
         + row(0)
         + tag("{%p endif %}")
+        + count
         + tag("{%p endfor %}")
     )
 
