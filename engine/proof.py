@@ -191,7 +191,9 @@ def _pitch(pages: Sequence[Page]) -> float:
 def _right_margin(pages: Sequence[Page]) -> float:
     """The furthest right that several lines reach, within 2 pt of each other (a stamp or one
     stray line does not move it; justified lines end a fraction of a point apart)."""
-    ends = sorted((ln.x1 for page in pages for ln in page.body() if len(ln.words) > 1), reverse=True)
+    ends = sorted(
+        (ln.x1 for page in pages for ln in page.body() if len(ln.words) > 1), reverse=True
+    )
     for x in ends:
         if sum(abs(e - x) <= 2 for e in ends) >= 3:
             return x

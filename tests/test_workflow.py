@@ -137,8 +137,7 @@ def test_appoint_admin_end_to_end(tambon: Path):
     first = next(i for i, p in enumerate(letter) if p.startswith("สิ่งที่ส่งมาด้วย"))
     # each title, then its quantity on a line of its own
     assert letter[first : first + 8] == [
-        "สิ่งที่ส่งมาด้วย ๑. สำเนาคำสั่งองค์การบริหารส่วนตำบลทุ่งสว่างใหม่ ที่ ๑/๒๕๖๘ "
-        "ลงวันที่ ๒๕ มีนาคม ๒๕๖๘",
+        "สิ่งที่ส่งมาด้วย ๑. สำเนาคำสั่งองค์การบริหารส่วนตำบลทุ่งสว่างใหม่ ที่ ๑/๒๕๖๘ ลงวันที่ ๒๕ มีนาคม ๒๕๖๘",
         "จำนวน ๑ ฉบับ",
         "๒. สำเนาบัตรประจำตัวประชาชนของนางสาวสุดารัตน์ ใจงาม",
         "จำนวน ๑ ฉบับ",
@@ -362,10 +361,7 @@ def test_change_user_replace(tambon: Path):
     assert "บันทึกข้อความ" in memo
     assert "ที่ นม ๘๐๒๑๗/๑ วันที่ ๒ เมษายน ๒๕๖๘" in memo
     assert "เรียน นายธนากร วงศ์สวัสดิ์ ผู้ดูแลระบบ (Company Administrator)" in memo
-    title = (
-        "สิ่งที่ส่งมาด้วย สำเนาคำสั่งองค์การบริหารส่วนตำบลทุ่งสว่างใหม่ ที่ ๑/๒๕๖๘ "
-        "ลงวันที่ ๒ เมษายน ๒๕๖๘"
-    )
+    title = "สิ่งที่ส่งมาด้วย สำเนาคำสั่งองค์การบริหารส่วนตำบลทุ่งสว่างใหม่ ที่ ๑/๒๕๖๘ ลงวันที่ ๒ เมษายน ๒๕๖๘"
     assert memo[memo.index(title) + 1] == "จำนวน ๑ ฉบับ"
     text = all_text(tambon / "letters/2568/normal-0001.docx")
     assert "จากนางอรุณี ทองดี เป็นนางสาวกมลชนก รุ่งเรืองศรี" in text
