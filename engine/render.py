@@ -118,13 +118,20 @@ class _Member:
     method: int  # 8 deflate, 0 stored
 
 
-def _deflate(data: bytes) -> bytes:
-    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+RENDERED_LEVEL = 3
+"""Deflate level of the parts rendered for each letter. A two-page letter's body (31 KB of XML,
+its Thai text marked for line breaking) deflates in 0.08 ms at level 3 and 0.28 ms at zlib's
+default 6, 700 bytes larger: the default was a third of a letter's render. The parts cached once
+per template keep level 6."""
+
+
+def _deflate(data: bytes, level: int = 6) -> bytes:
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
     return c.compress(data) + c.flush()
 
 
-def _member(name: str, data: bytes) -> _Member:
-    packed = _deflate(data)
+def _member(name: str, data: bytes, level: int = 6) -> _Member:
+    packed = _deflate(data, level)
     if len(packed) >= len(data):
         return _Member(name.encode(), zlib.crc32(data), len(data), data, 0)
     return _Member(name.encode(), zlib.crc32(data), len(data), packed, 8)
@@ -352,7 +359,7 @@ class CompiledTemplate:
             if last is not None and last[0] == xml:
                 out.append(last[1])
                 continue
-            member = _member(name, xml.encode("utf-8"))
+            member = _member(name, xml.encode("utf-8"), RENDERED_LEVEL)
             self._last[name] = (xml, member)
             out.append(member)
         return out

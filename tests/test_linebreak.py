@@ -50,6 +50,19 @@ def ends(words: list[str]) -> set[int]:
     return out
 
 
+def test_the_word_list_and_clusters_are_pythainlps() -> None:
+    """Read from pythainlp's files without importing the package: the same as its API."""
+    from pythainlp.corpus import thai_words
+    from pythainlp.tokenize.tcc import tcc_pos
+
+    from engine import linebreak
+
+    assert linebreak._dictionary() == thai_words()
+    for text in reference_texts():
+        for run in THAI_RUN.findall(text):
+            assert linebreak._tcc_ends(run) == sorted(tcc_pos(run))
+
+
 def test_segmentation_agrees_with_pythainlp_newmm() -> None:
     """The oracle: the word boundaries of both reference letters, ours against newmm's."""
     breaker = LineBreaker(units=())

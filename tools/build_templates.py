@@ -186,12 +186,12 @@ def labelled_list(name: str, hang: int) -> str:
         + tag("{%p endif %}")
     )
     return (
-        tag(f"{{%p for item in {name} %}}")
-        + tag("{%p if loop.first %}")
+        tag(f"{{%p for item in {name}[:1] %}}")
         + row(PART_SPACE)
-        + tag("{%p else %}")
+        + count
+        + tag("{%p endfor %}")
+        + tag(f"{{%p for item in {name}[1:] %}}")
         + row(0)
-        + tag("{%p endif %}")
         + count
         + tag("{%p endfor %}")
     )
@@ -211,18 +211,21 @@ def body_block() -> str:
             keep_next=keep,
         )
 
+    def paragraphs(which: str, keep: bool) -> str:
+        # slices, not loop.last: an attribute lookup in the sandbox costs on every paragraph
+        return (
+            tag(f"{{%p for paragraph in {which} %}}")
+            + tag("{%p if paragraph is numbered %}")
+            + body_para(0, keep)
+            + tag("{%p else %}")
+            + body_para(PART_SPACE, keep)
+            + tag("{%p endif %}")
+            + tag("{%p endfor %}")
+        )
+
     return (
-        tag("{%p for paragraph in body %}")
-        + tag("{%p if paragraph is numbered and loop.last %}")
-        + body_para(0, True)
-        + tag("{%p elif paragraph is numbered %}")
-        + body_para(0, False)
-        + tag("{%p elif loop.last %}")
-        + body_para(PART_SPACE, True)
-        + tag("{%p else %}")
-        + body_para(PART_SPACE, False)
-        + tag("{%p endif %}")
-        + tag("{%p endfor %}")
+        paragraphs("body[:-1]", keep=False)
+        + paragraphs("body[-1:]", keep=True)
         + tag("{%p if closing %}")
         + para(
             run("{{ closing }}"),
