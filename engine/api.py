@@ -507,7 +507,8 @@ def check(ws: Workspace) -> tuple[list[str], list[str]]:
 
 def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
     """The layout rules each PDF breaks (:mod:`engine.proof`): ``target`` is a PDF file, or a
-    case number (every PDF and bundle of its documents). Returns (path, findings) pairs."""
+    case number (every PDF, bundle and combined copies of its documents). Returns (path,
+    findings) pairs."""
     from . import proof as proofing
 
     path = Path(target)
@@ -520,14 +521,20 @@ def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
     docs = dict.fromkeys(
         f for event in info["history"] for f in event["files"] if str(f).endswith(".docx")
     )
-    out = []
+    found = []
     for doc in docs:
         docx = ws.root / doc
-        pdfs = [docx.with_suffix(".pdf"), docx.with_name(f"{docx.stem}-bundle.pdf")]
-        found = [p for p in pdfs if p.is_file()]
-        if not found:
+        if docx.parent.with_name(f"{docx.parent.name}-copies.pdf").is_file():
+            continue  # a circular's copy: proofed in the combined PDF of the copies
+        pdfs = [
+            docx.with_suffix(".pdf"),
+            docx.with_name(f"{docx.stem}-bundle.pdf"),
+            docx.with_name(f"{docx.stem}-copies.pdf"),  # a circular's copies, combined
+        ]
+        made = [p for p in pdfs if p.is_file()]
+        if not made:
             raise UserError(
                 f"no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"
             )
-        out += [(ws.relative(p), proofing.proof_pdf(p, ws.line_breaker)) for p in found]
-    return out
+        found += made
+    return [(ws.relative(p), proofing.proof_pdf(p, ws.line_breaker)) for p in dict.fromkeys(found)]

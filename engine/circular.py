@@ -63,7 +63,7 @@ def register_recipient(letter: Letter, n: int) -> str:
 # --- the master's distribution list --------------------------------------------------------------
 def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 0,
           page_break: bool = False, before: int = 0) -> str:  # fmt: skip
-    """A paragraph of the distribution list; ``text`` is already printed (:meth:`CompiledTemplate.printed`)."""
+    """A paragraph of the distribution list; ``text`` as printed (``CompiledTemplate.printed``)."""
     ppr = ""
     if page_break:
         ppr += "<w:pageBreakBefore/>"
@@ -86,20 +86,19 @@ def distribution_list(
     """WordprocessingML paragraphs: the list of recipients, on a page of its own. ``printed``
     is the template's own printing of a value (digits, line breaks, escaping)."""
     digits = letter.office.thai_digits
-    t = printed
 
     date = thai.format_date(letter.date, "full", thai_digits=digits) if letter.date else ""
     out = [
-        _para(t("บัญชีรายชื่อผู้รับหนังสือ"), bold=True, center=True, page_break=True),
-        _para(t(f"แนบท้ายหนังสือ{letter.office.name} ที่ {letter.number_text}"), center=True),
-        _para(t(f"ลงวันที่ {date}") if date else "", center=True),
-        _para(t(f"เรื่อง {letter.subject}"), center=True, before=120),
+        _para(printed("บัญชีรายชื่อผู้รับหนังสือ"), bold=True, center=True, page_break=True),
+        _para(printed(f"แนบท้ายหนังสือ{letter.office.name} ที่ {letter.number_text}"), center=True),
+        _para(printed(f"ลงวันที่ {date}") if date else "", center=True),
+        _para(printed(f"เรื่อง {letter.subject}"), center=True, before=120),
     ]
     width = len(str(len(recipients)))
     for i, r in enumerate(recipients, start=1):
-        out.append(_para(t(f"{i}.".ljust(width + 1) + f" {r.addressee}"), indent=567,
+        out.append(_para(printed(f"{i}.".ljust(width + 1) + f" {r.addressee}"), indent=567,
                          before=120 if i == 1 else 0))  # fmt: skip
-    out.append(_para(t(f"รวม {len(recipients)} แห่ง"), before=240, center=True))
+    out.append(_para(printed(f"รวม {len(recipients)} แห่ง"), before=240, center=True))
     return "".join(out)
 
 

@@ -309,6 +309,9 @@ def _join_bound(tokens: list[str]) -> list[str]:
     return out
 
 
+DEFAULT_BREAKER = LineBreaker()
+"""Line breaking with the built-in units only (a workspace adds its ``words.txt``)."""
+
 _breakers: dict[str, LineBreaker] = {}
 
 

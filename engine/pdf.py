@@ -1012,7 +1012,7 @@ def _first_word(chunk: str) -> str:
     thai = _THAI_RUN.match(chunk)
     if thai is None:
         return chunk
-    from .render import DEFAULT_BREAKER
+    from .linebreak import DEFAULT_BREAKER
 
     return DEFAULT_BREAKER.segment(thai.group(0))[0]
 

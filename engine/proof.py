@@ -278,10 +278,8 @@ def _split(page: Page, a: Line, b: Line, breaker: LineBreaker, text: str) -> lis
     if joined and len(tail.group(0)) not in _ends(breaker.segment(joined)):
         found("a word is split across two lines")
         return out
-    if tail and any(tail.group(0).endswith(p) for p in BOUND_PREFIXES):
-        last = breaker.segment(tail.group(0))[-1] if tail else ""
-        if last in BOUND_PREFIXES:
-            found(f"the line ends with the bound prefix {last}")
+    if tail and breaker.segment(tail.group(0))[-1] in BOUND_PREFIXES:
+        found(f"the line ends with the bound prefix {breaker.segment(tail.group(0))[-1]}")
     if b.text.startswith("ๆ"):
         found("ๆ starts a line")
     ltail, lhead = _ALNUM_TAIL.search(a.text), _ALNUM_HEAD.match(b.text)

@@ -14,8 +14,8 @@ from cached pieces with fixed timestamps: identical input gives a byte-identical
 
 Every value a template prints goes through one ``finalize`` step: control characters are dropped
 (they are invalid in XML), the office's Thai-digit policy is applied, Thai line breaks are marked
-(:mod:`engine.linebreak`), the text is XML-escaped and line breaks become ``<w:br/>``. Values are therefore always data: ``{{ … }}`` typed by a clerk is
-printed, never evaluated.
+(:mod:`engine.linebreak`), the text is XML-escaped and line breaks become ``<w:br/>``. Values are
+therefore always data: ``{{ … }}`` typed by a clerk is printed, never evaluated.
 """
 
 from __future__ import annotations
@@ -78,12 +78,8 @@ def _make_finalize(
     return finalize
 
 
-DEFAULT_BREAKER = linebreak.LineBreaker()
-"""Line breaking with the built-in units only (a workspace adds its ``words.txt``)."""
-
-
 def make_environment(
-    thai_digits: bool = True, breaker: linebreak.LineBreaker | None = DEFAULT_BREAKER
+    thai_digits: bool = True, breaker: linebreak.LineBreaker | None = linebreak.DEFAULT_BREAKER
 ) -> SandboxedEnvironment:
     """The Jinja environment of every template: sandboxed, autoescaped, strict; every printed
     value under the digit policy and with its Thai line breaks marked (:mod:`engine.linebreak`).
@@ -223,8 +219,8 @@ def _latin_language(element: str) -> str:
 def _part_fixer(parts: list[tuple[str, bytes]], font: str | None) -> Callable[[str], str]:
     """What every XML part of a template gets at compile time: Latin text in a Latin language
     in its styles (:func:`_latin_language`; a run's own language stays as the template sets it)
-    and, when the office names its font family, that family wherever
-    the template uses its default one (run fonts, the font table)."""
+    and, when the office names its font family, that family wherever the template uses its
+    default one (run fonts, the font table)."""
     old = None
     if font:
         styles = dict(parts).get("word/styles.xml", b"").decode("utf-8", "replace")
@@ -259,7 +255,7 @@ class CompiledTemplate:
         *,
         thai_digits: bool = True,
         emblem: str | Path | None = None,
-        breaker: linebreak.LineBreaker | None = DEFAULT_BREAKER,
+        breaker: linebreak.LineBreaker | None = linebreak.DEFAULT_BREAKER,
         font: str | None = None,
     ) -> None:
         self.path = Path(path)
@@ -462,7 +458,7 @@ def compiled(
     *,
     thai_digits: bool = True,
     emblem: Path | None = None,
-    breaker: linebreak.LineBreaker | None = DEFAULT_BREAKER,
+    breaker: linebreak.LineBreaker | None = linebreak.DEFAULT_BREAKER,
     font: str | None = None,
 ) -> CompiledTemplate:
     """A cached :class:`CompiledTemplate` (keyed by path, mtime, digit policy, emblem, word list

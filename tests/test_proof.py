@@ -269,3 +269,17 @@ def test_line_height_of_the_substitute_is_th_sarabun_new(tmp_path: Path) -> None
         return (h.ascent - h.descent + h.lineGap) / font["head"].unitsPerEm
 
     assert line_em(ours) == pytest.approx(line_em(real), abs=0.001)
+
+
+@needs_office
+def test_proof_of_a_circular_case_covers_master_and_copies(district: Path) -> None:
+    from test_circular import circular_ws, issue
+
+    ws = circular_ws(district)
+    assert issue(ws, "--pdf").code == 0
+    result = run_cli("proof", "1", workspace=ws)
+    assert result.code == 0, result.out + result.err
+    proofed = [line.split()[-1] for line in result.out.splitlines()]
+    assert proofed == ["letters/2566/circular-0001.pdf", "letters/2566/circular-0001-copies.pdf"]
+    copies = read_pages(ws / proofed[1])
+    assert len(copies) >= 25  # every copy, each proofed as its own letter
