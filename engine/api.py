@@ -513,6 +513,8 @@ def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
 
     path = Path(target)
     if path.suffix.lower() == ".pdf" or not thai.to_arabic_digits(target.strip()).isdigit():
+        if not path.is_file() and (ws.root / path).is_file():
+            path = ws.root / path  # as the workspace's commands print it: letters/…
         if not path.is_file():
             raise UserError("file not found", file=path)
         breaker = ws.line_breaker if (ws.root / "office.yaml").is_file() else None

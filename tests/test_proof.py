@@ -231,6 +231,9 @@ def test_proof_command_on_files_and_cases(tmp_path: Path) -> None:
     letter = issue_pdf(dla, dla / "reference-003.yaml", "2025-03-25", ("2568", "36"))
     ok = run_cli("proof", str(letter), workspace=dla)
     assert ok.code == 0 and ok.out.startswith("ok  "), ok
+    # a path as the workspace's commands print it, relative to the workspace
+    relative = run_cli("proof", "letters/2568/circular-0036.pdf", workspace=dla)
+    assert relative.code == 0 and relative.out == ok.out, relative
     case = run_cli("proof", "1", workspace=dla)
     assert case.code == 0 and "letters/2568/circular-0036.pdf" in case.out
     # the same letter from a template an office "edited in Word": no break marks, left-aligned
