@@ -26,7 +26,7 @@ import re
 import struct
 import threading
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,6 +92,8 @@ def make_environment(
     )
     env.filters["thai_digits"] = thai.to_thai_digits
     env.tests["numbered"] = is_numbered
+    env.filters["parts"] = body_parts
+    env.filters["items"] = body_items
     return env
 
 
@@ -100,8 +102,25 @@ _NUMBERED = re.compile(r"\s*\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]?(?:\s|$)")
 
 def is_numbered(value: Any) -> bool:
     """Whether a body paragraph is a numbered item (๑. / ๑.๑ / ๑.๑.๑ / (๑)): the templates'
-    ``paragraph is numbered`` test. Items follow each other without the space between parts."""
+    ``paragraph is numbered`` test."""
     return isinstance(value, str) and _NUMBERED.match(value) is not None
+
+
+def _first_item(body: Sequence[Any]) -> int:
+    return next((i for i, p in enumerate(body) if i and is_numbered(p)), len(body))
+
+
+def body_parts(body: Sequence[Any]) -> list[Any]:
+    """The paragraphs of the body that are parts of the letter (ภาคเหตุ, ภาคความประสงค์): those
+    before its first numbered item, and always the first. The typing guide sets each 6 pt below
+    what precedes it (template filter ``body|parts``)."""
+    return list(body[: _first_item(body)])
+
+
+def body_items(body: Sequence[Any]) -> list[Any]:
+    """The rest of the body, from its first numbered item on: items and the paragraphs under them,
+    set without the space between parts (template filter ``body|items``)."""
+    return list(body[_first_item(body) :])
 
 
 # --- zip writing from cached pieces -----------------------------------------------------------

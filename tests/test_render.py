@@ -163,3 +163,14 @@ def test_check_knows_every_variable_the_letter_gives() -> None:
     from engine.api import CONTEXT_KEYS
 
     assert set(context()) <= CONTEXT_KEYS
+
+
+def test_body_parts_and_items_follow_the_typing_guide() -> None:
+    """The parts of the letter (before the first numbered item, and always the first paragraph)
+    are spaced; numbered items and the paragraphs under them are not."""
+    from engine.render import body_items, body_parts
+
+    body = ["ตามที่ ...", "กรม ... ดังนี้", "1. ข้อ", "1.1 ข้อย่อย", "เมื่อ ... (ใต้ข้อ ๑.๑)", "(๑) กรณี"]
+    assert body_parts(body) == body[:2] and body_items(body) == body[2:]
+    assert body_parts(["1. เริ่มด้วยข้อ", "2. ข้อ"]) == ["1. เริ่มด้วยข้อ"]
+    assert body_items(["ตามที่ ...", "จึง ..."]) == []

@@ -198,9 +198,12 @@ def labelled_list(name: str, hang: int) -> str:
 
 
 def body_block() -> str:
-    """The body: a prose paragraph (ภาคเหตุ, ภาคความประสงค์) is set 6 pt below what precedes
-    it, a numbered item (๑. ๑.๑ (๑)) follows without a space. The last paragraph keeps with the
-    closing sentence and the signature, so the signature's page carries body text above it."""
+    """The body. The paragraphs that are parts of the letter (ภาคเหตุ, ภาคความประสงค์: those
+    before the first numbered item) are set 6 pt below what precedes them; the numbered items
+    and the paragraphs under them follow without a space (the typing guide spaces the parts,
+    not every sub-item). The last paragraph keeps with the closing sentence and the signature,
+    so the signature's page carries body text above it. Slices, not loop.last: an attribute
+    lookup in the sandbox costs on every paragraph."""
 
     def body_para(before: int, keep: bool) -> str:
         return para(
@@ -211,21 +214,23 @@ def body_block() -> str:
             keep_next=keep,
         )
 
-    def paragraphs(which: str, keep: bool) -> str:
-        # slices, not loop.last: an attribute lookup in the sandbox costs on every paragraph
-        return (
-            tag(f"{{%p for paragraph in {which} %}}")
-            + tag("{%p if paragraph is numbered %}")
-            + body_para(0, keep)
-            + tag("{%p else %}")
-            + body_para(PART_SPACE, keep)
-            + tag("{%p endif %}")
-            + tag("{%p endfor %}")
-        )
-
     return (
-        paragraphs("body[:-1]", keep=False)
-        + paragraphs("body[-1:]", keep=True)
+        tag("{%p for paragraph in (body|parts)[:-1] %}")
+        + body_para(PART_SPACE, False)
+        + tag("{%p endfor %}")
+        + tag("{%p for paragraph in (body|parts)[-1:] %}")
+        + tag("{%p if body|items %}")
+        + body_para(PART_SPACE, False)
+        + tag("{%p else %}")
+        + body_para(PART_SPACE, True)
+        + tag("{%p endif %}")
+        + tag("{%p endfor %}")
+        + tag("{%p for paragraph in (body|items)[:-1] %}")
+        + body_para(0, False)
+        + tag("{%p endfor %}")
+        + tag("{%p for paragraph in (body|items)[-1:] %}")
+        + body_para(0, True)
+        + tag("{%p endfor %}")
         + tag("{%p if closing %}")
         + para(
             run("{{ closing }}"),
