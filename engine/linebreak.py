@@ -235,9 +235,10 @@ class LineBreaker:
             self._words = words
         return self._words
 
-    def segment(self, chunk: str) -> list[str]:
+    def segment(self, chunk: str, *, bind: bool = True) -> list[str]:
         """A run of Thai letters as words: fewest characters outside known words, then fewest
-        words. Unknown stretches (names) stay whole; bound prefixes join the next word."""
+        words. Unknown stretches (names) stay whole; bound prefixes join the next word (unless
+        ``bind`` is false)."""
         words = self.words
         ends = _tcc_ends(chunk)
         cuts = [0, *ends]
@@ -271,7 +272,7 @@ class LineBreaker:
             tokens.append(chunk[cuts[i] : cuts[j]])
             j = i
         tokens.reverse()
-        return _join_bound(tokens)
+        return _join_bound(tokens) if bind else tokens
 
     def _mark_chunk(self, chunk: str) -> str:
         found = self._chunks.get(chunk)

@@ -637,6 +637,59 @@ def _tightened(xml: bytes, level: int) -> bytes:
     return xml
 
 
+_TEXT_NODE = re.compile(r"(<w:t\b[^>]*>)([^<]*)(</w:t>)")
+_MARKED_WORD = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e]*\ufeff[\u0e01-\u0e3a\u0e40-\u0e4e\ufeff]*")
+
+
+@functools.lru_cache(maxsize=1)
+def _icu_line_breaker():
+    """ICU's Thai line breaker, the one LibreOffice breaks lines with (PyICU built against the
+    system's ICU, as LibreOffice is); None without PyICU (every joiner then stays)."""
+    try:
+        import icu
+    except ImportError:  # pragma: no cover - PyICU is a dependency; a broken build still prints
+        log.warning("PyICU is missing: Thai lines are justified less evenly (make setup)")
+        return None
+    return icu.BreakIterator.createLineInstance(icu.Locale("th"))
+
+
+@functools.lru_cache(maxsize=65536)
+def _joined_for_icu(word: str) -> str:
+    """A word as LibreOffice is given it: joiners only where ICU's dictionary would break it.
+
+    The DOCX has a joiner between every two characters of a word (engine.linebreak), which keeps
+    any line breaker from splitting it. LibreOffice's Thai justification, though, spreads a
+    line's room unevenly around so many invisible characters: words drift apart as if spaced.
+    ICU (which LibreOffice breaks Thai with) can split a word only where its dictionary finds a
+    boundary, so a joiner there keeps the word whole, and the rest can go. A joiner after a word's
+    final mark stays (it keeps LibreOffice from pushing that mark to the margin)."""
+    breaker = _icu_line_breaker()
+    if breaker is None:
+        return word
+    tail = "\ufeff" if word.endswith("\ufeff") else ""
+    plain = word.replace("\ufeff", "")
+    breaker.setText(plain)
+    cuts = [i for i in breaker if 0 < i < len(plain)]
+    out, last = [], 0
+    for cut in cuts:
+        out += [plain[last:cut], "\ufeff"]
+        last = cut
+    return "".join(out) + plain[last:] + tail
+
+
+def _fewer_joiners(xml: bytes) -> bytes:
+    """:func:`_joined_for_icu` on every marked word of a part."""
+    if "\ufeff".encode() not in xml:
+        return xml
+    text = xml.decode("utf-8")
+
+    def node(m: re.Match[str]) -> str:
+        inner = _MARKED_WORD.sub(lambda w: _joined_for_icu(w.group(0)), m.group(2))
+        return m.group(1) + inner + m.group(3)
+
+    return _TEXT_NODE.sub(node, text).encode("utf-8")
+
+
 _HEADER = re.compile(r"word/header\d*\.xml$")
 _RUN_PROPS = re.compile(rb"<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>", re.S)
 _BARE_RUN = re.compile(rb"<w:r(\s[^>]*)?>(?!<w:rPr)")  # a run without properties (a field's)
@@ -656,6 +709,7 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> bytes 
     """The copy of a DOCX that LibreOffice is given, or None when the file itself will do.
 
     * header runs are Thai where the pages are numbered in Thai digits (:func:`_thai_run`);
+    * a word keeps joiners only where ICU would break it (:func:`_joined_for_icu`);
     * Word's Thai distributed justification (``thaiDistribute``, what Word shows for the shipped
       templates) is read by LibreOffice 7.4 as left-aligned: it becomes ``both``, which
       LibreOffice justifies the Thai way, spreading the space over the Thai characters of the
@@ -676,7 +730,7 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> bytes 
     thai_pages = bool(_THAI_PAGE_NUMBERS.search(parts.get("word/document.xml", b"")))
     for name, data in parts.items():
         if name.startswith("word/") and name.endswith(".xml"):
-            new = _THAI_DISTRIBUTE.sub(rb'\1both"', data)
+            new = _fewer_joiners(_THAI_DISTRIBUTE.sub(rb'\1both"', data))
             if thai_pages and _HEADER.match(name):
                 new = _RUN_PROPS.sub(_thai_run, new)
                 new = _BARE_RUN.sub(rb"<w:r\1><w:rPr>" + _THAI_LANG + rb"</w:rPr>", new)

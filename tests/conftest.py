@@ -108,14 +108,6 @@ def tambon(tmp_path: Path) -> Path:
     return ws
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers",
-        "layout_faults(rule, ...): proof findings this test's letters are known to have "
-        "(each is described in docs/layout.md); any other finding still fails the test",
-    )
-
-
 @pytest.fixture(autouse=True)
 def _proof_every_letter_pdf(request: pytest.FixtureRequest):
     """`saraban proof` on every PDF a test made in a workspace's letters/ folder: a layout fault
@@ -126,11 +118,9 @@ def _proof_every_letter_pdf(request: pytest.FixtureRequest):
         return
     from engine.proof import proof_pdf
 
-    marker = request.node.get_closest_marker("layout_faults")
-    known = set(marker.args) if marker else set()
     faults = []
     for pdf in sorted(tmp.glob("**/letters/**/*.pdf")):
         if pdf.name.startswith("."):
             continue
-        faults += [f"{pdf.relative_to(tmp)}: {f}" for f in proof_pdf(pdf) if f.rule not in known]
+        faults += [f"{pdf.relative_to(tmp)}: {f}" for f in proof_pdf(pdf)]
     assert not faults, "layout rules broken:\n" + "\n".join(faults)

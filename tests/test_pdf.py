@@ -476,3 +476,18 @@ def test_truncated_pdf_is_refused(converter, parts, tmp_path):
     with pytest.raises(EnclosureError, match="cut.pdf"):
         build_bundle(letter, [Enclosure("ตัดครึ่ง", cut)], tmp_path / "b.pdf", converter)
     assert not (tmp_path / "b.pdf").exists()
+
+
+def test_libreoffice_gets_joiners_only_where_icu_would_break():
+    """The DOCX joins every character of a word; LibreOffice's copy keeps a joiner only where
+    ICU's Thai dictionary would split the word (ท้อง|ถิ่น), so its justification stays even."""
+    from engine.linebreak import DEFAULT_BREAKER, WJ
+
+    def lo(text: str) -> str:
+        return pdf._fewer_joiners(f"<w:t>{DEFAULT_BREAKER.mark(text)}</w:t>".encode()).decode()
+
+    assert lo("ท้องถิ่น") == f"<w:t>ท้อง{WJ}ถิ่น</w:t>"
+    assert lo("ผู้ดูแลระบบ") == f"<w:t>ผู้{WJ}ดูแล{WJ}ระบบ</w:t>"
+    assert lo("ระบบ") == "<w:t>ระบบ</w:t>"
+    # a word ending in a tone mark keeps its last joiner; words stay apart by their ZWSP
+    assert lo("หน้าที่ของ") == f"<w:t>หน้าที่{WJ}\u200bของ</w:t>"

@@ -152,7 +152,6 @@ def test_draft_pdf(dla: Path) -> None:
 # ------------------------------------------------------------------------------ advance --pdf
 
 
-@pytest.mark.layout_faults("justified")  # appoint-admin's letter: 8 of 9 lines (docs/layout.md)
 def test_advance_issue_pdf_bundles_the_order_made_by_the_same_command(tambon: Path) -> None:
     data = EXAMPLES / "appoint-admin.yaml"
     assert run_cli("new", "appoint-admin", "--data", str(data), workspace=tambon).code == 0
