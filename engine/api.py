@@ -516,7 +516,7 @@ def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
         if not path.is_file() and (ws.root / path).is_file():
             path = ws.root / path  # as the workspace's commands print it: letters/…
         if not path.is_file():
-            raise UserError("file not found", file=path)
+            raise UserError("not a file" if path.exists() else "file not found", file=path)
         breaker = ws.line_breaker if (ws.root / "office.yaml").is_file() else None
         return [(str(path), proofing.proof_pdf(path, breaker))]
     info = show(ws, target)

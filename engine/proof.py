@@ -124,8 +124,10 @@ def read_pages(pdf: str | Path) -> list[Page]:
         timeout=120,
     )
     if run.returncode != 0:
-        message = run.stderr.decode(errors="replace").strip() or "not a PDF"
-        raise UserError(f"cannot read it: {message}", file=pdf)
+        lines = run.stderr.decode(errors="replace").strip().splitlines()
+        raise UserError(
+            f"not a readable PDF ({lines[-1] if lines else 'pdftotext failed'})", file=pdf
+        )
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     root = etree.fromstring(run.stdout, parser)
     pages = []
@@ -144,7 +146,11 @@ def read_pages(pdf: str | Path) -> list[Page]:
         for i, ln in enumerate(lines, 1):
             ln.number = i
         pages.append(Page(number, float(page.get("width")), float(page.get("height")), lines))
-    for page, images in zip(pages, _image_boxes(pdf), strict=False):
+    try:
+        boxes = _image_boxes(pdf)
+    except Exception as exc:  # pypdf's errors on a damaged file: poppler read its text
+        raise UserError(f"cannot read its pictures: {exc}", file=pdf) from None
+    for page, images in zip(pages, boxes, strict=False):
         page.images = images
     return pages
 
@@ -444,5 +450,5 @@ def proof_pdf(pdf: str | Path, breaker: LineBreaker | None = None) -> list[Findi
     """The rules a PDF breaks (empty: it may go to the signer)."""
     path = Path(pdf)
     if not path.is_file():
-        raise UserError("file not found", file=path)
+        raise UserError("not a file" if path.exists() else "file not found", file=path)
     return check_pages(read_pages(path), breaker)

@@ -245,6 +245,10 @@ def test_proof_command_on_files_and_cases(tmp_path: Path) -> None:
     assert ": justified:" in bad.out and "layout rule(s) broken" in bad.err
     missing = run_cli("proof", str(tmp_path / "none.pdf"), workspace=dla)
     assert missing.code == 1 and "file not found" in missing.err
+    (tmp_path / "text.pdf").write_text("not a PDF", encoding="utf-8")
+    broken = run_cli("proof", str(tmp_path / "text.pdf"), workspace=dla)
+    assert broken.code == 1 and "text.pdf: not a readable PDF (" in broken.err
+    assert len(broken.err.strip().splitlines()) == 1  # one line, no traceback
 
 
 @pytest.mark.skipif(
