@@ -235,10 +235,9 @@ class LineBreaker:
             self._words = words
         return self._words
 
-    def segment(self, chunk: str, *, bind: bool = True) -> list[str]:
+    def segment(self, chunk: str) -> list[str]:
         """A run of Thai letters as words: fewest characters outside known words, then fewest
-        words. Unknown stretches (names) stay whole; bound prefixes join the next word (unless
-        ``bind`` is false)."""
+        words. Unknown stretches (names) stay whole; bound prefixes join the next word."""
         words = self.words
         ends = _tcc_ends(chunk)
         cuts = [0, *ends]
@@ -272,7 +271,7 @@ class LineBreaker:
             tokens.append(chunk[cuts[i] : cuts[j]])
             j = i
         tokens.reverse()
-        return _join_bound(tokens) if bind else tokens
+        return _join_bound(tokens)
 
     def _mark_chunk(self, chunk: str) -> str:
         found = self._chunks.get(chunk)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
+from .letter import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
 from .linebreak import BOUND_PREFIXES, LineBreaker, group_spans
 
 MM = 72 / 25.4
@@ -35,14 +36,9 @@ FLUSH_TOLERANCE = 1 * MM
 JUSTIFIED_SHARE = 0.90
 POPPLER_HINT = "apt-get install poppler-utils"
 
-CLOSING_FORMULAS = (
-    "ขอแสดงความนับถือ",
-    "ขอแสดงความนับถืออย่างยิ่ง",
-    "ขอแสดงความนับถืออย่างสูง",
-    "ขอนมัสการด้วยความเคารพ",
-    "ขอนมัสการด้วยความเคารพอย่างยิ่ง",
-    "ขอนมัสการด้วยความเคารพอย่างสูง",
-)
+CLOSING_FORMULAS = frozenset(
+    close for _, close in (DEFAULT_FORMS, HIGH_FORMS, *MONK_FORMS.values())
+) | {"ขอแสดงความนับถืออย่างสูง"}  # the letter model's closings, and one older offices still use
 _PAGE_NUMBER = re.compile(r"-\s*[0-9๐-๙]+\s*-")
 _CONTACT = re.compile(r"(?:โทร\.?|โทรสาร|ไปรษณีย์อิเล็กทรอนิกส์)(?:\s|$)")
 _SIGNER = re.compile(r"\([^()]*[\u0e01-\u0e2e][^()]*\)")
