@@ -1010,7 +1010,7 @@ def fit_pages(docx: str | Path, pdf_path: str | Path, converter: Converter) -> i
     from .proof import read_pages
 
     pdf_path = Path(pdf_path)
-    pages = read_pages(pdf_path)
+    pages = read_pages(pdf_path, images=False)
     if len(pages) < 2:
         return 0
     body = pages[-1].body()

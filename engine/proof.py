@@ -108,8 +108,9 @@ class Finding:
         return f"{where}: {self.rule}: {self.message}"
 
 
-def read_pages(pdf: str | Path) -> list[Page]:
-    """Every page's text lines (top to bottom) with their boxes, in PDF points from the top."""
+def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
+    """Every page's text lines (top to bottom) with their boxes, in PDF points from the top;
+    with ``images``, where each page draws its pictures too."""
     from lxml import etree
 
     if shutil.which("pdftotext") is None:
@@ -142,6 +143,8 @@ def read_pages(pdf: str | Path) -> list[Page]:
         for i, ln in enumerate(lines, 1):
             ln.number = i
         pages.append(Page(number, float(page.get("width")), float(page.get("height")), lines))
+    if not images:
+        return pages
     try:
         boxes = _image_boxes(pdf)
     except Exception as exc:  # pypdf's errors on a damaged file: poppler read its text
