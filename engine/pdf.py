@@ -1010,9 +1010,9 @@ def fit_pages(docx: str | Path, pdf_path: str | Path, converter: Converter) -> i
     from .proof import read_pages
 
     pdf_path = Path(pdf_path)
+    if len(PdfReader(str(pdf_path)).pages) < 2:
+        return 0  # nothing to save (and no pdftotext run for a one-page letter)
     pages = read_pages(pdf_path, images=False)
-    if len(pages) < 2:
-        return 0
     body = pages[-1].body()
     if body and max(ln.y1 for ln in body) > FIT_FILL * pages[-1].height:
         return 0
