@@ -471,10 +471,10 @@ def check(ws: Workspace) -> tuple[list[str], list[str]]:
         )
     except UserError as exc:
         problems.append(str(exc))
-    words = ws.root / "words.txt"
-    if words.exists():
-        from .linebreak import read_word_list
+    from .linebreak import WORDS_FILE, read_word_list
 
+    words = ws.root / WORDS_FILE
+    if words.exists():
         try:
             units = read_word_list(words)
             checked.append(f"{ws.relative(words)}: {len(units)} unit(s) kept whole")

@@ -5,14 +5,16 @@ Debian's fonts-thai-tlwg ships Laksaman, the same design drawn 1.5 times larger 
 and maps "TH Sarabun*" to it with a 0.66 font matrix that LibreOffice ignores: letters come out
 about 1.5 times too wide and break onto extra pages.
 
-:func:`install_fonts` writes a copy of each Laksaman style whose ``unitsPerEm`` is 1.5 times
-larger (glyph coordinates untouched), under a family name of its own, "Saraban Laksaman". Every
-metric in the font - advances, bounds, ascender and descender, kerning, hinting - is in font units,
-so all of them shrink together to TH Sarabun New's: space 216 and digits 362 per 1000 em, the same
-line height relative to the em, the same bounding box. A fontconfig file then makes
-TH Sarabun New, TH SarabunPSK and TH SarabunIT๙ (any weight and slant) resolve to it, prepended
-with a strong binding, so Debian's scaled-Laksaman rule never wins. A name that a real installed
-font answers to is left alone.
+:func:`install_fonts` writes copies of each Laksaman style whose ``unitsPerEm`` is 1.5 times
+larger (glyph coordinates untouched), under family names of their own. Every metric in the font -
+advances, bounds, ascender and descender, kerning, hinting - is in font units, so all of them
+shrink together to TH Sarabun New's: space 216 and digits 362 per 1000 em, the same bounding box.
+Two families differ only in their line: "Saraban Laksaman" takes TH Sarabun New's vertical
+metrics (a 16-pt line of 21.3 pt, as the real font), "Saraban Laksaman PSK" keeps Laksaman's own
+tighter one (18.3 pt), for TH SarabunPSK and TH SarabunIT๙. A fontconfig file then makes each
+requested name (any weight and slant) resolve to its substitute, prepended with a strong binding,
+so Debian's scaled-Laksaman rule never wins. A name that a real installed font answers to is left
+alone.
 
 Where things go, chosen by who runs it (the fonts and the rule always at the same level):
 
@@ -65,9 +67,6 @@ PSK_FAMILIES = (
 )
 REQUESTED_FAMILIES = (*NEW_FAMILIES, *PSK_FAMILIES)
 """The families letters ask for."""
-
-LINE_HEIGHT_PT = {FAMILY: 21.3, PSK_FAMILY: 18.3}
-"""One single-spaced 16-pt line in LibreOffice (docs/layout.md)."""
 
 SCALE = 1.5
 """Laksaman's glyphs are TH Sarabun New's times 1.5 (space 324 vs 216, bbox -643..1424 vs

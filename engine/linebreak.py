@@ -87,14 +87,15 @@ compounds such as ผู้ดูแล|ระบบ)."""
 BOUND_PREFIXES = frozenset({"ผู้", "นัก", "ความ", "การ", "ชาว"})
 """Prefixes that form a word with what follows: never the last thing on a line."""
 
-_THAI_LETTERS = "\u0e01-\u0e3a\u0e40-\u0e4e"  # letters, vowels, tone marks, ฯ ๆ; not digits
+THAI_LETTERS = "\u0e01-\u0e3a\u0e40-\u0e4e"
+"""Thai letters, vowels, tone marks, ฯ and ๆ (a regex character class): not the Thai digits."""
 # Between two characters of a word, except before a mark above or below (and SARA AM, which
 # takes the tone mark before it): where a joiner goes. Every position a line could break at is
 # then next to one; a joiner never separates a consonant from its marks.
 _MARK_END = re.compile("(?<=[\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])(?=\u200b|$)")
 _MARK_GAP = re.compile("(?<=.)(?=[^\u0e31\u0e33-\u0e3a\u0e47-\u0e4e])")
-_THAI_RUN = re.compile(f"[{_THAI_LETTERS}]+")
-_UNIT_LINE = re.compile(f"[{_THAI_LETTERS}]+")
+THAI_RUN = re.compile(f"[{THAI_LETTERS}]+")
+"""A run of Thai letters: what is segmented into words."""
 _D = "[0-9๐-๙]"
 _FULL_MONTHS = (
     "มกราคม|กุมภาพันธ์|มีนาคม|เมษายน|พฤษภาคม|มิถุนายน|กรกฎาคม|สิงหาคม|กันยายน|ตุลาคม|พฤศจิกายน|ธันวาคม"
@@ -108,7 +109,7 @@ _BOUND_GROUPS = re.compile(
             # a date: day, month, (พ.ศ.) year
             rf"{_D}{{1,2}} +(?:{_FULL_MONTHS}|{_ABBR_MONTHS}) *(?:พ\.ศ\. *)?{_D}{{2,4}}",
             # a quantity: จำนวน ๑ ฉบับ
-            rf"จำนวน +{_D}+(?:[.,]{_D}+)* +[{_THAI_LETTERS}]+",
+            rf"จำนวน +{_D}+(?:[.,]{_D}+)* +[{THAI_LETTERS}]+",
             # a letter number: (ที่) นม ๐๐๒๓.๒๖/ว ๕๙๘, มท ๐๘๐๘.๔/ว ๒๖๘๘, ๑/๒๕๖๙
             rf"(?:ที่ +)?(?:[ก-ฮ]{{1,4}}(?:\.[ก-ฮ]{{1,3}})*\.? +)?{_D}+(?:\.{_D}+)*/(?:ว +)?{_D}+",
             # a year: พ.ศ. ๒๕๖๘
@@ -161,7 +162,7 @@ def read_word_list(path: Path) -> tuple[str, ...]:
         entry = line.split("#", 1)[0].strip()
         if not entry:
             continue
-        if not _UNIT_LINE.fullmatch(entry):
+        if not THAI_RUN.fullmatch(entry):
             raise UserError(
                 f"{entry!r} is not one word: a line of {WORDS_FILE} holds one run of Thai "
                 "letters, without spaces, digits or Latin letters (# starts a comment)",
@@ -291,7 +292,7 @@ class LineBreaker:
             return found
         if ZWSP in text or WJ in text:
             return text
-        out = _THAI_RUN.sub(lambda m: self._mark_chunk(m.group(0)), bind_groups(text))
+        out = THAI_RUN.sub(lambda m: self._mark_chunk(m.group(0)), bind_groups(text))
         if len(self._texts) > 20_000:
             self._texts.clear()
         self._texts[text] = out

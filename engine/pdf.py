@@ -69,6 +69,7 @@ from pypdf.generic import (
 
 from engine import files
 from engine.errors import UserError
+from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
 from engine.thai import to_arabic_digits, to_thai_digits
 
 log = logging.getLogger(__name__)
@@ -451,7 +452,7 @@ class Converter:
     ``timeout`` bounds one document (seconds); ``start_timeout`` a worker's start. Thread-safe:
     :meth:`convert` may be called from several threads, :meth:`convert_many` uses every worker.
     ``lean_docx``: hand LibreOffice a copy of each DOCX without its unused styles (see
-    :func:`_lean_docx`): the same PDF, in half the time.
+    :func:`_lean_parts`): the same PDF, in half the time.
     """
 
     def __init__(
@@ -550,8 +551,7 @@ class Converter:
             source = src
             thai_pages = False
             if src.suffix.lower() == ".docx":
-                thai_pages = _thai_page_numbers(src)
-                data = _prepared_docx(src, lean=self.lean_docx, tighten=tighten)
+                data, thai_pages = _prepared_docx(src, lean=self.lean_docx, tighten=tighten)
                 if data is not None:
                     lean.parent.mkdir(parents=True, exist_ok=True)
                     lean.write_bytes(data)
@@ -589,20 +589,10 @@ _STYLE_REFS = re.compile(
 )
 
 
+# A section numbering its pages in Thai digits (Word's "๑, ๒, ๓ …" format). LibreOffice 7.4 imports
+# that format as Arabic; the bridge then sets the page styles to native numbering, which the Thai
+# language of the page-number field (see _thai_run) turns into "๒".
 _THAI_PAGE_NUMBERS = re.compile(rb'<w:pgNumType\b[^>]*\bw:fmt="thaiNumbers"')
-
-
-def _thai_page_numbers(path: Path) -> bool:
-    """Whether a DOCX section numbers its pages in Thai digits (Word's "๑, ๒, ๓ …" format).
-
-    LibreOffice 7.4 imports that format as Arabic; the bridge then sets the page styles to
-    native numbering, which the Thai language of the text turns into "๒".
-    """
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return bool(_THAI_PAGE_NUMBERS.search(zf.read("word/document.xml")))
-    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError):
-        return False
 
 
 _THAI_DISTRIBUTE = re.compile(rb'(<w:jc\b[^>]*\bw:val=")thaiDistribute"')
@@ -638,7 +628,7 @@ def _tightened(xml: bytes, level: int) -> bytes:
 
 
 _TEXT_NODE = re.compile(r"(<w:t\b[^>]*>)([^<]*)(</w:t>)")
-_MARKED_WORD = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e]*\ufeff[\u0e01-\u0e3a\u0e40-\u0e4e\ufeff]*")
+_MARKED_WORD = re.compile(f"[{THAI_LETTERS}]*{WJ}[{THAI_LETTERS}{WJ}]*")
 
 
 @functools.lru_cache(maxsize=1)
@@ -666,20 +656,20 @@ def _joined_for_icu(word: str) -> str:
     breaker = _icu_line_breaker()
     if breaker is None:
         return word
-    tail = "\ufeff" if word.endswith("\ufeff") else ""
-    plain = word.replace("\ufeff", "")
+    tail = WJ if word.endswith(WJ) else ""
+    plain = word.replace(WJ, "")
     breaker.setText(plain)
     cuts = [i for i in breaker if 0 < i < len(plain)]
     out, last = [], 0
     for cut in cuts:
-        out += [plain[last:cut], "\ufeff"]
+        out += [plain[last:cut], WJ]
         last = cut
     return "".join(out) + plain[last:] + tail
 
 
 def _fewer_joiners(xml: bytes) -> bytes:
     """:func:`_joined_for_icu` on every marked word of a part."""
-    if "\ufeff".encode() not in xml:
+    if WJ.encode() not in xml:
         return xml
     text = xml.decode("utf-8")
 
@@ -705,8 +695,9 @@ def _thai_run(m: re.Match[bytes]) -> bytes:
     return b"<w:rPr>" + m.group(1) + _THAI_LANG + b"</w:rPr>"
 
 
-def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> bytes | None:
-    """The copy of a DOCX that LibreOffice is given, or None when the file itself will do.
+def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[bytes | None, bool]:
+    """The copy of a DOCX that LibreOffice is given (None when the file itself will do), and
+    whether its pages are numbered in Thai digits (:data:`_THAI_PAGE_NUMBERS`).
 
     * header runs are Thai where the pages are numbered in Thai digits (:func:`_thai_run`);
     * a word keeps joiners only where ICU would break it (:func:`_joined_for_icu`);
@@ -714,12 +705,12 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> bytes 
       templates) is read by LibreOffice 7.4 as left-aligned: it becomes ``both``, which
       LibreOffice justifies the Thai way, spreading the space over the Thai characters of the
       line, as Word's does;
-    * ``lean``: the styles nothing refers to are dropped (:func:`_lean_docx`);
+    * ``lean``: the styles nothing refers to are dropped (:func:`_lean_parts`);
     * ``tighten``: :func:`_tightened`.
     """
     items = _read_docx(path)
     if items is None:
-        return None  # LibreOffice will say what is wrong with it
+        return None, False  # LibreOffice will say what is wrong with it
     parts = {info.filename: data for info, data in items}
     changed = False
     if lean:
@@ -739,7 +730,7 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> bytes 
             if new != data:
                 parts[name] = new
                 changed = True
-    return _scratch_docx(items, parts) if changed else None
+    return (_scratch_docx(items, parts) if changed else None), thai_pages
 
 
 def _read_docx(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]] | None:
@@ -761,8 +752,8 @@ def _scratch_docx(items: list[tuple[zipfile.ZipInfo, bytes]], parts: dict[str, b
     return out.getvalue()
 
 
-def _lean_docx(path: Path) -> bytes | None:
-    """The DOCX without the styles nothing refers to, or None when there is nothing to gain.
+def _lean_parts(parts: dict[str, bytes]) -> bytes | None:
+    """The lean styles.xml of a DOCX's parts, or None when there is nothing to gain.
 
     python-docx's default template, which our templates start from, defines 164 styles, 100 of
     them table styles with 649 conditional formats, in a 336 KB styles.xml. LibreOffice imports
@@ -771,19 +762,6 @@ def _lean_docx(path: Path) -> bytes | None:
     footers, notes, numbering) and what those are based on, linked to or followed by stay. Parts
     using a prefix other than ``w:`` for WordprocessingML (legal, never seen) leave the file as is.
     """
-    items = _read_docx(path)
-    if items is None:
-        return None
-    parts = {info.filename: data for info, data in items}
-    lean = _lean_parts(parts)
-    if lean is None:
-        return None
-    parts["word/styles.xml"] = lean
-    return _scratch_docx(items, parts)
-
-
-def _lean_parts(parts: dict[str, bytes]) -> bytes | None:
-    """The lean styles.xml of a DOCX's parts, or None when there is nothing to gain."""
     styles_xml = parts.get("word/styles.xml")
     if styles_xml is None or len(styles_xml) < 32_000:
         return None
@@ -1033,14 +1011,13 @@ def fit_pages(docx: str | Path, pdf_path: str | Path, converter: Converter) -> i
 
 _PAGE_NUMBER = re.compile(r"-\s*[0-9๐-๙]+\s*-")
 _HAS_LETTER = re.compile(r"[^\W\d_]")  # Thai and Latin letters, not digits or punctuation
-_THAI_RUN = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+")
 
 
 def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | None:
     """ "/" + the first words of the next page's body + "...", or None for a page without text.
 
     The page-number header ("- ๒ -") is skipped. A leading item number ("๑.๒.๒", "(๒)") is kept
-    with the first word after it; a Thai run is cut at its first word (pythainlp), so
+    with the first word after it; a Thai run is cut at its first word, so
     "๑.๒.๒ สำหรับผู้ใช้งาน…" gives "/๑.๒.๒ สำหรับ...". Digits of the item number follow the office
     setting (``thai_digits``), as LibreOffice's list numbering may print Arabic digits. A word is
     never cut: the marker names the next page's first words whole.
@@ -1063,12 +1040,8 @@ def _first_word(chunk: str) -> str:
     """The first word of a chunk, whole: a Thai run is cut at the end of its first word
     (:meth:`engine.linebreak.LineBreaker.segment`, the segmentation the letter was broken by);
     a Latin word or anything else is kept as it is, however long."""
-    thai = _THAI_RUN.match(chunk)
-    if thai is None:
-        return chunk
-    from .linebreak import DEFAULT_BREAKER
-
-    return DEFAULT_BREAKER.segment(thai.group(0))[0]
+    thai = THAI_RUN.match(chunk)
+    return chunk if thai is None else DEFAULT_BREAKER.segment(thai.group(0))[0]
 
 
 def stamp_page_furniture(

@@ -19,6 +19,7 @@ boxes) and pypdf (where images are drawn). The rules (docs/layout.md):
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -29,7 +30,13 @@ from pathlib import Path
 
 from .errors import UserError
 from .letter import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
-from .linebreak import BOUND_PREFIXES, LineBreaker, group_spans
+from .linebreak import (
+    BOUND_PREFIXES,
+    DEFAULT_BREAKER,
+    THAI_LETTERS,
+    LineBreaker,
+    group_spans,
+)
 
 MM = 72 / 25.4
 FLUSH_TOLERANCE = 1 * MM
@@ -46,8 +53,8 @@ _STARTS_PART = re.compile(
     r"(?:เรื่อง|เรียน|กราบเรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|สำเนาส่ง)(?:\s|$)"
     r"|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]\s|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)+\s"
 )
-_THAI_TAIL = re.compile(r"[\u0e01-\u0e3a\u0e40-\u0e4e]+$")
-_THAI_HEAD = re.compile(r"^[\u0e01-\u0e3a\u0e40-\u0e4e]+")
+_THAI_TAIL = re.compile(f"[{THAI_LETTERS}]+$")
+_THAI_HEAD = re.compile(f"^[{THAI_LETTERS}]+")
 _ALNUM_TAIL = re.compile(r"[A-Za-z0-9]+$")
 _ALNUM_HEAD = re.compile(r"^[A-Za-z0-9]+")
 
@@ -70,7 +77,7 @@ class Line:
     words: list[Word]
     number: int = 0  # 1-based, from the top of its page
 
-    @property
+    @functools.cached_property
     def text(self) -> str:
         """The line's text, a space where the words' boxes leave a gap: poppler splits a Thai
         word where a tone mark or the justification moved a glyph ("เป็ น"), with no gap."""
@@ -230,7 +237,7 @@ def _wrapped_pairs(page: Page, pitch: float, right: float) -> Iterable[tuple[Lin
 
 def check_pages(pages: Sequence[Page], breaker: LineBreaker | None = None) -> list[Finding]:
     """Every rule broken by the pages of one PDF."""
-    breaker = breaker or LineBreaker()
+    breaker = breaker or DEFAULT_BREAKER
     findings: list[Finding] = []
     pitch = _pitch(pages)
     right = _right_margin(pages)
@@ -283,8 +290,9 @@ def _split(page: Page, a: Line, b: Line, breaker: LineBreaker, text: str) -> lis
     if joined and len(tail.group(0)) not in _ends(breaker.segment(joined)):
         found("a word is split across two lines")
         return out
-    if tail and breaker.segment(tail.group(0))[-1] in BOUND_PREFIXES:
-        found(f"the line ends with the bound prefix {breaker.segment(tail.group(0))[-1]}")
+    last = breaker.segment(tail.group(0))[-1] if tail else ""
+    if last in BOUND_PREFIXES:
+        found(f"the line ends with the bound prefix {last}")
     if b.text.startswith("ๆ"):
         found("ๆ starts a line")
     ltail, lhead = _ALNUM_TAIL.search(a.text), _ALNUM_HEAD.match(b.text)

@@ -213,7 +213,7 @@ def test_lean_docx_drops_only_styles_nothing_uses(tmp_path):
     doc.sections[0].header.paragraphs[0].style = "Header"
     doc.save(tmp_path / "styled.docx")
     lean = tmp_path / "lean.docx"
-    lean.write_bytes(pdf._lean_docx(tmp_path / "styled.docx"))
+    lean.write_bytes(pdf._prepared_docx(tmp_path / "styled.docx")[0])
     before = {s.style_id for s in Document(tmp_path / "styled.docx").styles}
     after = {s.style_id for s in Document(lean).styles}
     assert len(before) > 150 and len(after) <= 20
@@ -230,7 +230,7 @@ def test_lean_docx_drops_only_styles_nothing_uses(tmp_path):
     assert Document(lean).paragraphs[0].text == "หัวข้อ"
     # Nothing to gain: left as is.
     slim = make_docx(tmp_path / "slim.docx", [["x"]])
-    assert pdf._lean_docx(lean) is None and pdf._lean_docx(slim) is not None
+    assert pdf._prepared_docx(lean)[0] is None and pdf._prepared_docx(slim)[0] is not None
 
 
 def test_lean_docx_gives_the_same_pdf(converter, tmp_path):
