@@ -533,7 +533,7 @@ def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
             docx.with_name(f"{docx.stem}-bundle.pdf"),
             docx.with_name(f"{docx.stem}-copies.pdf"),  # a circular's copies, combined
         ]
-        made = [p for p in pdfs if p.is_file()]
+        made = [ws.confine(p) for p in pdfs if p.is_file()]  # no link leading out
         if not made:
             raise UserError(
                 f"no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"

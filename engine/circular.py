@@ -18,23 +18,21 @@ the ``recipients`` table, out of the register's columns.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import progress, thai
+from . import confine, progress, thai
 from .combine import DOCUMENT, CombinedWriter
 from .errors import UserError
 from .letter import Letter, salutation_for
 from .recipients import Recipient, load_recipients
 from .register import Register
 from .render import write_atomic
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
 def copies_dir(master: Path) -> Path:
@@ -46,8 +44,9 @@ def combined_path(master: Path) -> Path:
 
 
 def copy_path(master: Path, seq: int, recipient: Recipient) -> Path:
-    name = _UNSAFE.sub("-", recipient.organisation).strip(" .-")[:80] or "copy"
-    return copies_dir(master) / f"{seq:03d}-{name}.docx"
+    """``<copies folder>/<seq>-<organisation>.docx``; the organisation's part at most
+    :data:`engine.confine.NAME_BYTES` bytes, cut where a word ends (:func:`confine.file_stem`)."""
+    return copies_dir(master) / f"{seq:03d}-{confine.file_stem(recipient.organisation)}.docx"
 
 
 def count_text(n: int, thai_digits: bool) -> str:
@@ -128,18 +127,33 @@ def copy_context(base: Mapping[str, Any], recipient: Recipient) -> dict[str, Any
 
 class Sink:
     """Where a circular's files go: written (issue), or compared and rewritten only when they
-    differ (regenerate). Records the SHA-256 of every file, by path."""
+    differ (regenerate). Records the SHA-256 of every file, by path. With ``root`` (the
+    workspace), every path is checked to resolve inside it first (:func:`engine.confine.inside`).
+    """
 
-    def __init__(self, write: Callable[[Path, bytes], Any], place: Callable[[Path, Path], Any]):
+    def __init__(
+        self,
+        write: Callable[[Path, bytes], Any],
+        place: Callable[[Path, Path], Any],
+        root: Path | None = None,
+    ) -> None:
         self._write = write
         self._place = place
+        self.root = root
         self.hashes: dict[Path, str] = {}
 
+    def check(self, path: Path) -> None:
+        """Refuse a path that leads outside the workspace (a symbolic link, by name)."""
+        if self.root is not None:
+            confine.inside(self.root, path)
+
     def write(self, path: Path, data: bytes) -> None:
+        self.check(path)
         self.hashes[path] = hashlib.sha256(data).hexdigest()
         self._write(path, data)
 
     def place(self, tmp: Path, path: Path) -> None:
+        self.check(path)
         h = hashlib.sha256()
         with tmp.open("rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -157,9 +171,25 @@ def render_circular(
     sink: Sink,
     *,
     label: str = "",
+    paths: Sequence[Path | None] | None = None,
 ) -> None:
     """Render the master (with its distribution list), every addressed copy and the combined
-    DOCX into ``sink``. Memory stays flat: one copy at a time."""
+    DOCX into ``sink``. Memory stays flat: one copy at a time. ``paths``: the copies' paths
+    (as the register keeps them), else (or where None) :func:`copy_path`. The master, the
+    copies folder and the combined DOCX are checked against the workspace before anything is
+    written."""
+    given = list(paths) if paths is not None else [None] * len(recipients)
+    if len(given) != len(recipients):
+        raise UserError(
+            f"the register keeps {len(given)} copy path(s) for {len(recipients)} recipient(s)",
+            file=master,
+        )
+    targets = [
+        p or copy_path(master, i, r)
+        for i, (p, r) in enumerate(zip(given, recipients, strict=True), start=1)
+    ]
+    for path in (master, copies_dir(master), combined_path(master)):
+        sink.check(path)
     parts = template.render_parts(context)
     sink.write(
         master,
@@ -169,11 +199,11 @@ def render_circular(
     )
     combined = CombinedWriter(template, combined_path(master))
     try:
-        for seq, recipient in progress.track(
-            list(enumerate(recipients, start=1)), f"copies {label}".strip()
+        for path, recipient in progress.track(
+            list(zip(targets, recipients, strict=True)), f"copies {label}".strip()
         ):
             cparts = template.render_parts(copy_context(context, recipient))
-            sink.write(copy_path(master, seq, recipient), template.pack(cparts))
+            sink.write(path, template.pack(cparts))
             combined.add(cparts)
         tmp = combined.close()
         sink.place(tmp, combined.out)
@@ -206,6 +236,15 @@ def stored_recipients(reg: Register, entry_id: int) -> list[Recipient]:
     return [Recipient(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
 
+def stored_copy_paths(reg: Register, entry_id: int, root: Path) -> list[Path | None]:
+    """The paths of a circular's copies as the register keeps them (what regenerate rewrites:
+    a copy keeps its name whatever :func:`copy_path` would call it now)."""
+    rows = reg.connection.execute(
+        "SELECT path FROM recipients WHERE entry_id = ? ORDER BY seq", (entry_id,)
+    ).fetchall()
+    return [root / r[0] if r[0] else None for r in rows]
+
+
 # --- the hook in a run (engine.runtime.Run.make_document) -------------------------------------
 @dataclass
 class Circular:
@@ -229,18 +268,30 @@ class Circular:
             os.replace(tmp, path)
             writer.written.append(path)
 
-        sink = Sink(write, place)
-        render_circular(
-            template,
-            letter,
-            context,
-            self.recipients,
-            master,
-            sink,
-            label=letter.number_text,
-        )
-        os.sync()  # every copy on disk before the register row commits
         ws = run.ws
+        sink = Sink(write, place, ws.root)
+        folder = copies_dir(master)
+        new_folder = not folder.exists()
+        try:
+            render_circular(
+                template,
+                letter,
+                context,
+                self.recipients,
+                master,
+                sink,
+                label=letter.number_text,
+            )
+        except BaseException:
+            if new_folder:  # no copies folder left behind: its copies, then the folder
+                for path in sink.hashes:
+                    if path.parent == folder:
+                        with contextlib.suppress(OSError):
+                            path.unlink()
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        os.sync()  # every copy on disk before the register row commits
         rels = {ws.relative(p): h for p, h in sink.hashes.items()}
         if entry_id is not None:
             store_recipients(

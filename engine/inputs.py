@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from . import thai
+from . import confine, thai
 
 
 class InputError(ValueError):
@@ -415,10 +415,10 @@ def parse_file(value: Any, workspace: Path | None) -> str:
     if workspace is None:
         return text
     root = workspace.resolve()
-    p = Path(text)
-    full = (p if p.is_absolute() else root / p).resolve()
-    if full != root and root not in full.parents:
-        raise InputError(f"file {text!r} is outside the workspace")
+    why = confine.problem(root, text)  # `..`, elsewhere, or a symbolic link leading out
+    if why is not None:
+        raise InputError(why)
+    full = confine.inside(root, text)
     if not full.is_file():
         raise InputError(f"file not found: {text} (paths are relative to the workspace {root})")
     return str(full.relative_to(root))

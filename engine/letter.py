@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import thai
+from . import confine, thai
 from .errors import UserError
 from .office import Office, Signer
 from .yamlio import Located
@@ -357,13 +357,13 @@ def count_from_file(file: Path) -> str:
 
 
 def safe_path(workspace: Path, text: str, doc: Located, *path: Any) -> Path:
-    """A path inside the workspace; one that escapes it (``..``, absolute elsewhere) is refused."""
+    """A path inside the workspace; one that escapes it (``..``, absolute elsewhere, a symbolic
+    link leading out) is refused (:func:`engine.confine.problem`)."""
     root = workspace.resolve()
-    p = Path(text)
-    full = (p if p.is_absolute() else root / p).resolve()
-    if full != root and root not in full.parents:
-        raise doc.error(f"path {text!r} is outside the workspace", *path)
-    return full
+    why = confine.problem(root, text)
+    if why is not None:
+        raise doc.error(why, *path)
+    return confine.inside(root, text)
 
 
 def letter_from_data(

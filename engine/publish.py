@@ -94,7 +94,9 @@ def publish_pdfs(
                 return mapping[key]
         return None
 
-    for doc in docs:
+    for doc in docs:  # read and written inside the workspace only (no link leading out)
+        for path in (doc, doc.with_suffix(".pdf"), doc.with_name(f"{doc.stem}-bundle.pdf")):
+            ws.confine(path)
         if not doc.is_file():
             raise UserError("document not found; nothing converted", file=doc)
     # Bookmarks read as the letter does: Thai digits where the office prints them.
@@ -111,6 +113,7 @@ def publish_pdfs(
     for encs in enclosures.values():
         for enc in encs:
             if enc.file.absolute() not in made_here:
+                ws.confine(enc.file, field="enclosures")
                 pdf.check_enclosure(enc)
 
     converter = converter or pdf.default_converter()
@@ -312,9 +315,13 @@ def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:
     """The files a document's bundle may take, read from the case data without building the
     letter: the generic letter's ``enclosures[].file``, else the document's own enclosures that
     name a file input or another document of the case."""
-    if wf.letter_inputs:
-        return [e.file for e in enclosure_files(ws, wf, job.data)]
     out = []
+    if wf.letter_inputs:  # as given: one leading out makes the bundle stale, and is refused
+        for item in job.data.get("enclosures") or []:
+            file = item.get("file") if isinstance(item, Mapping) else None
+            if isinstance(file, str) and (ws.root / file).is_file():
+                out.append(ws.root / file)
+        return out
     try:
         spec = wf.document(job.document)
     except UserError:
@@ -360,6 +367,8 @@ def publish_stale(
     root = ws.root
     forced = {job.key for job in also}
     plans = []  # (job, main DOCX, its PDF stale, the combined copies and names if stale)
+    written: list[str] = []
+    errors: list[str] = []
     for job in jobs:
         wf = workflows.get(job.workflow)
         if wf is None or job.sent or (job.entry is not None and job.entry.cancelled):
@@ -386,7 +395,11 @@ def publish_stale(
     if plans:
         with Register(ws.register_path) as reg:
             for job, main, stale, found in plans:
-                letter = _letter_of(ws, reg, workflows[job.workflow], job)
+                try:  # an enclosure that is now a link leading out: this document's error
+                    letter = _letter_of(ws, reg, workflows[job.workflow], job)
+                except UserError as exc:
+                    errors.append(f"{ws.relative(main)}: {exc}")
+                    continue
                 encs = [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file]
                 bundle = main.with_name(f"{main.stem}-bundle.pdf")
                 if stale or (encs and _older(bundle, main, *(f for _, _, f in encs))):
@@ -403,8 +416,6 @@ def publish_stale(
                     paths, encs_of, titles, copies_of = [], {}, {}, {}
     if paths:
         batches.append((paths, encs_of, titles, copies_of))
-    written: list[str] = []
-    errors: list[str] = []
     if dry_run:
         for paths, encs_of, _, _ in batches:
             for p in paths:

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from . import confine
 from .errors import UserError
 
 #: Column name → the field it fills (lower-cased, spaces and underscores ignored).
@@ -324,9 +325,9 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
             "must be a file (CSV, XLSX or YAML) or a list of recipients", field="recipients"
         )
     text, _, sheet = value.strip().partition("#")
-    path = Path(text)
-    path = path if path.is_absolute() else workspace / path
     file = str(Path(text)) if not Path(text).is_absolute() else text
+    # inside the workspace only (a symbolic link leading out is refused, by name)
+    path = confine.inside(workspace.resolve(), text, field="recipients")
     if not path.is_file():
         raise UserError(f"recipients file not found: {path}", file=origin, field="recipients")
     suffix = path.suffix.lower()

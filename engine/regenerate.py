@@ -36,7 +36,7 @@ from typing import Any
 from . import dependencies as deps_mod
 from . import files, progress, thai
 from .cases import CaseStore, current_user
-from .circular import Sink, render_circular, stored_recipients
+from .circular import Sink, render_circular, stored_copy_paths, stored_recipients
 from .errors import UserError
 from .recipients import fingerprint as recipients_fp
 from .references import digest, entry_text, load_named, named_refs_in
@@ -412,14 +412,18 @@ class _Renderer:
             template = self.templates[spec.template] = run.template(spec)
         result: dict[str, Any] = {"key": job.key, "changed": [], "unchanged": 0}
         main = ws.root / next(iter(job.files))
-        sink = Sink(lambda p, d: self._put(p, d, result), lambda t, p: self._place(t, p, result))
+        sink = Sink(
+            lambda p, d: self._put(p, d, result), lambda t, p: self._place(t, p, result), ws.root
+        )
         recipients = (
             stored_recipients(self.reg, entry.id)
             if entry is not None and job.has_recipients
             else []
         )
         if recipients:
-            render_circular(template, letter, context, recipients, main, sink)
+            assert entry is not None
+            paths = stored_copy_paths(self.reg, entry.id, ws.root)
+            render_circular(template, letter, context, recipients, main, sink, paths=paths)
         else:
             sink.write(main, template.render_bytes(context))
         if recipients:

@@ -598,13 +598,16 @@ class Run:
                 value = self.data.get(enc["file"])
                 if _empty(value):
                     continue  # an optional file input not given: no such enclosure
-                file = self.ws.root / (value[0] if isinstance(value, list) else value)
+                file = self.ws.confine(  # a symbolic link leading out is refused, by name
+                    str(value[0] if isinstance(value, list) else value),
+                    field=f"{spec.name}.enclosures",
+                )
             elif enc.get("document"):
                 path = (self.data.get("documents") or {}).get(enc["document"], {}).get("path")
                 for made in self.documents:
                     if made.name == enc["document"]:
                         path = made.path
-                file = self.ws.root / path if path else None
+                file = self.ws.confine(path, field=f"{spec.name}.enclosures") if path else None
             if not count and file is not None and file.is_file():
                 count = count_from_file(file)
             enclosures.append(

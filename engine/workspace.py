@@ -3,7 +3,8 @@
 Templates and workflows in the workspace's ``templates/`` and ``workflows/`` override the
 built-in ones of the same name. Output goes to ``letters/<BE year>/…``; the register is
 ``letters/register.db`` unless office.yaml's ``register`` says otherwise. No output path ever
-leaves the workspace.
+leaves the workspace: every path saraban reads or writes for a workspace goes through
+:meth:`Workspace.confine` (:func:`engine.confine.inside`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 
+from . import confine
 from .errors import UserError
 from .linebreak import LineBreaker, for_workspace
 from .office import Office, load_office
@@ -52,7 +54,11 @@ class Workspace:
 
     @property
     def register_path(self) -> Path:
-        return self.office.register or self.letters_dir / "register.db"
+        """office.yaml's ``register`` (anywhere: the office chooses it), else
+        ``letters/register.db``, which must not be a symbolic link leading out."""
+        if self.office.register is not None:
+            return self.office.register
+        return self.confine(self.letters_dir / "register.db")
 
     def template_path(self, name: str) -> Path:
         """A template by name: the workspace's own first, then the built-in one."""
@@ -75,10 +81,17 @@ class Workspace:
                 found[path.stem] = path
         return found
 
+    def confine(self, path: str | Path, **where: object) -> Path:
+        """``path`` (relative to the workspace, or absolute) resolved, if it is inside the
+        workspace; else :class:`UserError` naming the symbolic link that leads out. Every path
+        read or written for the workspace goes through here. ``where``: the error's
+        ``file``/``field``."""
+        return confine.inside(self.root, path, **where)
+
     def output_path(self, relative: str | Path) -> Path:
         """A path under letters/; refuses one that would escape the workspace."""
-        path = (self.letters_dir / relative).resolve()
-        if self.root not in path.parents:
+        path = self.confine(self.letters_dir / relative)
+        if path == self.root:
             raise UserError(f"output path {relative} is outside the workspace")
         return path
 

@@ -15,7 +15,8 @@ from engine.recipients import join_position, load_recipients
 def test_example_csv_with_bom(tmp_path: Path) -> None:
     raw = (EXAMPLES / "recipients.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # as Excel writes "CSV UTF-8"
-    rec = load_recipients(str(EXAMPLES / "recipients.csv"), tmp_path)
+    (tmp_path / "bom.csv").write_bytes(raw)
+    rec = load_recipients(str(tmp_path / "bom.csv"), tmp_path)  # absolute, inside: fine
     assert len(rec) == 25
     assert rec[0].organisation == "เทศบาลเมืองเมืองปัก"
     assert rec[0].position == "นายกเทศมนตรี"
