@@ -146,8 +146,8 @@ def cmd_due(args: argparse.Namespace) -> int:
 def cmd_workflow(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     if args.diagram:
-        for line in api.workflow_diagram(ws, args.name).splitlines():
-            print(line)
+        lines = api.workflow_diagram(ws, args.name).splitlines()
+        builtins.print("\n".join(printable(line) for line in lines))  # each line escaped
         return 0
     info = api.workflow_info(ws, args.name)
     if args.json:
