@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import thai
+from . import limits, thai
 from .cases import CaseStore
 from .errors import UserError
 from .register import Register
@@ -84,19 +84,22 @@ def new(
     issue: bool = False,
     by: str | None = None,
     pdf: bool = False,
+    force: bool = False,
 ) -> Made:
     """Start a case of a workflow from data. Without ``issue`` it renders drafts (running number
     left blank); with ``issue`` it fires the workflow's issue event: numbers, dates, renders and
     registers its documents. Either way the case and its history are stored; on any error
     nothing is written (no case, no register row, no file). ``pdf``: then also a PDF beside each
-    DOCX and a bundle with the enclosures (:mod:`engine.publish`)."""
+    DOCX and a bundle with the enclosures (:mod:`engine.publish`). ``force``: take a date more
+    than the allowed span from today (:func:`engine.limits.check_date_span`)."""
     from . import runtime
 
+    limits.check_by(by)
     workflow = get_workflow(ws, workflow_name)
     if pdf:
         _pdf_preflight_new(ws, workflow, data_file, sets)
     outcome = runtime.new_case(
-        ws, workflow, data_file=data_file, sets=sets, date=date, issue=issue, by=by
+        ws, workflow, data_file=data_file, sets=sets, date=date, issue=issue, by=by, force=force
     )
     made = _made(outcome)
     made.event = None
@@ -150,16 +153,19 @@ def advance(
     date: str | None = None,
     by: str | None = None,
     pdf: bool = False,
+    force: bool = False,
 ) -> Made:
     """Fire ``event`` on case ``case_id`` (its actions run; the transition is recorded).
-    ``pdf``: PDFs and bundles of the documents it writes, as for :func:`new`."""
+    ``pdf``: PDFs and bundles of the documents it writes, as for :func:`new`; ``force``: as
+    for :func:`new`."""
     from . import runtime
 
+    limits.check_by(by)
     number = _case_number(case_id)
     if pdf:
         _pdf_preflight_advance(ws, number, event, sets)
     outcome = runtime.advance(
-        ws, number, event, sets=sets, date=date, by=by, get_workflow=get_workflow
+        ws, number, event, sets=sets, date=date, by=by, get_workflow=get_workflow, force=force
     )
     made = _made(outcome)
     if pdf and outcome.documents:
@@ -184,17 +190,21 @@ def _pdf_preflight_advance(ws: Workspace, case_id: int, event: str, sets: list[s
 
 def _case_number(key: int | str) -> int:
     text = thai.to_arabic_digits(str(key).strip())
-    if not text.isdigit():
-        raise UserError(f"a case is a number, got {key!r}", field="case")
-    return int(text)
+    if not text.isascii() or not text.isdigit():
+        raise UserError(f"a case is a number, got {limits.shorten(str(key))!r}", field="case")
+    return limits.bounded_int(text, "a case number", low=1, high=limits.MAX_CASE, field="case")
 
 
 def cases(
     ws: Workspace, workflow: str | None = None, state: str | None = None
 ) -> list[dict[str, Any]]:
-    """Cases, optionally of one workflow and/or in one state."""
+    """Cases, optionally of one workflow and/or in one state. An unknown workflow or state is
+    an error listing the known ones (those of the workflow files and of the stored cases)."""
     with Register(ws.register_path) as reg:
-        rows = CaseStore(reg).list(workflow, state)
+        store = CaseStore(reg)
+        if workflow or state:
+            _check_case_filter(ws, store, workflow, state)
+        rows = store.list(workflow, state)
     return [
         {
             "case": c.id,
@@ -206,6 +216,33 @@ def cases(
         }
         for c in rows
     ]
+
+
+def _check_case_filter(
+    ws: Workspace, store: CaseStore, workflow: str | None, state: str | None
+) -> None:
+    stored = store.conn.execute("SELECT DISTINCT workflow, state FROM cases").fetchall()
+    workflows = set(ws.workflow_paths()) | {w for w, _ in stored}
+    if workflow and workflow not in workflows:
+        known = ", ".join(sorted(workflows)) or "(none)"
+        raise UserError(
+            f"unknown workflow {workflow!r}; known workflows: {known}",
+            field="--workflow",
+        )
+    if not state:
+        return
+    states = {s for w, s in stored if not workflow or w == workflow}
+    for name in [workflow] if workflow else ws.workflow_paths():
+        try:
+            states |= {s.name for s in get_workflow(ws, name).states}
+        except UserError:
+            continue
+    if state not in states:
+        of = f" of workflow {workflow}" if workflow else ""
+        raise UserError(
+            f"unknown state {state!r}; the states{of}: {', '.join(sorted(states)) or '(none)'}",
+            field="--state",
+        )
 
 
 def _case_subject(data: dict[str, Any]) -> str:
@@ -220,6 +257,11 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[dict[st
     6 months) falling due within ``days`` days, overdue ones included."""
     from . import runtime
 
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= limits.MAX_DUE_DAYS:
+        raise UserError(
+            f"the days to look ahead are from 0 to {limits.MAX_DUE_DAYS}, not {days}",
+            field="--days",
+        )
     day = runtime.date_option(today, "--today")
     workflows = {}
     for name in ws.workflow_paths():
@@ -274,12 +316,16 @@ def workflow_diagram(ws: Workspace, name: str) -> str:
 # --- register ---------------------------------------------------------------------------------
 def _year(text: str | int | None) -> int | None:
     """A CE year from BE (2568) or CE (2025) text."""
+    from .register import _check_year
+
     if text in (None, ""):
         return None
     try:
-        return thai.parse_year(text)
+        return _check_year(thai.parse_year(text))
     except ValueError as exc:
         raise UserError(f"invalid year {text!r}: {exc}", field="--year") from None
+    except UserError as exc:  # out of the register's range
+        raise UserError(exc.message, field="--year") from None
 
 
 def entry_json(entry: Any) -> dict[str, Any]:
@@ -303,7 +349,26 @@ def register_list(
     ws: Workspace, year: str | None = None, series: str | None = None
 ) -> list[dict[str, Any]]:
     with Register(ws.register_path) as reg:
+        if series is not None:
+            _check_known_series(reg, series, "--series")
         return [entry_json(e) for e in reg.entries(_year(year), series)]
+
+
+#: The register series a workflow may name (schema/workflow.schema.json): ordinary letters,
+#: circulars (the ว series) and orders (คำสั่ง).
+SERIES = ("normal", "circular", "order")
+
+
+def _check_known_series(reg: Register, series: str, option: str) -> str:
+    """``series`` if it is one of :data:`SERIES` or already in the register, else an error
+    listing the valid names."""
+    known = dict.fromkeys([*SERIES, *reg.series_names()])
+    if series not in known:
+        raise UserError(
+            f"unknown series {limits.shorten(series)!r}; the series are: {', '.join(known)}",
+            field=option,
+        )
+    return series
 
 
 def register_export(ws: Workspace, year: str | None, fmt: str, output: str | None) -> str | None:
@@ -329,10 +394,15 @@ def register_export(ws: Workspace, year: str | None, fmt: str, output: str | Non
 def find_entry(reg: Register, number: str, series: str | None, year: int | None) -> Any:
     """A register entry by printed number ("มท 0808.4/ว 36") or by running number + series."""
     text = thai.to_arabic_digits(number.strip())
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         if year is None:
             raise UserError("a running number needs --year", field="--year")
-        return reg.get(series or "normal", year, int(text))
+        if series is not None:
+            _check_known_series(reg, series, "--series")
+        n = limits.bounded_int(
+            text, "a running number", low=1, high=limits.MAX_RUNNING_NUMBER, field="number"
+        )
+        return reg.get(series or "normal", year, n)
     entry = reg.find(number, year=year)
     if entry is None:
         raise UserError(f"no letter numbered {number!r} in the register", field="number")
@@ -358,13 +428,18 @@ def register_correct(
     urgency: str | None = None,
     reason: str = "",
     by: str | None = None,
+    force: bool = False,
 ) -> Any:
     """Correct a register entry's date, subject, recipient or urgency (the number stays);
-    ``regenerate`` then re-renders the letters it affects."""
+    ``regenerate`` then re-renders the letters it affects. ``force``: take a date more than
+    the allowed span from today."""
     from .regenerate import correct_entry
-    from .runtime import date_option
+    from .runtime import check_span, date_option
 
+    limits.check_by(by)
     day = date_option(date)
+    if day is not None:
+        check_span(day, "--date", force=force)
     with Register(ws.register_path) as reg:
         entry = find_entry(reg, number, None, _year(year))
     return correct_entry(ws, entry, date=day, subject=subject, recipient=recipient,
@@ -384,6 +459,9 @@ def regenerate(
     then remake the PDFs that are missing or older than their DOCX."""
     from .regenerate import regenerate as run
 
+    limits.check_by(by)
+    if workers is not None and not 1 <= workers <= limits.MAX_WORKERS:
+        raise UserError(f"from 1 to {limits.MAX_WORKERS}, not {workers}", field="--workers")
     if pdf and not dry_run:
         from .pdf import find_soffice
 
@@ -398,8 +476,16 @@ def regenerate(
 
 def register_start(ws: Workspace, series: str, year: str, next_number: int) -> int:
     ce = _year(year)
-    assert ce is not None
+    if ce is None:
+        raise UserError("a year is needed", field="--year")
+    if not 1 <= next_number <= limits.MAX_RUNNING_NUMBER:
+        raise UserError(
+            f"the next number is from 1 to {limits.MAX_RUNNING_NUMBER}, not "
+            f"{limits.shorten(str(next_number))}",
+            field="--next",
+        )
     with Register(ws.register_path) as reg:
+        _check_known_series(reg, series, "--series")
         reg.start(series, ce, next_number)
     return ce
 
@@ -409,9 +495,9 @@ def show(ws: Workspace, key: str) -> dict[str, Any]:
     printed number ("มท 0808.4/ว 36")."""
     text = thai.to_arabic_digits(key.strip())
     with Register(ws.register_path) as reg:
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
             store = CaseStore(reg)
-            case = store.get(int(text))
+            case = store.get(_case_number(text))
             letters = [entry_json(e) for e in reg.entries() if e.case_id == str(case.id)]
             try:
                 machine = get_workflow(ws, case.workflow).machine_class()(start_value=case.state)

@@ -19,9 +19,17 @@ from .register import Register
 
 
 def current_user() -> str:
-    """Who acts: $SARABAN_USER, else the OS user."""
+    """Who acts: $SARABAN_USER (refused if it holds control characters), else the OS user."""
+    from .limits import check_by
+
+    env = os.environ.get("SARABAN_USER")
+    if env:
+        try:
+            return check_by(env) or env
+        except UserError as exc:
+            raise UserError(exc.message, field="$SARABAN_USER") from None
     try:
-        return os.environ.get("SARABAN_USER") or getpass.getuser()
+        return getpass.getuser()
     except Exception:  # no passwd entry (containers)
         return str(os.getuid())
 

@@ -7,7 +7,9 @@ file, line and field); 2 wrong usage.
 from __future__ import annotations
 
 import argparse
+import builtins
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,11 +17,26 @@ from typing import Any
 
 from . import __version__, api
 from .errors import UserError
+from .limits import check_argv, printable
 from .workspace import Workspace, find_workspace, init_workspace
 
 
+def print(*values: Any, sep: str = " ", end: str = "\n", file: Any = None) -> None:  # noqa: A001
+    """Every line this module prints goes through here: control characters in it (an ANSI
+    escape or a newline in ``--by``, in data or in a file name) are shown escaped
+    (:func:`engine.limits.printable`), so that nothing printed can recolour the terminal, move
+    its cursor or start a line of its own. A line is one call; print each line separately."""
+    builtins.print(*(printable(str(v)) for v in values), sep=sep, end=end, file=file)
+
+
+#: Characters json.dumps leaves raw that a terminal acts on: DEL, C1 controls, bidi overrides.
+_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(obj, ensure_ascii=False, indent=2, default=str)
+    # json.dumps escapes C0 controls; these are escaped the same way (still the same JSON)
+    builtins.print(_JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 def _print_made(made: api.Made, as_json: bool) -> None:
@@ -81,6 +98,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         issue=args.issue,
         by=args.by,
         pdf=args.pdf,
+        force=args.force,
     )
     _print_made(made, args.json)
     return 0
@@ -89,8 +107,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_advance(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     made = api.advance(
-        ws, args.case, args.event, sets=args.set, date=args.date, by=args.by, pdf=args.pdf
-    )
+        ws, args.case, args.event, sets=args.set, date=args.date, by=args.by, pdf=args.pdf,
+        force=args.force,
+    )  # fmt: skip
     _print_made(made, args.json)
     return 0
 
@@ -127,7 +146,8 @@ def cmd_due(args: argparse.Namespace) -> int:
 def cmd_workflow(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     if args.diagram:
-        print(api.workflow_diagram(ws, args.name), end="")
+        lines = api.workflow_diagram(ws, args.name).splitlines()
+        builtins.print("\n".join(printable(line) for line in lines))  # each line escaped
         return 0
     info = api.workflow_info(ws, args.name)
     if args.json:
@@ -222,7 +242,8 @@ def cmd_register(args: argparse.Namespace) -> int:
     if args.register_cmd == "correct":
         entry = api.register_correct(ws, args.number, year=args.year, date=args.date,
                                      subject=args.subject, recipient=args.to,
-                                     urgency=args.urgency, reason=args.reason, by=args.by)  # fmt: skip
+                                     urgency=args.urgency, reason=args.reason, by=args.by,
+                                     force=args.force)  # fmt: skip
         print(f"corrected ที่ {entry.number_text}  {entry.date}  {entry.recipient} — {entry.subject}")
         print("run `saraban regenerate` to re-render the letters it affects")
         return 0
@@ -311,6 +332,9 @@ def cmd_proof(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+FORCE_HELP = "take a date more than a year ahead or 10 years back (see docs/limits.md)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="saraban",
@@ -343,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", help="YAML data file")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--date", help="letter date, YYYY-MM-DD or Thai (default today)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument("--issue", action="store_true", help="number, date, render and register")
     p.add_argument(
         "--pdf",
@@ -358,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("event", help="event name (see `saraban show CASE` for the allowed ones)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--date", help="date of the event or of documents it issues (default today)")
+    p.add_argument("--force", action="store_true", help=FORCE_HELP)
     p.add_argument(
         "--pdf", action="store_true", help="also write PDFs of the documents it makes (LibreOffice)"
     )
@@ -424,6 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("number", help="the letter number as printed, e.g. 'นม 0023.26/ว 598'")
     r.add_argument("--year", help="BE or CE, when the number recurs in several years")
     r.add_argument("--date", help="the corrected letter date (same year)")
+    r.add_argument("--force", action="store_true", help=FORCE_HELP)
     r.add_argument("--subject")
     r.add_argument("--to", help="the corrected recipient (ถึง)")
     r.add_argument("--urgency", help="ด่วนที่สุด | ด่วนมาก | ด่วน, or '' for none")
@@ -467,6 +494,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    try:
+        check_argv(list(sys.argv[1:] if argv is None else argv))
+    except UserError as exc:
+        print(f"saraban: error: {exc}", file=sys.stderr)
+        return 1
     args = parser.parse_args(argv)
     from . import progress
 

@@ -388,6 +388,8 @@ def letter_from_data(
             raise doc.error(f"unknown key {key!r}; known keys: {', '.join(LETTER_KEYS)}", key)
     for key in REQUIRED_LETTER_KEYS:
         if data.get(key) in (None, "", []):
+            if key in doc.origins:  # given empty on the command line (--set subject=)
+                raise UserError("empty; this key needs a value", file=doc.origins[key], field=key)
             raise UserError("missing required key", file=doc.file, line=doc.line(), field=key)
 
     circular = data.get("circular", False)

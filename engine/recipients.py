@@ -33,6 +33,7 @@ from typing import Any
 
 from . import confine
 from .errors import UserError
+from .limits import FILE_LIMITS, MAX_RECIPIENTS, MAX_XLSX_UNPACKED, read_capped, too_large
 
 #: Column name → the field it fills (lower-cased, spaces and underscores ignored).
 COLUMNS: dict[str, str] = {
@@ -137,7 +138,7 @@ def _decode(data: bytes, file: str) -> str:
 
 
 def _rows_csv(path: Path, file: str) -> tuple[list[str], Iterable[tuple[int, list[Any]]]]:
-    text = _decode(path.read_bytes(), file)
+    text = _decode(read_capped(path, "recipients", file), file)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
@@ -163,8 +164,23 @@ def _rows_csv(path: Path, file: str) -> tuple[list[str], Iterable[tuple[int, lis
 def _rows_xlsx(
     path: Path, sheet: str | None, file: str
 ) -> tuple[list[str], Iterable[tuple[int, list[Any]]]]:
+    import zipfile
+
     from openpyxl import load_workbook
 
+    if path.stat().st_size > FILE_LIMITS["recipients"]:
+        raise too_large(file, "recipients")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _error(file, f"not an XLSX workbook: {exc}") from None
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise _error(
+            file,
+            f"the workbook unpacks to more than {MAX_XLSX_UNPACKED // 2**20} MB, the limit for "
+            "a recipients workbook",
+        )
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds
@@ -184,7 +200,7 @@ def _rows_xlsx(
 def _rows_yaml(path: Path, file: str) -> list[tuple[int, dict[str, Any]]]:
     from .yamlio import load_yaml
 
-    doc = load_yaml(path)
+    doc = load_yaml(path, "recipients")
     prefix = ("recipients",) if isinstance(doc.data, Mapping) else ()
     return _rows_list(doc.data, file, lambda i: doc.line(*prefix, i) or i + 1)
 
@@ -266,8 +282,13 @@ def _from_table(
     index = {fields[col]: i for i, col in enumerate(header) if col in fields}
     names = {f: header[i] for f, i in index.items()}
     out = []
+    filled = 0
     for row, cells in rows:
         values = {f: (cells[i] if i < len(cells) else None) for f, i in index.items()}
+        if any(_cell(v) for v in values.values()):
+            filled += 1
+            if filled > MAX_RECIPIENTS:
+                raise _too_many(file)
         out.append((row, values))
     # trailing empty rows (Excel leaves them) are not an error; empty rows in between are
     while out and all(_cell(v) == "" for v in out[-1][1].values()):
@@ -275,11 +296,17 @@ def _from_table(
     return _build(out, file, names)
 
 
+def _too_many(file: str) -> UserError:
+    return _error(file, f"more than {MAX_RECIPIENTS:,} recipients, the limit for one circular")
+
+
 def _build(
     rows: list[tuple[int, dict[str, Any]]], file: str, names: Mapping[str, str]
 ) -> list[Recipient]:
     if not rows:
         raise _error(file, "no recipients (only a header row)")
+    if len(rows) > MAX_RECIPIENTS:
+        raise _too_many(file)
     out: list[Recipient] = []
     seen: dict[str, int] = {}
     for row, values in rows:

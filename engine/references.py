@@ -99,7 +99,7 @@ def load_named(root: Path) -> tuple[dict[str, Any], Any]:
 def _load_named(path: Path) -> tuple[dict[str, Any], Any]:
     from .yamlio import load_yaml
 
-    doc = load_yaml(path)
+    doc = load_yaml(path, "references")
     data = doc.data or {}
     if not isinstance(data, dict):
         raise doc.error("references.yaml must map a name to a reference")

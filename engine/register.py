@@ -43,6 +43,7 @@ from typing import Final, Literal, TextIO
 
 from engine import files
 from engine.errors import RegisterError, SarabanError
+from engine.limits import MAX_RUNNING_NUMBER, MAX_YEAR_BE, MIN_YEAR_BE
 from engine.thai import format_date, to_arabic_digits
 
 _Date = date  # Slot.record's parameter named ``date`` shadows the class
@@ -58,6 +59,8 @@ __all__ = [
     "Slot",
     "export_csv",
     "export_xlsx",
+    "formula_risk",
+    "neutralise",
     "number_key",
     "register_row",
 ]
@@ -74,10 +77,12 @@ Status = Literal["issued", "cancelled"]
 DEFAULT_TIMEOUT: Final = 60.0
 """Seconds a process waits for another one's write transaction before giving up."""
 
-# Years outside this range are refused: a value like 2566 is a BE year given by mistake.
-_MIN_YEAR: Final = 1900
-_MAX_YEAR: Final = 2399
 _BE_OFFSET: Final = 543
+# Years outside this range are refused: a value like 2566 is a BE year given by mistake.
+_MIN_YEAR: Final = MIN_YEAR_BE - _BE_OFFSET  # CE 1900
+_MAX_YEAR: Final = MAX_YEAR_BE - _BE_OFFSET  # CE 2199
+#: A series name: lower-case ASCII letters, digits, "-" and "_" (it becomes part of file names).
+_SERIES_RE: Final = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 # The schema, as an ordered list of migrations. Migration i (1-based) takes the database from
 # ``PRAGMA user_version`` i - 1 to i; each is a list of single SQL statements run in one
@@ -275,6 +280,12 @@ def _utc_now() -> str:
 def _check_series(series: str) -> str:
     if not isinstance(series, str) or not series.strip():
         raise RegisterError("series must be a non-empty name", field="series")
+    if not _SERIES_RE.fullmatch(series.strip()):
+        raise RegisterError(
+            f"invalid series name {series!r}: lower-case letters, digits, - and _ "
+            "(normal, circular, order)",
+            field="series",
+        )
     return series.strip()
 
 
@@ -288,13 +299,21 @@ def _check_year(year: int) -> int:
             field="year",
         )
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise RegisterError(f"year {year} is out of range", field="year")
+        raise RegisterError(
+            f"year {year} (BE {year + _BE_OFFSET}) is out of range: the register takes the years "
+            f"BE {MIN_YEAR_BE}-{MAX_YEAR_BE} (CE {_MIN_YEAR}-{_MAX_YEAR})",
+            field="year",
+        )
     return year
 
 
 def _check_number(value: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise RegisterError(f"{field} must be an integer, not {value!r}", field=field)
+    if not 1 <= value <= MAX_RUNNING_NUMBER:
+        raise RegisterError(
+            f"a running number is from 1 to {MAX_RUNNING_NUMBER}, not {value}", field=field
+        )
     return value
 
 
@@ -539,11 +558,11 @@ class Register:
         """
         series = _check_series(series)
         year = _check_year(year)
-        next_number = _check_number(next_number, "next_number")
-        if next_number < 1:
+        if isinstance(next_number, int) and next_number < 1:
             raise RegisterError(
                 f"the next number must be 1 or more, not {next_number}", field="next_number"
             )
+        next_number = _check_number(next_number, "next_number")
         with self._transaction():
             used = self._max_used(series, year)
             if next_number <= used:
@@ -599,6 +618,7 @@ class Register:
         """The entry for ``number`` of ``series`` in ``year``; :class:`RegisterError` if none."""
         series = _check_series(series)
         year = _check_year(year)
+        number = _check_number(number, "number")
         row = self._conn.execute(
             f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE series = ? AND year = ? AND number = ?",
             (series, year, number),
@@ -653,6 +673,13 @@ class Register:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY series, year, number"
         return [_entry_from_row(row) for row in self._conn.execute(sql, params)]
+
+    def series_names(self) -> list[str]:
+        """The series this register has numbers or a counter for."""
+        rows = self._conn.execute(
+            "SELECT series FROM counters UNION SELECT series FROM entries ORDER BY 1"
+        ).fetchall()
+        return [r[0] for r in rows]
 
     # -- internals -------------------------------------------------------------------------
 
@@ -769,7 +796,14 @@ class Register:
         counter = int(row[0]) if row is not None else 1
         # The counter is authoritative; the max() only guards against a counter row lost or
         # edited by hand, so that a number is never handed out twice.
-        return max(counter, self._max_used(series, year) + 1)
+        number = max(counter, self._max_used(series, year) + 1)
+        if number > MAX_RUNNING_NUMBER:
+            raise RegisterError(
+                f"series {series!r} in {year} has used every number up to "
+                f"{MAX_RUNNING_NUMBER}: no number is left (check the counters table)",
+                field="series",
+            )
+        return number
 
     def _get_by_id(self, entry_id: int | None) -> Entry:
         row = self._conn.execute(
@@ -829,12 +863,36 @@ def export_csv(entries: Iterable[Entry], out: TextIO | str | os.PathLike[str]) -
     _write_csv(entries, out)
 
 
+#: What a spreadsheet takes for the start of a formula (OWASP, CSV injection): = + - @, a tab,
+#: a carriage return, and - as careful exporters add - a line feed, NUL and the full-width
+#: forms of the four signs (some spreadsheet locales read ＝ as =).
+_FORMULA_START: Final = frozenset("=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20")
+#: Cells starting with a sign that still cannot be a formula: a plain number (-5, +66, 1.5) and
+#: dashes alone (a register's "-" for "nothing").
+_INERT: Final = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?|-+")
+
+
+def formula_risk(value: object) -> bool:
+    """Whether a spreadsheet could read ``value`` (a register cell) as a formula: text that
+    starts with one of :data:`_FORMULA_START` and is not a plain number or dashes alone."""
+    return (
+        isinstance(value, str) and value[:1] in _FORMULA_START and _INERT.fullmatch(value) is None
+    )
+
+
+def neutralise(value: object) -> object:
+    """A CSV cell that no spreadsheet runs (OWASP's advice for CSV injection): text that could
+    be read as a formula gets a leading apostrophe ('=HYPERLINK(…) stays text); anything else,
+    a plain number such as -5 and a lone "-" included, is left as it is."""
+    return f"'{value}" if formula_risk(value) else value
+
+
 def _write_csv(entries: Iterable[Entry], out: TextIO) -> None:
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REGISTER_HEADERS)
     for entry in entries:
-        writer.writerow(register_row(entry))
+        writer.writerow([neutralise(cell) for cell in register_row(entry)])
 
 
 _XLSX_WIDTHS: Final[Sequence[int]] = (14, 24, 20, 28, 32, 50, 20, 32)
@@ -843,7 +901,10 @@ _XLSX_WIDTHS: Final[Sequence[int]] = (14, 24, 20, 28, 32, 50, 20, 32)
 def export_xlsx(entries: Iterable[Entry], path: str | os.PathLike[str]) -> None:
     """Write the register (แบบที่ 14) as an Excel workbook at ``path`` (written atomically).
 
-    One sheet, a bold header row frozen at the top, column widths set for Thai text.
+    One sheet, a bold header row frozen at the top, column widths set for Thai text. Every
+    text cell is written as text (never a formula, whatever it starts with); one that a
+    spreadsheet could take for a formula is also marked "quote prefix", so that editing it
+    keeps it text. The running number is a number.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -857,8 +918,14 @@ def export_xlsx(entries: Iterable[Entry], path: str | os.PathLike[str]) -> None:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
-    for entry in entries:
-        sheet.append(list(register_row(entry)))
+    for row, entry in enumerate(entries, start=2):
+        for column, value in enumerate(register_row(entry), start=1):
+            cell = sheet.cell(row=row, column=column)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl would make "=…" a formula
+                if formula_risk(value):
+                    cell.quotePrefix = True
     for index, width in enumerate(_XLSX_WIDTHS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
     sheet.freeze_panes = "A2"

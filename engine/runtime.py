@@ -34,6 +34,7 @@ from .letter import (
     salutation_for,
     split_paragraphs,
 )
+from .limits import check_date_span, has_control, has_surrogate, printable, shorten
 from .office import Signer
 from .recipients import fingerprint as recipients_fp
 from .references import Resolver
@@ -42,7 +43,7 @@ from .register import Register
 from .render import compiled, write_atomic
 from .workflow import Action, DocumentSpec, Workflow, event_attr
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
-from .yamlio import Located, load_yaml, parse_yaml
+from .yamlio import Located, load_yaml, set_collection, set_scalar
 
 #: The closing line of an order (คำสั่ง) when its document says none.
 ORDER_CLOSING = "ทั้งนี้ ตั้งแต่บัดนี้เป็นต้นไป"
@@ -100,16 +101,14 @@ class _Writer:
 
 
 # --- data -------------------------------------------------------------------------------------
-def parse_set_value(value: str) -> Any:
+def parse_set_value(value: str, key: str = "") -> Any:
     """A ``--set`` value for a typed input: the text as typed; ``[a, b]`` and ``{k: v}`` are
-    read as YAML (a list, a person); the input's type checks and converts the rest."""
+    read as YAML (a list, a person) without anchors, aliases or tags; the input's type checks
+    and converts the rest."""
     text = value.strip()
     if text[:1] in "[{":
-        try:
-            parsed = parse_yaml(text, "--set").data
-        except UserError:
-            return value
-        if isinstance(parsed, list | dict):
+        parsed = set_collection(text, key)
+        if parsed is not None:
             return parsed
     return value
 
@@ -119,9 +118,10 @@ def load_data(data_file: str | Path | None, sets: list[str], *, typed: bool = Fa
 
     For a typed workflow (``typed``) a ``--set`` value stays text (its input type converts it;
     ``[a, b]`` and ``{k: v}`` are read as YAML); for the generic letter keys it is read as a
-    YAML scalar, so ``circular=true`` is a boolean."""
+    YAML scalar, so ``circular=true`` is a boolean. ``--set`` values are never YAML programs:
+    an anchor, alias or tag is text (or, in a list or mapping, an error)."""
     if data_file is not None:
-        doc = load_yaml(data_file)
+        doc = load_yaml(data_file, "data")
         if doc.data is None:
             doc.data = {}
         if not isinstance(doc.data, dict):
@@ -129,7 +129,7 @@ def load_data(data_file: str | Path | None, sets: list[str], *, typed: bool = Fa
     else:
         doc = Located(data={}, file="--set")
     for key, value in split_sets(sets).items():
-        doc.data[key] = parse_set_value(value) if typed else _scalar(value)
+        doc.data[key] = parse_set_value(value, key) if typed else _scalar(value)
         doc.origins[key] = "--set"
     return doc
 
@@ -138,11 +138,7 @@ def _scalar(value: str) -> Any:
     """A ``--set`` value of the generic letter keys: a YAML scalar, else the text as typed."""
     if not value.strip():
         return ""
-    try:
-        parsed = parse_yaml(value, "--set").data
-    except UserError:
-        return value
-    return value if isinstance(parsed, dict | list) or parsed is None else parsed
+    return set_scalar(value)
 
 
 def split_sets(pairs: list[str]) -> dict[str, str]:
@@ -152,6 +148,12 @@ def split_sets(pairs: list[str]) -> dict[str, str]:
         key = key.strip()
         if not sep or not key:
             raise UserError(f"--set needs KEY=VALUE, got {pair!r}", file="--set")
+        if has_surrogate(pair) or has_control(key):
+            raise UserError(
+                "not valid text (bytes that are not UTF-8, or a control character in the key)",
+                file="--set",
+                field=printable(key),
+            )
         out[key] = value
     return out
 
@@ -665,13 +667,33 @@ class Run:
 
 # --- commands -----------------------------------------------------------------------------------
 def date_option(text: str | None, option: str = "--date") -> dt.date | None:
-    """A command-line date (ISO or Thai), or None; a bad one is a UserError naming the option."""
-    if not text:
+    """A command-line date (ISO or Thai), or None when the option is not given; a bad or empty
+    one is a UserError naming the option."""
+    if text is None:
         return None
+    if not text.strip():
+        raise UserError(
+            "empty: give a date (2025-03-25, ๒๕ มีนาคม ๒๕๖๘) or leave the option out for today",
+            field=option,
+        )
     try:
         return thai.parse_date(text)
     except ValueError as exc:
-        raise UserError(f"invalid date {text!r}: {exc}", field=option) from None
+        raise UserError(f"invalid date {shorten(text)!r}: {exc}", field=option) from None
+
+
+def check_span(
+    day: dt.date, option: str = "--date", *, force: bool = False, doc: Located | None = None
+) -> None:
+    """Refuse a date more than the allowed span from today (:func:`engine.limits.check_date_span`)
+    unless ``force``: the error names ``option``, or the ``date`` key of ``doc``."""
+    why = None if force else check_date_span(day)
+    if why is None:
+        return
+    message = f"{day.isoformat()} is {why}; check the year, or give --force if it is right"
+    if doc is not None:
+        raise doc.error(message, "date")
+    raise UserError(message, field=option)
 
 
 def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, by: str) -> str:
@@ -715,9 +737,12 @@ def new_case(
     date: str | None = None,
     issue: bool = False,
     by: str | None = None,
+    force: bool = False,
 ) -> Outcome:
     """Start a case: validate the data, store the case (with its history), render drafts of its
-    documents, or with ``issue`` fire the workflow's issue event (number, date, register)."""
+    documents, or with ``issue`` fire the workflow's issue event (number, date, register).
+    The date (``--date``, or the data's ``date``) must be within the span
+    :func:`check_span` allows, unless ``force``."""
     by = by or current_user()
     today = dt.date.today()
     explicit = date_option(date)
@@ -735,6 +760,7 @@ def new_case(
         data = validate_inputs(wf.input_specs, doc, ws.root, today=today)
         day = explicit or (dt.date.fromisoformat(data["date"]) if "date" in data else today)
         ws.office  # noqa: B018 - a broken office.yaml is reported before anything else
+    check_span(day, force=force, doc=None if explicit else doc)
     if issue and wf.issue_event not in wf.events:
         raise UserError(f"workflow {wf.name} has no {wf.issue_event!r} event", field="--issue")
     initial = wf.initial_state
@@ -774,11 +800,15 @@ def advance(
     date: str | None = None,
     by: str | None = None,
     get_workflow: Any,
+    force: bool = False,
 ) -> Outcome:
     """Fire ``event`` on a case: check it is allowed in the case's state and its guards hold,
-    perform its actions, record the transition (when, event, from → to, by whom, the data)."""
+    perform its actions, record the transition (when, event, from → to, by whom, the data).
+    ``--date`` must be within the span :func:`check_span` allows, unless ``force``."""
     by = by or current_user()
     explicit = date_option(date)
+    if explicit is not None:
+        check_span(explicit, force=force)
     writer = None
     try:
         with Register(ws.register_path) as reg, reg.transaction():

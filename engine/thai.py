@@ -42,6 +42,7 @@ __all__ = [
     "parse_year",
     "to_arabic_digits",
     "to_thai_digits",
+    "two_digit_year",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -316,6 +317,25 @@ def _month_name_en(month: int) -> str:
     return date(2000, month, 1).strftime("%B")
 
 
+#: A 2-digit year is read within this window around the current BE year: from 80 years
+#: before it to 19 years after it.
+TWO_DIGIT_YEARS_BACK: Final = 80
+TWO_DIGIT_YEARS_AHEAD: Final = 19
+
+
+def two_digit_year(yy: int, today: date | None = None) -> int:
+    """The BE year that a 2-digit year ``yy`` (๖๘) means: the one ending in ``yy`` from
+    :data:`TWO_DIGIT_YEARS_BACK` years before the current BE year to
+    :data:`TWO_DIGIT_YEARS_AHEAD` years after it."""
+    current = (today or date.today()).year + BE_OFFSET
+    year = current - current % 100 + yy
+    if year > current + TWO_DIGIT_YEARS_AHEAD:
+        year -= 100
+    elif year < current - TWO_DIGIT_YEARS_BACK:
+        year += 100
+    return year
+
+
 def parse_date(text: str) -> date:
     """Parse a date as clerks type it: ISO ("2025-03-25") or Thai ("๒๕ มีนาคม ๒๕๖๘").
 
@@ -328,7 +348,9 @@ def parse_date(text: str) -> date:
       which must then be the date's real weekday;
     * an optional "พ.ศ." before the year;
     * a 4-digit year: BE when it is 2400 or more, CE below (so "๒๕ มีนาคม 2025" is 2025-03-25);
-    * a 2-digit year: BE 25yy ("๖๘" is BE 2568, CE 2025), as in the abbreviated style.
+    * a 2-digit year, as in the abbreviated style: the BE year ending in those digits that
+      lies from 80 years before this BE year to 19 years after it (in BE 2569: "๖๘" is
+      BE 2568, CE 2025; "๙๙" is BE 2499, never BE 2599; "๘๘" is BE 2588, "๘๙" BE 2489).
 
     ISO dates are CE, except that a year of 2400 or more is read as BE ("2568-03-25").
 
@@ -361,7 +383,7 @@ def parse_date(text: str) -> date:
         )
     year_text = m["year"]
     if len(year_text) == 2:
-        year = 2500 + int(year_text) - BE_OFFSET
+        year = two_digit_year(int(year_text)) - BE_OFFSET
     elif len(year_text) == 4:
         year = _ce_from_4_digits(int(year_text))
     else:

@@ -30,6 +30,7 @@ from .errors import UserError
 from .expressions import ExpressionError, names_used
 from .inputs import InputSpec, make_spec
 from .letter import KINDS
+from .limits import read_capped
 from .yamlio import Located, load_yaml, parse_yaml_bytes
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "workflow.schema.json"
@@ -543,9 +544,11 @@ def load_workflow(path: Path) -> Workflow:
     """The workflow in ``path``, validated; kept in memory while the file's bytes are the same
     (a process issuing many letters parses each workflow, and builds its machine class, once)."""
     try:
-        data = Path(path).read_bytes()
+        data = read_capped(path, "workflow")
     except OSError:
-        return parse_workflow(load_yaml(path), path)  # which says what is wrong with the file
+        return parse_workflow(
+            load_yaml(path, "workflow"), path
+        )  # which says what is wrong with the file
     kept = _loaded.get(str(path))
     if kept is not None and kept[0] == data:
         return kept[1]

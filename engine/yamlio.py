@@ -6,7 +6,13 @@ Every YAML file saraban reads (office profile, workflows, case data) goes throug
 * YAML 1.1 booleans are narrowed to ``true``/``false``: a bare ``on:`` (a workflow event key),
   ``yes``, ``no`` or ``off`` stays a string instead of silently becoming ``True``/``False``.
 * every mapping key and sequence item keeps its line number, so an error can name the file,
-  line and field (:class:`Located`).
+  line and field (:class:`Located`);
+* it is bounded (:mod:`engine.limits`): a file is read up to its kind's size limit, and a
+  document whose aliases and merge keys would expand to more than
+  :data:`~engine.limits.MAX_YAML_VALUES` values (an alias bomb), that nests deeper than
+  :data:`~engine.limits.MAX_YAML_DEPTH` or refers to itself is refused before it is built;
+* a string that is not text (a lone surrogate, from a ``"\\ud800"`` escape) is an error
+  naming the file, line and field.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from . import limits
 from .errors import UserError
 
 
@@ -78,6 +85,7 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
+            _check_text(loader, key_node, key, path)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise UserError(
                     "a key must be a plain value",
@@ -97,7 +105,7 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
     if isinstance(node, yaml.SequenceNode):
         return [_construct(loader, item, (*path, i), lines) for i, item in enumerate(node.value)]
     try:
-        return loader.construct_object(node, deep=True)
+        value = loader.construct_object(node, deep=True)
     except (ValueError, TypeError) as exc:
         raise UserError(
             f"invalid value: {exc}",
@@ -105,6 +113,69 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
             line=node.start_mark.line + 1,
             field=".".join(str(p) for p in path) or None,
         ) from None
+    _check_text(loader, node, value, path)
+    return value
+
+
+def _check_text(loader: _Loader, node: yaml.Node, value: Any, path: tuple[Any, ...]) -> None:
+    """A string holding a lone surrogate (``"\\ud800"``) is not text: it could not be stored."""
+    if isinstance(value, str) and limits.has_surrogate(value):
+        raise UserError(
+            f"not valid text: {limits.shorten(value)!r} holds a lone "
+            "surrogate (a \\ud800-\\udfff escape)",
+            file=loader.name,
+            line=node.start_mark.line + 1,
+            field=".".join(str(p) for p in path) or None,
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _measure(root: yaml.Node, name: str) -> None:
+    """Refuse a document that would expand to too many values (aliases and merge keys count
+    as many times as they are used), nests too deeply or refers to itself. Linear in the
+    number of distinct nodes: the expansion itself is never built."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    open_: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        line = node.start_mark.line + 1
+        if done:
+            open_.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if size[key] > limits.MAX_YAML_VALUES:
+                raise UserError(
+                    f"too many values: more than {limits.MAX_YAML_VALUES:,} once its aliases "
+                    "(*name) and merge keys (<<) are expanded",
+                    file=name,
+                    line=line,
+                )
+            if depth[key] > limits.MAX_YAML_DEPTH:
+                raise UserError(
+                    f"lists and mappings nested more than {limits.MAX_YAML_DEPTH} deep",
+                    file=name,
+                    line=line,
+                )
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise UserError("a value refers to itself through an alias (*name)", file=name,
+                            line=line)  # fmt: skip
+        open_.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in size)
 
 
 def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
@@ -114,6 +185,8 @@ def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
     loader.name = name
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _measure(node, name)
         lines: dict[tuple[Any, ...], int] = {}
         data = None if node is None else _construct(loader, node, (), lines)
     except yaml.MarkedYAMLError as exc:
@@ -125,19 +198,20 @@ def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
         raise UserError(f"malformed YAML: {problem}", file=name, line=line) from None
     except yaml.YAMLError as exc:
         raise UserError(f"malformed YAML: {exc}", file=name) from None
+    except RecursionError:
+        raise UserError(
+            f"lists and mappings nested more than {limits.MAX_YAML_DEPTH} deep", file=name
+        ) from None
     finally:
         loader.dispose()
     return Located(data=data, file=name, lines=lines)
 
 
-def load_yaml(path: str | Path) -> Located:
-    """Read and parse a YAML file (UTF-8, a BOM tolerated)."""
+def load_yaml(path: str | Path, kind: str = "yaml") -> Located:
+    """Read and parse a YAML file (UTF-8, a BOM tolerated); a file larger than the limit for
+    its ``kind`` (:data:`engine.limits.FILE_LIMITS`) is refused, read no further."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise UserError("file not found", file=p) from None
-    return parse_yaml_bytes(data, p)
+    return parse_yaml_bytes(limits.read_capped(p, kind), p)
 
 
 def parse_yaml_bytes(data: bytes, file: str | Path) -> Located:
@@ -147,3 +221,71 @@ def parse_yaml_bytes(data: bytes, file: str | Path) -> Located:
     except UnicodeDecodeError as exc:
         raise UserError(f"not UTF-8 text (byte {exc.start})", file=file) from None
     return parse_yaml(text, file)
+
+
+# --- --set values -------------------------------------------------------------------------------
+def _events(text: str) -> list[yaml.Event] | None:
+    """The YAML events of ``text``, or None if it is not YAML."""
+    try:
+        return list(yaml.parse(text, Loader=_Loader))
+    except yaml.YAMLError:
+        return None
+
+
+def _program(events: list[yaml.Event]) -> bool:
+    """Whether the events use an anchor (``&a``), an alias (``*a``) or an explicit tag
+    (``!!str``): a ``--set`` value is a value, never a YAML program."""
+    for ev in events:
+        if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) is not None:
+            return True
+        implicit = getattr(ev, "implicit", True)
+        explicit = implicit is False or (isinstance(implicit, tuple) and not any(implicit))
+        if getattr(ev, "tag", None) is not None and explicit:
+            return True
+    return False
+
+
+def set_scalar(text: str) -> Any:
+    """A ``--set`` value as a YAML scalar, without YAML's anchors, aliases and tags:
+    ``true``/``false``, numbers and ``'quoted'``/``"quoted"`` text are read as YAML reads them;
+    anything else (``&a x``, ``*a``, ``!!str x``, ``a: b``, ``[a]``, ``null``, empty) is the
+    text as typed."""
+    stripped = text.strip()
+    if not stripped:
+        return text
+    if stripped[0] in "'\"":
+        events = _events(stripped) or []
+        scalars = [e for e in events if isinstance(e, yaml.ScalarEvent)]
+        if len(scalars) == 1 and scalars[0].style in ("'", '"') and not _program(events):
+            value = parse_yaml(stripped, "--set").data
+            return value if isinstance(value, str) else text
+        return text
+    loader = _Loader("")
+    try:
+        tag = loader.resolve(yaml.ScalarNode, stripped, (True, False))
+        if tag in ("tag:yaml.org,2002:str", "tag:yaml.org,2002:null"):
+            return text
+        return loader.construct_object(yaml.ScalarNode(tag, stripped))
+    except (ValueError, TypeError, yaml.YAMLError):
+        return text
+    finally:
+        loader.dispose()
+
+
+def set_collection(text: str, key: str) -> list[Any] | dict[Any, Any] | None:
+    """A ``--set`` value written as a YAML flow list or mapping (``[a, b]``, ``{k: v}``): the
+    list or mapping, or None if it is not one. Anchors, aliases and tags are refused."""
+    events = _events(text)
+    if events is None:
+        return None
+    if _program(events):
+        raise UserError(
+            "YAML anchors (&), aliases (*) and tags (!) are not allowed in a --set value",
+            file="--set",
+            field=key,
+        )
+    try:
+        parsed = parse_yaml(text, "--set").data
+    except UserError:
+        return None
+    return parsed if isinstance(parsed, list | dict) else None

@@ -30,6 +30,7 @@ from engine.thai import (
     parse_year,
     to_arabic_digits,
     to_thai_digits,
+    two_digit_year,
 )
 
 # Every day from BE 2500-01-01 to BE 2600-12-31.
@@ -227,16 +228,44 @@ def test_round_trip_every_day_be_2500_to_2600(style: str) -> None:
     assert [parse_date(t) for t in texts] == ALL_DAYS
 
 
-def test_round_trip_abbr_every_day_be_2500_to_2599() -> None:
-    days = [d for d in ALL_DAYS if d.year + 543 <= 2599]
-    assert days[-1] == date(2056, 12, 31)
+def _in_two_digit_window(d: date) -> bool:
+    return two_digit_year(be_year(d) % 100) == be_year(d)
+
+
+def test_round_trip_abbr_every_day_in_the_two_digit_window() -> None:
+    # a 2-digit year means a year from 80 years back to 19 ahead (BE 2489-2588 in BE 2569)
+    days = [d for d in ALL_DAYS if _in_two_digit_window(d)]
+    assert len(days) > 80 * 365
     assert [parse_date(format_date(d, "abbr")) for d in days] == days
+
+
+@pytest.mark.parametrize(
+    ("yy", "today", "expected"),
+    [
+        (68, date(2026, 12, 2), 2568),
+        (99, date(2026, 12, 2), 2499),  # never BE 2599: 30 years ahead
+        (88, date(2026, 12, 2), 2588),  # 19 years ahead: the last year ahead
+        (89, date(2026, 12, 2), 2489),  # 80 years back: the first year back
+        (0, date(2026, 12, 2), 2500),
+        (5, date(2090, 1, 1), 2605),  # in BE 2633 a 2-digit year is still nearby
+        (50, date(2090, 1, 1), 2650),
+        (60, date(2090, 1, 1), 2560),
+    ],
+)
+def test_two_digit_year_window(yy: int, today: date, expected: int) -> None:
+    assert two_digit_year(yy, today) == expected
+
+
+def test_two_digit_99_is_not_be_2599() -> None:
+    assert parse_date("25 มี.ค. 99").year + 543 != 2599
 
 
 def test_round_trip_ascii_digits() -> None:
     rng = random.Random(1)
     for d in rng.sample(ALL_DAYS, 500):
         styles = ("full", "abbr", "weekday", "full_be") if be_year(d) < 2600 else ("full",)
+        if not _in_two_digit_window(d):
+            styles = tuple(s for s in styles if s != "abbr")
         for style in styles:
             assert parse_date(format_date(d, style, thai_digits=False)) == d
 
