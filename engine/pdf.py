@@ -8,8 +8,12 @@ Converter
     version) never imports ``uno``, and a hung call can be ended by killing processes, which an
     in-process UNO call cannot. A worker that crashes, or takes longer than ``timeout`` on one
     document, is killed and restarted and the document retried once; a second failure raises
-    :class:`ConversionError` naming the document. Output is written to a temporary file and moved
-    into place. Workers stop at :meth:`Converter.close`, at the end of a ``with`` block, or at exit.
+    :class:`ConversionError` naming the document; a LibreOffice that stops while starting is an
+    error at once. LibreOffice writes in the converter's own folder; the PDF is copied beside its
+    final name under a temporary one (carrying the run's token) and renamed into place. Workers
+    stop at :meth:`Converter.close`, at the end of a ``with`` block, or at exit; when the run dies
+    (``kill -9``), the converter's watchdog kills them, and the next run cleans whatever is left
+    (:mod:`engine.pdfclean`).
     A DOCX whose sections number pages in Thai digits (``<w:pgNumType w:fmt="thaiNumbers"/>``,
     which LibreOffice 7.4 imports as Arabic) gets its page styles set to native numbering, so the
     PAGE field prints "- ๒ -" in the letter's Thai.
@@ -414,7 +418,8 @@ class _Worker:
                 raise _StartFailed(f"its UNO bridge stopped{self._log_tail()}")
             code = self.soffice.poll()
             if code is not None:
-                raise _StartFailed(f"{soffice} stopped with status {code}{self._log_tail()}")
+                how = f"status {code}" if 0 <= code <= 128 else f"signal {abs(code) % 128}"
+                raise _StartFailed(f"{soffice} stopped ({how}){self._log_tail()}")
             if time.monotonic() > deadline:
                 raise _StartFailed(f"{soffice} did not answer within {timeout:g} s")
 
@@ -465,7 +470,8 @@ class _Worker:
                 raise _DocumentFailed("LibreOffice wrote no PDF")
             return
         if reply.get("fatal") or not self.alive():
-            raise _WorkerFailed(reply.get("error", "LibreOffice stopped"))
+            log.debug("worker %s: %s", self.name, reply.get("error"))
+            raise _WorkerFailed("LibreOffice stopped (crashed or was killed)")
         raise _DocumentFailed(reply.get("error", "unknown error"))
 
     def stop(self, grace: float = 10.0) -> None:
@@ -676,11 +682,13 @@ class Converter:
                     break
                 except _StartFailed as exc:
                     worker.kill()
-                    then = (
-                        f"it stopped converting this document ({crashed}), then " if crashed else ""
+                    what = (
+                        "LibreOffice stopped converting this document and did not start again"
+                        if crashed
+                        else "LibreOffice did not start"
                     )
                     raise ConversionError(
-                        f"LibreOffice did not start: {then}{exc}; check that "
+                        f"{what}: {exc}; check that "
                         f"`soffice --headless --version` runs (to reinstall: `{LIBREOFFICE_HINT}`)",
                         file=src,
                     ) from exc

@@ -7,8 +7,10 @@ Ownership
     created locked and renamed into place, so an ``owner.lock`` that can be locked means a dead
     owner. Every LibreOffice process of the folder names it on its command line (its profile, or
     the bridge's last argument). A temporary file beside a PDF carries its maker's run token
-    ``r<PID>-<start>`` in its name (:func:`token`: process id and start time in clock ticks since
-    boot); it belongs to a dead run when no process has that id and start time.
+    ``r<PID>-<start>-<host>`` in its name (:func:`token`: process id, start time in clock ticks
+    since boot, machine); it belongs to a dead run when no process of this machine has that id
+    and start time. A file of another machine (a shared folder) or without a token (an earlier
+    version) is left for :data:`FOREIGN_PART_AGE`.
 
 Cleaning
     * The watchdog (:func:`spawn_watchdog`, ``python -m engine.pdfclean --watch FOLDER``): one
@@ -28,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import hashlib
 import logging
 import os
 import re
@@ -46,10 +49,11 @@ LOCK = "owner.lock"
 #: a folder without ``owner.lock`` and without processes (made by an earlier version, or by a run
 #: killed while making it) is left alone this long after its last change
 UNLOCKED_GRACE = 3600.0
-#: a temporary file of a version that put no run token in its names is removed after this long
-LEGACY_PART_AGE = 24 * 3600.0
+#: a temporary file of another machine (a shared folder), or of a version that put no run token
+#: in its names, is removed after this long
+FOREIGN_PART_AGE = 24 * 3600.0
 
-_TOKEN = re.compile(r"\.r(\d+)-(\d+)\.")
+_TOKEN = re.compile(r"\.r(\d+)-(\d+)-([0-9a-f]{6})\.")
 _LEGACY_PART = re.compile(
     r"^\..+\.(?:[0-9a-f]{8}\.part(?:\.pdf)?|[a-z0-9_]{8}\.part|fit[12]\.[0-9a-f]{8}\.pdf)$"
 )
@@ -89,12 +93,17 @@ def process_start(pid: int) -> int | None:
 _token: tuple[int, str] | None = None
 
 
+def _host() -> str:
+    """Six hex digits naming this machine: process ids mean nothing on another one."""
+    return hashlib.sha1(os.uname().nodename.encode()).hexdigest()[:6]
+
+
 def token() -> str:
-    """This process's run token, ``r<PID>-<start>``, for the names of its temporary files."""
+    """This process's run token, ``r<PID>-<start>-<host>``, for its temporary files' names."""
     global _token
     pid = os.getpid()
     if _token is None or _token[0] != pid:  # recomputed in a forked child
-        _token = (pid, f"r{pid}-{process_start(pid) or 0}")
+        _token = (pid, f"r{pid}-{process_start(pid) or 0}-{_host()}")
     return _token[1]
 
 
@@ -274,16 +283,17 @@ def part_owner_dead(path: Path, now: float | None = None) -> bool:
     if not name.startswith(".") or not (name.endswith(".part") or name.endswith(".pdf")):
         return False
     tokens = _TOKEN.findall(name)
-    if tokens:
-        if not (name.endswith(".part") or name.endswith(".part.pdf")):
-            return False
-        return not any(_token_alive(int(p), int(s)) for p, s in tokens)
-    if _LEGACY_PART.match(name):
+    if tokens and not (name.endswith(".part") or name.endswith(".part.pdf")):
+        return False
+    host = _host()
+    if tokens and all(h == host for _, _, h in tokens):
+        return not any(_token_alive(int(p), int(s)) for p, s, _ in tokens)
+    if tokens or _LEGACY_PART.match(name):
         try:
             age = (now or time.time()) - path.lstat().st_mtime
         except OSError:
             return False
-        return age > LEGACY_PART_AGE
+        return age > FOREIGN_PART_AGE
     return False
 
 
