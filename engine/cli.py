@@ -503,6 +503,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import progress
 
     progress.QUIET = bool(getattr(args, "quiet", False))
+    if args.command != "init":  # LibreOffice and .part files a killed run left (engine.pdfclean)
+        from . import pdfclean
+
+        pdfclean.sweep(find_workspace(args.workspace))
     try:
         return args.func(args)
     except UserError as exc:

@@ -8,8 +8,12 @@ Converter
     version) never imports ``uno``, and a hung call can be ended by killing processes, which an
     in-process UNO call cannot. A worker that crashes, or takes longer than ``timeout`` on one
     document, is killed and restarted and the document retried once; a second failure raises
-    :class:`ConversionError` naming the document. Output is written to a temporary file and moved
-    into place. Workers stop at :meth:`Converter.close`, at the end of a ``with`` block, or at exit.
+    :class:`ConversionError` naming the document; a LibreOffice that stops while starting is an
+    error at once. LibreOffice writes in the converter's own folder; the PDF is copied beside its
+    final name under a temporary one (carrying the run's token) and renamed into place. Workers
+    stop at :meth:`Converter.close`, at the end of a ``with`` block, or at exit; when the run dies
+    (``kill -9``), the converter's watchdog kills them, and the next run cleans whatever is left
+    (:mod:`engine.pdfclean`).
     A DOCX whose sections number pages in Thai digits (``<w:pgNumType w:fmt="thaiNumbers"/>``,
     which LibreOffice 7.4 imports as Arabic) gets its page styles set to native numbering, so the
     PAGE field prints "- ๒ -" in the letter's Thai.
@@ -44,7 +48,6 @@ import select
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import uuid
@@ -67,7 +70,7 @@ from pypdf.generic import (
     StreamObject,
 )
 
-from engine import files
+from engine import files, pdfclean
 from engine.errors import UserError
 from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
 from engine.thai import to_arabic_digits, to_thai_digits
@@ -104,11 +107,30 @@ class EnclosureError(UserError):
 
 
 def _clean_env() -> dict[str, str]:
-    """Our environment without what would make another Python pick up this one's packages."""
+    """Our environment without what would make another Python pick up this one's packages, and
+    with the system's default PATH folders after ours: LibreOffice's launcher is a shell script
+    that needs ``dirname``, ``sed`` and ``uname`` (without them it stops at once)."""
     env = dict(os.environ)
     for key in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "VIRTUAL_ENV", "PYTHONUSERBASE"):
         env.pop(key, None)
+    path = [p for p in env.get("PATH", "").split(os.pathsep) if p]
+    path += [p for p in os.defpath.split(os.pathsep) if p and p not in path]
+    env["PATH"] = os.pathsep.join(path)
     return env
+
+
+def _which(name: str) -> str | None:
+    """A program on the PATH, else in the system's default folders (``os.defpath``)."""
+    return shutil.which(name) or shutil.which(name, path=os.defpath)
+
+
+def tool(name: str, hint: str) -> str:
+    """The path of a program :func:`_which` finds; a :class:`UserError` saying how to install
+    it when there is none."""
+    found = _which(name)
+    if found is None:
+        raise UserError(f"{name} is missing: install it with `{hint}`")
+    return found
 
 
 SOFFICE_PATHS = (
@@ -176,10 +198,11 @@ def _check_fonts() -> None:
     """Warn (once) when TH Sarabun New resolves to neither itself nor the substitute."""
     from engine.fonts import FAMILY
 
-    if shutil.which("fc-match") is None:
+    fc_match = _which("fc-match")
+    if fc_match is None:
         return
     found = subprocess.run(
-        ["fc-match", "-f", "%{family[0]}", STAMP_FONT], capture_output=True, text=True
+        [fc_match, "-f", "%{family[0]}", STAMP_FONT], capture_output=True, text=True
     ).stdout
     if found not in (FAMILY, STAMP_FONT):
         log.warning(
@@ -211,7 +234,7 @@ def send(**kw):
     sys.stdout.write(json.dumps(kw) + "\n")
     sys.stdout.flush()
 
-url, patience = sys.argv[1], float(sys.argv[2])
+url, patience = sys.argv[1], float(sys.argv[2])  # argv[3]: the worker's folder (for cleaning)
 local = uno.getComponentContext()
 resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
 deadline = time.monotonic() + patience
@@ -297,6 +320,10 @@ class _WorkerFailed(Exception):
     """The worker crashed or hung: kill it, restart, retry."""
 
 
+class _StartFailed(Exception):
+    """LibreOffice stopped while starting, or never answered: a retry would do the same."""
+
+
 class _DocumentFailed(Exception):
     """LibreOffice is fine but refuses this document: retrying will not help."""
 
@@ -357,6 +384,7 @@ class _Worker:
                     _BRIDGE,
                     f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext",
                     str(timeout),
+                    f"{self.folder}/",  # how engine.pdfclean finds it
                 ],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -366,10 +394,47 @@ class _Worker:
                 start_new_session=True,
                 env=_clean_env(),
             )
-        reply = self._reply(timeout + 5)
+        reply = self._start_reply(soffice, timeout + 5)
         if not reply.get("ok"):
-            raise _WorkerFailed(reply.get("error", "LibreOffice did not start"))
+            raise _StartFailed(
+                f"{soffice} did not answer within {timeout:g} s"
+                if reply.get("error") == "LibreOffice did not answer"
+                else reply.get("error", "it did not start")
+            )
         log.debug("worker %s started: soffice pid %s", self.name, self.pid)
+
+    def _start_reply(self, soffice: str, timeout: float) -> dict:
+        """The bridge's first reply; :class:`_StartFailed` at once when LibreOffice stops first
+        (a broken installation, a launcher that cannot run, a kill), not after ``timeout``."""
+        assert self.soffice is not None and self.bridge is not None
+        assert self.bridge.stdout is not None
+        deadline = time.monotonic() + timeout
+        while True:
+            ready, _, _ = select.select([self.bridge.stdout], [], [], 0.2)
+            if ready:
+                line = self.bridge.stdout.readline()
+                if line:
+                    return json.loads(line)
+                raise _StartFailed(f"its UNO bridge stopped{self._log_tail()}")
+            code = self.soffice.poll()
+            if code is not None:
+                how = f"status {code}" if 0 <= code <= 128 else f"signal {abs(code) % 128}"
+                raise _StartFailed(f"{soffice} stopped ({how}){self._log_tail()}")
+            if time.monotonic() > deadline:
+                raise _StartFailed(f"{soffice} did not answer within {timeout:g} s")
+
+    def _log_tail(self) -> str:
+        """``: <the last line of soffice.log>``, where it has one worth showing."""
+        try:
+            lines = (self.folder / "soffice.log").read_bytes()[-4000:].decode(errors="replace")
+        except OSError:
+            return ""
+        useful = [
+            ln.strip()
+            for ln in lines.splitlines()
+            if ln.strip() and "javaldx" not in ln and not ln.startswith((" ", "Traceback"))
+        ]
+        return f": {useful[-1][:200]}" if useful else ""
 
     def _reply(self, timeout: float) -> dict:
         assert self.bridge is not None and self.bridge.stdout is not None
@@ -405,7 +470,8 @@ class _Worker:
                 raise _DocumentFailed("LibreOffice wrote no PDF")
             return
         if reply.get("fatal") or not self.alive():
-            raise _WorkerFailed(reply.get("error", "LibreOffice stopped"))
+            log.debug("worker %s: %s", self.name, reply.get("error"))
+            raise _WorkerFailed("LibreOffice stopped (crashed or was killed)")
         raise _DocumentFailed(reply.get("error", "unknown error"))
 
     def stop(self, grace: float = 10.0) -> None:
@@ -435,10 +501,51 @@ class _Worker:
         self.soffice = self.bridge = None
 
 
-def _shutdown(workers: list[_Worker], root: Path) -> None:
+class _Owner:
+    """What a converter owns besides its workers: the lock on its folder (held for as long as
+    it lives, see :mod:`engine.pdfclean`) and its watchdog, with the folders it was told of."""
+
+    def __init__(self, root: Path, lock_fd: int) -> None:
+        self.root = root
+        self.lock_fd: int | None = lock_fd
+        self.watchdog: subprocess.Popen | None = None
+        self.watched: set[Path] = set()
+        self.lock = threading.Lock()
+
+    def watch(self, folder: Path) -> None:
+        """Start the watchdog on first use; tell it of a folder where ``.part`` files go."""
+        with self.lock:
+            if self.lock_fd is None:
+                return
+            if self.watchdog is None or self.watchdog.poll() is not None:
+                self.watchdog = pdfclean.spawn_watchdog(self.root)
+                self.watched.clear()
+            if folder in self.watched:
+                return
+            self.watched.add(folder)
+            assert self.watchdog.stdin is not None
+            with contextlib.suppress(OSError):
+                self.watchdog.stdin.write(os.fsencode(folder) + b"\n")
+                self.watchdog.stdin.flush()
+
+    def release(self) -> None:
+        with self.lock:
+            if self.lock_fd is not None:
+                os.close(self.lock_fd)
+                self.lock_fd = None
+            if self.watchdog is not None:
+                with contextlib.suppress(OSError):
+                    self.watchdog.stdin.close()  # type: ignore[union-attr]
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.watchdog.wait(15)
+                self.watchdog = None
+
+
+def _shutdown(workers: list[_Worker], owner: _Owner) -> None:
     for worker in workers:
         worker.stop()
-    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(owner.root, ignore_errors=True)
+    owner.release()
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,7 +574,9 @@ class Converter:
         self.lean_docx = lean_docx
         self.timeout = timeout
         self.start_timeout = start_timeout
-        self.root = Path(tempfile.mkdtemp(prefix="saraban-lo-"))
+        pdfclean.reap_profiles()  # LibreOffice of runs that died (kill -9, power cut)
+        self.root, lock_fd = pdfclean.make_root()
+        self._owner = _Owner(self.root, lock_fd)
         self._workers = [_Worker(self.root / f"w{i}", f"w{i}") for i in range(self.size)]
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         for worker in reversed(self._workers):
@@ -475,7 +584,7 @@ class Converter:
         self._cache: dict[tuple, Path] = {}
         self._overlays: dict[tuple, bytes] = {}
         self._lock = threading.Lock()
-        self._finalizer = weakref.finalize(self, _shutdown, self._workers, self.root)
+        self._finalizer = weakref.finalize(self, _shutdown, self._workers, self._owner)
 
     def __enter__(self) -> Converter:
         return self
@@ -544,9 +653,13 @@ class Converter:
             return list(pool.map(lambda job: self.convert(*job), jobs))
 
     def _convert(self, src: Path, dst: Path, destinations: bool = False, tighten: int = 0) -> None:
-        tmp = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.part")
         worker = self._idle.get()
+        crashed: _WorkerFailed | None = None
         lean = worker.folder / "lean" / src.name
+        # LibreOffice writes in its own folder (its temporary files too), never beside dst: what
+        # a killed LibreOffice leaves goes with that folder.
+        out = worker.folder / "out" / f"{uuid.uuid4().hex}.pdf"
+        tmp = dst.with_name(f".{dst.stem}.{pdfclean.token()}.{uuid.uuid4().hex[:8]}.part")
         try:
             source = src
             thai_pages = False
@@ -556,29 +669,53 @@ class Converter:
                     lean.parent.mkdir(parents=True, exist_ok=True)
                     lean.write_bytes(data)
                     source = lean
+            out.parent.mkdir(parents=True, exist_ok=True)
             for attempt in (1, 2):
                 try:
                     if not worker.alive():
                         worker.kill()
+                        self._owner.watch(dst.parent)  # LibreOffice dies with this process
                         worker.start(self.start_timeout)
                     worker.convert(
-                        source, tmp, self.timeout, thai_pages=thai_pages, destinations=destinations
+                        source, out, self.timeout, thai_pages=thai_pages, destinations=destinations
                     )
                     break
+                except _StartFailed as exc:
+                    worker.kill()
+                    what = (
+                        "LibreOffice stopped converting this document and did not start again"
+                        if crashed
+                        else "LibreOffice did not start"
+                    )
+                    raise ConversionError(
+                        f"{what}: {exc}; check that "
+                        f"`soffice --headless --version` runs (to reinstall: `{LIBREOFFICE_HINT}`)",
+                        file=src,
+                    ) from exc
                 except _WorkerFailed as exc:
                     worker.kill()
                     if attempt == 2:
                         raise ConversionError(
                             f"LibreOffice failed twice converting this document ({exc})", file=src
                         ) from exc
+                    crashed = exc
                     log.warning("LibreOffice worker %s: %s; restarting it", worker.name, exc)
                 except _DocumentFailed as exc:
                     raise ConversionError(
                         f"LibreOffice cannot convert it: {exc}", file=src
                     ) from exc
-            os.replace(tmp, dst)
+            try:
+                if self.root in dst.parents:
+                    os.replace(out, dst)
+                else:
+                    self._owner.watch(dst.parent)
+                    shutil.copyfile(out, tmp)
+                    os.replace(tmp, dst)
+            except OSError as exc:
+                raise ConversionError(f"cannot write the PDF: {exc.strerror}", file=dst) from exc
         finally:
             tmp.unlink(missing_ok=True)
+            out.unlink(missing_ok=True)
             lean.unlink(missing_ok=True)
             self._idle.put(worker)
 
@@ -828,7 +965,7 @@ def _close_default() -> None:
 
 def _write_atomic(writer: PdfWriter, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = files.mkstemp(out.parent, f".{out.stem}.", ".part")
+    fd, tmp = files.mkstemp(out.parent, f".{out.stem}.{pdfclean.token()}.", ".part")
     try:
         with os.fdopen(fd, "wb") as fh:
             writer.write(fh)
@@ -840,10 +977,10 @@ def _write_atomic(writer: PdfWriter, out: Path) -> None:
 
 def page_texts(pdf: str | Path) -> list[str]:
     """The text of each page, in content order, as poppler's ``pdftotext -raw`` reads it."""
-    if shutil.which("pdftotext") is None:
-        raise UserError(f"pdftotext is missing: install it with `{POPPLER_HINT}`")
     run = subprocess.run(
-        ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, timeout=120
+        [tool("pdftotext", POPPLER_HINT), "-raw", "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        timeout=120,
     )
     if run.returncode != 0:
         raise UserError(
@@ -995,7 +1132,9 @@ def fit_pages(docx: str | Path, pdf_path: str | Path, converter: Converter) -> i
     if body and max(ln.y1 for ln in body) > FIT_FILL * pages[-1].height:
         return 0
     for level in (1, 2):
-        trial = pdf_path.with_name(f".{pdf_path.stem}.fit{level}.{uuid.uuid4().hex[:8]}.pdf")
+        trial = pdf_path.with_name(
+            f".{pdf_path.stem}.fit{level}.{pdfclean.token()}.{uuid.uuid4().hex[:8]}.part.pdf"
+        )
         try:
             converter.convert(docx, trial, tighten=level)
             if len(PdfReader(str(trial)).pages) < len(pages):

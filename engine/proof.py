@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import re
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -120,10 +119,10 @@ def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
     with ``images``, where each page draws its pictures too."""
     from lxml import etree
 
-    if shutil.which("pdftotext") is None:
-        raise UserError(f"pdftotext is missing: install it with `{POPPLER_HINT}`")
+    from .pdf import tool
+
     run = subprocess.run(
-        ["pdftotext", "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],
+        [tool("pdftotext", POPPLER_HINT), "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],
         capture_output=True,
         timeout=120,
     )

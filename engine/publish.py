@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import pdf
+from . import pdf, pdfclean
 from .errors import UserError
 from .pdf import Converter, Enclosure
 from .thai import apply_digit_policy
@@ -54,7 +54,9 @@ def _enclosure(item: EnclosureLike, root: Path) -> Enclosure:
 
 
 def _staging(final: Path) -> Path:
-    return final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.part.pdf")
+    """A temporary name beside ``final`` carrying this run's token: a run that dies leaves it to
+    the next one to remove (:mod:`engine.pdfclean`)."""
+    return final.with_name(f".{final.stem}.{pdfclean.token()}.{uuid.uuid4().hex[:8]}.part.pdf")
 
 
 def publish_pdfs(
@@ -236,12 +238,13 @@ def preflight(
     ws: Workspace, wf: Any, data: Mapping[str, Any], *, need_converter: bool = True
 ) -> None:
     """Check what would make ``--pdf`` fail, before the command takes a number or writes a file:
-    LibreOffice is installed (``need_converter``), and every enclosure file the case data gives
+    LibreOffice and poppler's pdftotext are installed (``need_converter``), and every enclosure file the case data gives
     is a readable PDF, image or document. A value that is not a file of the workspace is left
     for the command's own validation to report."""
     if need_converter:
         try:
             pdf.find_soffice()
+            pdf.tool("pdftotext", pdf.POPPLER_HINT)
         except UserError as exc:
             raise UserError(
                 f"{exc.message} (or leave out --pdf: the DOCX needs no LibreOffice); "
