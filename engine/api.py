@@ -375,6 +375,7 @@ def register_export(ws: Workspace, year: str | None, fmt: str, output: str | Non
     """Export the register (แบบที่ 14) as CSV (stdout when no output) or XLSX."""
     from .register import export_csv, export_xlsx
 
+    _check_export_output(ws, fmt, output)
     with Register(ws.register_path) as reg:
         entries = reg.entries(_year(year))
     if fmt == "csv":
@@ -389,6 +390,25 @@ def register_export(ws: Workspace, year: str | None, fmt: str, output: str | Non
         raise UserError("--output FILE is needed for xlsx", field="--output")
     export_xlsx(entries, output)
     return output
+
+
+def _check_export_output(ws: Workspace, fmt: str, output: str | None) -> None:
+    """Refuse an export over a folder or over the register itself (docs/failures.md)."""
+    if output is None:
+        return
+    out = Path(output)
+    if out.is_dir():
+        raise UserError(
+            f"is a folder, not a file: give a file name, such as {out / f'register.{fmt}'}",
+            file=output,
+            field="--output",
+        )
+    db = ws.register_path
+    for kept in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        if out.exists() and kept.exists() and out.samefile(kept):
+            raise UserError(
+                "is the register database: give another file name", file=output, field="--output"
+            )
 
 
 def find_entry(reg: Register, number: str, series: str | None, year: int | None) -> Any:
@@ -570,11 +590,19 @@ def check(ws: Workspace) -> tuple[list[str], list[str]]:
         path = ws.template_path(name)
         try:
             from .render import CompiledTemplate
+            from .sandboxcheck import refusals
 
-            unknown = CompiledTemplate(path).variables() - CONTEXT_KEYS
+            tpl = CompiledTemplate(path)  # compiled in the sandbox that issuing uses
+            unknown = tpl.variables() - CONTEXT_KEYS
+            refused = [
+                f"{path}: {part}: the template sandbox refuses {what}; issuing would fail"
+                for part, src in tpl.sources.items()
+                for what in refusals(tpl.env, src)
+            ]
+            problems += refused
             if unknown:
                 problems.append(f"{path}: undeclared variable(s): {', '.join(sorted(unknown))}")
-            else:
+            elif not refused:
                 checked.append(f"template {name} ({path})")
         except UserError as exc:
             problems.append(str(exc))

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import builtins
+import contextlib
 import json
+import os
 import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, api
+from . import __version__, api, failures
 from .errors import UserError
 from .limits import check_argv, printable
 from .workspace import Workspace, find_workspace, init_workspace
@@ -503,11 +506,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from . import progress
 
     progress.QUIET = bool(getattr(args, "quiet", False))
-    if args.command != "init":  # LibreOffice and .part files a killed run left (engine.pdfclean)
-        from . import pdfclean
-
-        pdfclean.sweep(find_workspace(args.workspace))
     try:
+        _check_paths(args)
+        if args.command != "init":  # LibreOffice and .part files a killed run left (pdfclean)
+            from . import pdfclean
+
+            pdfclean.sweep(find_workspace(args.workspace))
         return args.func(args)
     except UserError as exc:
         print(f"saraban: error: {exc}", file=sys.stderr)
@@ -515,6 +519,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("saraban: interrupted; nothing half-written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `saraban … | head`: the reader left; nothing to report
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except (OSError, sqlite3.DatabaseError, ValueError) as exc:
+        line = _environment_error(exc, args)  # disk full, read-only, damaged register, …
+        if line is None:
+            raise
+        failures.release(exc)
+        print(f"saraban: error: {line}", file=sys.stderr)
+        return 1
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    """A NUL byte cannot be in any file name: say which option holds one (in-process callers;
+    a real command line cannot carry one)."""
+    for name in ("workspace", "data", "output", "dir", "target"):
+        value = getattr(args, name, None)
+        if isinstance(value, str) and "\0" in value:
+            option = name if name in ("dir", "target") else f"--{name}"
+            raise UserError(failures.NUL_REASON, field=option)
+
+
+def _environment_error(exc: BaseException, args: argparse.Namespace) -> str | None:
+    """One line for a failure of the machine (docs/failures.md), or None for anything else."""
+    try:
+        root: Path | None = find_workspace(getattr(args, "workspace", None))
+    except (OSError, ValueError):
+        root = None
+    if isinstance(exc, OSError):
+        return failures.describe_os_error(exc, root)
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.ProgrammingError):
+        try:
+            register: Path | None = Workspace(root).register_path if root else None
+        except Exception:  # office.yaml unreadable: name the default place
+            register = root / "letters" / "register.db" if root else None
+        return failures.describe_database_error(exc, register, root)
+    if isinstance(exc, ValueError) and "embedded null byte" in str(exc):
+        return f"a path {failures.NUL_REASON} (an option, the data file or office.yaml)"
+    return None
 
 
 if __name__ == "__main__":  # pragma: no cover

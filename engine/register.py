@@ -43,7 +43,9 @@ from typing import Final, Literal, TextIO
 
 from engine import files
 from engine.errors import RegisterError, SarabanError
+from engine.failures import database_reason
 from engine.limits import MAX_RUNNING_NUMBER, MAX_YEAR_BE, MIN_YEAR_BE
+from engine.privacy import prepare_register_file
 from engine.thai import format_date, to_arabic_digits
 
 _Date = date  # Slot.record's parameter named ``date`` shadows the class
@@ -482,8 +484,11 @@ class Register:
         self.timeout: Final = float(timeout)
         self._in_transaction = False
         self._batch = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        prepare_register_file(self.path)  # 0600 when new; a folder or NUL byte is refused
+        try:
+            self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        except sqlite3.Error as e:
+            raise RegisterError(database_reason(e, self.path), file=self.path) from e
         try:
             self._conn.row_factory = sqlite3.Row
             self._conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
@@ -496,7 +501,7 @@ class Register:
             self._conn.close()
             if _is_busy(e):
                 raise self._busy_error() from e
-            raise RegisterError(f"not a usable register database: {e}", file=self.path) from e
+            raise RegisterError(database_reason(e, self.path), file=self.path) from e
         except BaseException:
             self._conn.close()
             raise

@@ -359,6 +359,10 @@ class CompiledTemplate:
                 ) from None
             except jinja2.TemplateError as exc:
                 raise TemplateError(f"{exc}", file=self.path, field=name) from None
+            except (TypeError, OverflowError) as exc:  # the sandbox: no loader, range too big
+                raise TemplateError(
+                    f"the template cannot be rendered: {exc}", file=self.path, field=name
+                ) from None
         return parts
 
     def members(self, parts: Mapping[str, str]) -> list[_Member]:
@@ -402,7 +406,7 @@ def compile_cached(env: jinja2.Environment, source: str) -> jinja2.Template:
     from . import cache
 
     key = cache.digest(
-        "jinja-code-1",
+        "jinja-code-2",
         jinja2.__version__,
         sys.version,
         type(env).__name__,
