@@ -52,7 +52,15 @@ class Workspace:
 
     @property
     def register_path(self) -> Path:
-        return self.office.register or self.letters_dir / "register.db"
+        """The register; the first time a process asks, it also cleans up after interrupted
+        commands in this workspace (:mod:`engine.recovery`)."""
+        path = self.office.register or self.letters_dir / "register.db"
+        if not self.__dict__.get("_reconciled"):
+            self._reconciled = True
+            from . import recovery
+
+            recovery.on_open(self, path)
+        return path
 
     def template_path(self, name: str) -> Path:
         """A template by name: the workspace's own first, then the built-in one."""
