@@ -62,6 +62,9 @@ PENDING = ".pending~"
 _TAG = re.compile(r"~(\d+-[0-9a-f]{6})~")
 #: hidden files that are some process's unfinished work (untagged: from an older saraban)
 _TEMP = re.compile(r"^\..*(\.tmp|\.part|\.part\.pdf)$|^\.pending~|^\.tmp-")
+#: a tagged file whose run has no lock file at all (deleted by hand, or a process that could not
+#: write one) is taken for a leftover only when it is this old
+LOCKLESS_GRACE_S = 15 * 60.0
 #: hidden, for tests: seconds to sleep between a command's commit and its renames
 PAUSE_ENV = "SARABAN_PAUSE_AFTER_COMMIT"
 
@@ -333,6 +336,7 @@ def reconcile(
     a lock file, and at journal rows whose run left none. Without a readable register nothing is
     removed (a pending file might belong to a committed row)."""
     out = Recovery()
+    _sweep_cache()
     if not join(letters, create=False):
         return out  # no letters/ yet (or not writable): nothing to clean
     runs = _Runs(letters)
@@ -357,6 +361,9 @@ def reconcile(
                 if rid is not None:
                     if not runs.is_dead(rid):
                         continue
+                    if runs.dead.get(rid) is None and not _older(folder / name, LOCKLESS_GRACE_S):
+                        out.kept.append(_rel(root, folder / name))
+                        continue
                 elif not _TEMP.match(name):
                     continue  # some other program's hidden file (.~lock.…#): not ours
                 elif runs.others_alive():
@@ -373,10 +380,16 @@ def reconcile(
         runs.close(remove=False)  # try again next time
         raise
     runs.close(remove=True)
-    _sweep_cache()
     if say and (out.finished or out.removed):
         print(out.line(), file=sys.stderr)
     return out
+
+
+def _older(path: Path, seconds: float) -> bool:
+    try:
+        return time.time() - path.stat().st_mtime > seconds
+    except OSError:
+        return False
 
 
 def _sweep_cache() -> None:
@@ -680,8 +693,8 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
                 if rel in recovered.kept:
                     problems.append(
                         f"{rel}: a temporary file, left by an interrupted command or being "
-                        "written by one running now: `saraban check` removes it when no other "
-                        "saraban command runs"
+                        "written by one running now: a later `saraban check` removes it once no "
+                        "running command can own it"
                     )
                 continue
             low = name.lower()

@@ -17,6 +17,8 @@ Every issued document has its inputs' fingerprints in the register database
 5. syncs once, then in one transaction stores the new fingerprints and records a
    ``regenerate`` event in each case's history.
 
+One regeneration runs at a time in a workspace (a second one waits for the lock
+``letters/.runs/regenerate``, then finds nothing left to do): one change, one history event.
 A rerun after an interrupted run finishes the job: the fingerprints were not updated, so the
 same documents are re-rendered, and the files already rewritten compare equal and are left as
 they are. A second run with nothing changed renders nothing and touches no file.

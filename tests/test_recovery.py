@@ -154,6 +154,63 @@ def test_kill_between_commit_and_rename_is_finished_by_the_next_command(tmp_path
     assert "normal-0002.docx" in out
 
 
+def visible(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+
+
+def wait_for_entries(ws: Path, n: int) -> None:
+    deadline = time.monotonic() + 60
+    while sum(map(len, numbers(ws).values())) < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def test_a_dead_run_is_cleaned_up_and_a_live_one_left_alone(tmp_path: Path) -> None:
+    """Two commands paused between commit and renames: one alive, one killed. The next command
+    finishes the dead one's letter and does not touch the live one's pending file."""
+    ws = district_ws(tmp_path)
+    run(ws, "register", "list")
+    pause = {"SARABAN_PAUSE_AFTER_COMMIT": "60"}
+    live = spawn(ws, *LETTERS, env=pause)
+    wait_for_entries(ws, 1)
+    dead = spawn(ws, *LETTERS, env=pause)
+    wait_for_entries(ws, 2)
+    os.killpg(dead.pid, signal.SIGKILL)
+    dead.wait()
+    year = next(p for p in (ws / "letters").iterdir() if p.name.isdigit())
+    assert len(list(year.glob(".pending~*"))) == 2 and not visible(year)
+    try:
+        r = cli(ws, "register", "list")
+        assert r.code == 0
+        assert f"put 1 file(s) of registered letters in place ({year.relative_to(ws)}/" in r.err
+        assert visible(year) == ["normal-0002.docx"]
+        (pending,) = year.glob(".pending~*")  # the live command's, untouched
+        assert pending.name.startswith(f".pending~{live.pid}-")
+    finally:
+        os.killpg(live.pid, signal.SIGKILL)
+        live.wait()
+    assert cli(ws, "check").code == 0
+    assert visible(year) == ["normal-0001.docx", "normal-0002.docx"]
+    assert stray_files(ws) == []
+
+
+def test_cache_temporary_files_of_dead_processes_are_removed(tmp_path: Path) -> None:
+    ws = district_ws(tmp_path)
+    cache = tmp_path / "cache"
+    (cache / "templates").mkdir(parents=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True)  # fmt: skip
+    dead_tmp = cache / "templates" / f".abc.json.{int(gone.stdout)}.tmp"
+    live_tmp = cache / "templates" / f".def.json.{os.getpid()}.tmp"
+    for f in (dead_tmp, live_tmp):
+        f.write_text("{", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "--workspace", str(ws), "register", "list"],
+        capture_output=True, text=True, env={**os.environ, "SARABAN_CACHE": str(cache)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert not dead_tmp.exists() and live_tmp.exists()
+
+
 def test_kill_while_writing_a_circular_leaves_no_file_under_its_names(tmp_path: Path) -> None:
     ws = district_ws(tmp_path)
     run(ws, *CIRCULAR)  # ว 1, and the year folder
