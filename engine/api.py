@@ -562,11 +562,13 @@ CONTEXT_KEYS = frozenset(
 )  # fmt: skip
 
 
-def check(ws: Workspace) -> tuple[list[str], list[str]]:
+def check(ws: Workspace, *, repair: bool = False) -> tuple[list[str], list[str]]:
     """Validate office.yaml, the word list (words.txt), every template (no undeclared variables)
-    and every workflow.
+    and every workflow; then the register database (:func:`engine.recovery.check_register`:
+    integrity, every registered file present and as recorded, no unregistered letters).
+    ``repair``: move unregistered letters to letters/.quarantine/ (and say so).
 
-    Returns (problems, what was checked); problems name file, line and field.
+    Returns (problems, what was checked or done); problems name file, line and field.
     """
     problems: list[str] = []
     checked: list[str] = []
@@ -616,7 +618,10 @@ def check(ws: Workspace) -> tuple[list[str], list[str]]:
             if exc.file is None:
                 exc.file = str(path)
             problems.append(str(exc))
-    return problems, checked
+    from .recovery import check_register
+
+    db_problems, db_checked = check_register(ws, repair=repair)
+    return problems + db_problems, checked + db_checked
 
 
 def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:

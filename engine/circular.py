@@ -32,7 +32,6 @@ from .errors import UserError
 from .letter import Letter, salutation_for
 from .recipients import Recipient, load_recipients
 from .register import Register
-from .render import write_atomic
 
 
 def copies_dir(master: Path) -> Path:
@@ -257,16 +256,24 @@ class Circular:
 
     def issue(self, run: Any, template: Any, letter: Letter, context: Mapping[str, Any],
               master: Path, entry_id: int | None) -> dict[str, str]:  # fmt: skip
-        """Write master, copies and combined DOCX through the run's writer (removed again if the
-        command rolls back); keep the recipient list; return {relative path: sha256}."""
+        """Write master, copies and combined DOCX through the run's writer: under pending names
+        in the master's folder, moved into place once the command commits (removed if it rolls
+        back); keep the recipient list; return {relative path: sha256}."""
         writer = run.writer
+        folder = master.parent
+        copies = copies_dir(master)
+        if copies.is_dir() and any(not n.startswith(".") for n in os.listdir(copies)):
+            raise UserError(
+                "already holds files but the register has no such number: `saraban check "
+                "--repair` moves them to letters/.quarantine/",
+                file=run.ws.relative(copies),
+            )
 
-        def write(path: Path, data: bytes) -> None:  # atomic; one sync for all at the end
-            writer.written.append(write_atomic(path, data, durable=False))
+        def write(path: Path, data: bytes) -> None:  # one sync for all at the end
+            writer.write(path, data, durable=False, folder=folder)
 
         def place(tmp: Path, path: Path) -> None:
-            os.replace(tmp, path)
-            writer.written.append(path)
+            writer.place(tmp, path, folder=folder)
 
         ws = run.ws
         sink = Sink(write, place, ws.root)

@@ -312,7 +312,7 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
-    problems, checked = api.check(ws)
+    problems, checked = api.check(ws, repair=args.repair)
     for line in checked:
         print(f"ok  {line}")
     for p in problems:
@@ -481,7 +481,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_regenerate)
 
     p = sub.add_parser(
-        "check", parents=[common], help="validate office.yaml, templates and workflows"
+        "check",
+        parents=[common],
+        help="validate office.yaml, templates, workflows and the register database",
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="move letters the register does not know to letters/.quarantine/",
     )
     p.set_defaults(func=cmd_check)
 

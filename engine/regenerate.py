@@ -17,6 +17,8 @@ Every issued document has its inputs' fingerprints in the register database
 5. syncs once, then in one transaction stores the new fingerprints and records a
    ``regenerate`` event in each case's history.
 
+One regeneration runs at a time in a workspace (a second one waits for the lock
+``letters/.runs/regenerate``, then finds nothing left to do): one change, one history event.
 A rerun after an interrupted run finishes the job: the fingerprints were not updated, so the
 same documents are re-rendered, and the files already rewritten compare equal and are left as
 they are. A second run with nothing changed renders nothing and touches no file.
@@ -447,12 +449,30 @@ def _init_worker(ws: Workspace, write: bool) -> None:
     # cannot die holding the task queue's lock half-way through Python code); the parent then
     # removes the temporary files the workers were writing, which carry its mark.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    files.set_tag(_worker_tag(os.getppid()))
+    _die_with_parent()
+    files.set_tag(_worker_tag())
     _worker["r"] = _Renderer(ws, write, _worker.get("workflows", {}))
 
 
-def _worker_tag(parent: int) -> str:
-    return f"regen{parent}-"
+def _worker_tag() -> str:
+    """The workers' temporary files: the run's tag (engine.recovery) and a ``w``."""
+    from .recovery import tag
+
+    return f"{tag()}w"
+
+
+def _die_with_parent() -> None:
+    """A worker whose parent is killed ends too (Linux): it would wait for work for ever, and
+    keep the run's lock, so that no later command could clean up after the run."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl
+        os._exit(1)
 
 
 def _render_chunk(jobs: list[Job]) -> list[dict[str, Any]]:
@@ -474,6 +494,29 @@ def regenerate(
     ``pdf``: then, once the register has the new fingerprints, (re)make the PDF of every issued
     document not sent whose PDF is missing or older than its DOCX — the ones just rewritten, and
     bundles and a circular's combined copies likewise (:func:`engine.publish.publish_stale`)."""
+    if dry_run:
+        return _regenerate(ws, dry_run=dry_run, everything=everything, by=by, workers=workers,
+                           pdf=pdf)  # fmt: skip
+    from .recovery import exclusive
+
+    ws.register_path  # noqa: B018 - reconciles, and makes sure letters/ exists
+    # one regeneration at a time: the second one then sees the first one's fingerprints, and
+    # records no second event for the same change
+    with exclusive(ws.letters_dir, "regenerate", "saraban: waiting for another `saraban "
+                   "regenerate` in this workspace to finish"):  # fmt: skip
+        return _regenerate(ws, dry_run=dry_run, everything=everything, by=by, workers=workers,
+                           pdf=pdf)  # fmt: skip
+
+
+def _regenerate(
+    ws: Workspace,
+    *,
+    dry_run: bool,
+    everything: bool,
+    by: str | None,
+    workers: int | None,
+    pdf: bool,
+) -> Report:
     t0 = time.perf_counter()
     by = by or current_user()
     report = Report(dry_run=dry_run)
@@ -605,7 +648,7 @@ def _render_all(
     except BaseException:
         # the pool is terminated (leaving the with-block): remove what its workers were writing
         folders = {(ws.root / rel).parent for job in jobs for rel in job.files}
-        files.sweep(folders, _worker_tag(os.getpid()))
+        files.sweep(folders, _worker_tag())
         raise
     return results
 

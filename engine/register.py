@@ -195,6 +195,17 @@ _MIGRATIONS: Final[list[list[str]]] = [
         )
         """,
     ],
+    # 4: the journal of files written under pending names inside a register transaction, moved
+    # to their final names once it has committed (engine/recovery.py).
+    [
+        """
+        CREATE TABLE pending_files (
+            pending TEXT PRIMARY KEY,                 -- as written, relative to the workspace
+            final   TEXT NOT NULL,                    -- its name once the transaction committed
+            run     TEXT NOT NULL                     -- the process that wrote it
+        )
+        """,
+    ],
 ]
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)

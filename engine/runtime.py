@@ -1,7 +1,9 @@
 """Running cases: start a case of a workflow, fire its events, render and issue its documents.
 
 One command is one register transaction: the case row, its history, every number given and
-every file written change together or not at all (files written before a failure are removed).
+every file written change together or not at all. Files are written under pending names and get
+their final names only once the transaction has committed (:class:`engine.recovery.Staging`):
+a failure removes them, and a killed process leaves nothing under a letter's name.
 The state machine (python-statemachine, built by :meth:`Workflow.machine_class`) decides which
 events are allowed and checks their guards; its ``on`` actions call back into :class:`Run`,
 which renders, numbers, attaches and records.
@@ -37,10 +39,11 @@ from .letter import (
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
 from .office import Signer
 from .recipients import fingerprint as recipients_fp
+from .recovery import Staging
 from .references import Resolver
 from .references import checker as references_checker
 from .register import Register
-from .render import compiled, write_atomic
+from .render import compiled
 from .workflow import Action, DocumentSpec, Workflow, event_attr
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
@@ -83,21 +86,6 @@ class Outcome:
     date: dt.date | None = None
     documents: list[DocumentMade] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
-
-
-class _Writer:
-    """Files written inside a register transaction: removed again if it rolls back."""
-
-    def __init__(self) -> None:
-        self.written: list[Path] = []
-
-    def write(self, path: Path, data: bytes) -> Path:
-        self.written.append(write_atomic(path, data))
-        return path
-
-    def undo(self) -> None:
-        for path in self.written:
-            path.unlink(missing_ok=True)
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -267,7 +255,7 @@ class Run:
         self.date = date
         self.explicit_date = explicit_date
         self.event_values = dict(event_values or {})
-        self.writer = _Writer()
+        self.writer = Staging(ws.root, ws.letters_dir)
         self.documents: list[DocumentMade] = []
         self.files: list[str] = []
         self._letter_data = {k: v for k, v in data.items() if k in LETTER_KEYS}
@@ -421,7 +409,7 @@ class Run:
         for enc in letter.enclosures:
             if enc.file is None:
                 continue
-            if not enc.file.is_file():
+            if not self.writer.current(enc.file).is_file():
                 raise UserError(
                     f"enclosure file not found: {enc.file}", field=f"{spec.name}.enclosures"
                 )
@@ -464,9 +452,9 @@ class Run:
                 )
                 if out.exists():
                     raise UserError(
-                        f"{ws.relative(out)} already exists but the register has no such "
-                        "number; move it away or check the register",
-                        file=out,
+                        "already exists but the register has no such number: `saraban check "
+                        "--repair` moves it to letters/.quarantine/",
+                        file=ws.relative(out),
                     )
                 context = self.render_context(spec, letter)
                 body = b"" if circ else template.render_bytes(context)
@@ -610,8 +598,9 @@ class Run:
                     if made.name == enc["document"]:
                         path = made.path
                 file = self.ws.confine(path, field=f"{spec.name}.enclosures") if path else None
-            if not count and file is not None and file.is_file():
-                count = count_from_file(file)
+            current = self.writer.current(file) if file is not None else None
+            if not count and current is not None and current.is_file():
+                count = count_from_file(current)  # a document of this command: still pending
             enclosures.append(
                 Enclosure(
                     title=self._text(enc["title"], ctx, spec, "enclosures", i, "title"),
@@ -767,7 +756,7 @@ def new_case(
     outcome = Outcome(case=0, workflow=wf.name, state=initial, date=day)
     writer = None
     try:
-        with Register(ws.register_path) as reg, reg.transaction():
+        with Register(ws.register_path) as reg, reg.transaction() as conn:
             store = CaseStore(reg)
             case_id = store.create(wf.name, initial, dict(data), by=by)
             run = Run(ws, wf, reg, case_id, data, state=initial, event=None, date=day,
@@ -781,9 +770,11 @@ def new_case(
                 docs = wf.documents[:1] if wf.letter_inputs else wf.documents
                 for spec in docs:
                     run.make_document(spec, issue=False)
+            writer.journal(conn)  # the files to move into place: committed with the rows
+        writer.finish(ws.register_path)
     except BaseException:
         if writer is not None:
-            writer.undo()
+            writer.undo(ws.register_path)
         raise
     outcome.case = case_id
     outcome.documents = run.documents
@@ -811,7 +802,7 @@ def advance(
         check_span(explicit, force=force)
     writer = None
     try:
-        with Register(ws.register_path) as reg, reg.transaction():
+        with Register(ws.register_path) as reg, reg.transaction() as conn:
             store = CaseStore(reg)
             case = store.get(case_id)
             wf = get_workflow(ws, case.workflow)
@@ -837,9 +828,11 @@ def advance(
                       event_values=values, explicit_date=explicit is not None)  # fmt: skip
             writer = run.writer
             new_state = _fire(run, wf, store, event, case.state, by=by)
+            writer.journal(conn)
+        writer.finish(ws.register_path)
     except BaseException:
         if writer is not None:
-            writer.undo()
+            writer.undo(ws.register_path)
         raise
     return Outcome(
         case=case_id,

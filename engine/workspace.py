@@ -55,10 +55,19 @@ class Workspace:
     @property
     def register_path(self) -> Path:
         """office.yaml's ``register`` (anywhere: the office chooses it), else
-        ``letters/register.db``, which must not be a symbolic link leading out."""
+        ``letters/register.db``, which must not be a symbolic link leading out. The first time a
+        process asks, it also cleans up after interrupted commands in this workspace
+        (:mod:`engine.recovery`)."""
         if self.office.register is not None:
-            return self.office.register
-        return self.confine(self.letters_dir / "register.db")
+            path = self.office.register
+        else:
+            path = self.confine(self.letters_dir / "register.db")
+        if not self.__dict__.get("_reconciled"):
+            self._reconciled = True
+            from . import recovery
+
+            recovery.on_open(self, path)
+        return path
 
     def template_path(self, name: str) -> Path:
         """A template by name: the workspace's own first, then the built-in one."""

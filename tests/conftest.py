@@ -97,7 +97,13 @@ def write_encrypted_pdf(path: Path) -> None:
 
 
 def files_under(path: Path) -> set[str]:
-    return {str(p.relative_to(path)) for p in path.rglob("*") if p.is_file()}
+    """Every file under ``path``, but the lock files of live processes (letters/.runs/: this
+    test process's own, while it runs; engine/recovery.py)."""
+    return {
+        str(p.relative_to(path))
+        for p in path.rglob("*")
+        if p.is_file() and ".runs" not in p.relative_to(path).parts
+    }
 
 
 @pytest.fixture
