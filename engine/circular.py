@@ -18,7 +18,6 @@ the ``recipients`` table, out of the register's columns.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -277,27 +276,15 @@ class Circular:
 
         ws = run.ws
         sink = Sink(write, place, ws.root)
-        folder = copies_dir(master)
-        new_folder = not folder.exists()
-        try:
-            render_circular(
-                template,
-                letter,
-                context,
-                self.recipients,
-                master,
-                sink,
-                label=letter.number_text,
-            )
-        except BaseException:
-            if new_folder:  # no copies folder left behind: its copies, then the folder
-                for path in sink.hashes:
-                    if path.parent == folder:
-                        with contextlib.suppress(OSError):
-                            path.unlink()
-                with contextlib.suppress(OSError):
-                    folder.rmdir()
-            raise
+        render_circular(  # no copies folder exists until the command commits
+            template,
+            letter,
+            context,
+            self.recipients,
+            master,
+            sink,
+            label=letter.number_text,
+        )
         os.sync()  # every copy on disk before the register row commits
         rels = {ws.relative(p): h for p, h in sink.hashes.items()}
         if entry_id is not None:
