@@ -277,6 +277,12 @@ def reap_profiles(tmp: str | Path | None = None) -> int:
 # Temporary files beside PDFs
 
 
+def has_token(name: str) -> bool:
+    """Whether a file name carries a PDF run's token (:func:`token`): its owner is then told by
+    :func:`part_owner_dead`, not by the register's run locks (engine.recovery)."""
+    return _TOKEN.search(name) is not None
+
+
 def part_owner_dead(path: Path, now: float | None = None) -> bool:
     """Whether ``path`` is a temporary file of a PDF run that is no longer running."""
     name = path.name

@@ -50,7 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import files
+from . import files, pdfclean
 from .errors import SarabanError, UserError
 
 RUNS = ".runs"
@@ -364,6 +364,8 @@ def reconcile(
                     if runs.dead.get(rid) is None and not _older(folder / name, LOCKLESS_GRACE_S):
                         out.kept.append(_rel(root, folder / name))
                         continue
+                elif pdfclean.has_token(name):
+                    continue  # the PDF step's: engine.pdfclean tells its owner (every command)
                 elif not _TEMP.match(name):
                     continue  # some other program's hidden file (.~lock.…#): not ours
                 elif runs.others_alive():
