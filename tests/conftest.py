@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -130,3 +131,23 @@ def _proof_every_letter_pdf(request: pytest.FixtureRequest):
             continue
         faults += [f"{pdf.relative_to(tmp)}: {f}" for f in proof_pdf(pdf)]
     assert not faults, "layout rules broken:\n" + "\n".join(faults)
+
+
+def letter_data(ws: Path, *, enclosures: list | None = None, paragraphs: int = 2) -> Path:
+    """A letter's data file in ``ws``: ``paragraphs`` numbered paragraphs of a long sentence
+    (six make two or three pages), with ``enclosures``."""
+    sentence = (
+        "กรมส่งเสริมการปกครองท้องถิ่นขอความร่วมมือองค์กรปกครองส่วนท้องถิ่นตรวจสอบรหัสผู้ใช้งาน"
+        "และรหัสผ่านในระบบบัญชีคอมพิวเตอร์ขององค์กรปกครองส่วนท้องถิ่น (New e-LAAS) ให้เป็นปัจจุบัน "
+    )
+    data = {
+        "to": "ผู้ว่าราชการจังหวัดนครราชสีมา",
+        "subject": "ขอส่งเอกสารการขอรหัสผู้ใช้งาน",
+        "body": "\n\n".join(f"{i}. {sentence * 3}" for i in range(1, paragraphs + 1)),
+        "closing": "จึงเรียนมาเพื่อโปรดพิจารณา",
+        "signer": "chief",
+        "enclosures": enclosures or [],
+    }
+    path = ws / "data.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path

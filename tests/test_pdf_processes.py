@@ -20,8 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import run_process
+from conftest import letter_data, run_process
 from pypdf import PdfReader
 
 from engine import fonts, pdf, pdfclean
@@ -37,25 +36,6 @@ def _fonts():
     fonts.install_fonts()
 
 
-def letter_data(ws: Path, paragraphs: int = 6) -> Path:
-    """A letter; of two or three pages by default: more than one conversion (letter, then the
-    overlay of its continuation markers), each long enough to be caught converting."""
-    sentence = (
-        "กรมส่งเสริมการปกครองท้องถิ่นขอความร่วมมือองค์กรปกครองส่วนท้องถิ่นตรวจสอบรหัสผู้ใช้งาน"
-        "และรหัสผ่านในระบบบัญชีคอมพิวเตอร์ขององค์กรปกครองส่วนท้องถิ่น (New e-LAAS) ให้เป็นปัจจุบัน "
-    )
-    data = {
-        "to": "ผู้ว่าราชการจังหวัดนครราชสีมา",
-        "subject": "ขอส่งเอกสารการขอรหัสผู้ใช้งาน",
-        "body": "\n\n".join(f"{i}. {sentence * 3}" for i in range(1, paragraphs + 1)),
-        "closing": "จึงเรียนมาเพื่อโปรดพิจารณา",
-        "signer": "chief",
-    }
-    path = ws / "data.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
-
-
 def start(ws: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """``saraban`` as a real process leading a process group of its own (killed as one)."""
     return subprocess.Popen(
@@ -69,7 +49,7 @@ def start(ws: Path, *args: str, env: dict[str, str] | None = None) -> subprocess
 
 
 def new_pdf(ws: Path) -> subprocess.Popen:
-    data = letter_data(ws)
+    data = letter_data(ws, paragraphs=6)  # two or three pages: long enough to catch converting
     return start(
         ws, "new", "letter", "--data", str(data), "--date", "2025-03-25", "--issue", "--pdf"
     )

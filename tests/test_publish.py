@@ -12,8 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-import yaml
-from conftest import EXAMPLES, files_under, run_cli, write_encrypted_pdf
+from conftest import EXAMPLES, files_under, letter_data, run_cli, write_encrypted_pdf
 from docxtext import all_text  # type: ignore[import-not-found]
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
@@ -40,24 +39,6 @@ def blank_pdf(path: Path, pages: int) -> Path:
         writer.add_blank_page(595, 842)
     with open(path, "wb") as fh:
         writer.write(fh)
-    return path
-
-
-def letter_data(ws: Path, *, enclosures: list | None = None, paragraphs: int = 2) -> Path:
-    sentence = (
-        "กรมส่งเสริมการปกครองท้องถิ่นขอความร่วมมือองค์กรปกครองส่วนท้องถิ่นตรวจสอบรหัสผู้ใช้งาน"
-        "และรหัสผ่านในระบบบัญชีคอมพิวเตอร์ขององค์กรปกครองส่วนท้องถิ่น (New e-LAAS) ให้เป็นปัจจุบัน "
-    )
-    data = {
-        "to": "ผู้ว่าราชการจังหวัดนครราชสีมา",
-        "subject": "ขอส่งเอกสารการขอรหัสผู้ใช้งาน",
-        "body": "\n\n".join(f"{i}. {sentence * 3}" for i in range(1, paragraphs + 1)),
-        "closing": "จึงเรียนมาเพื่อโปรดพิจารณา",
-        "signer": "chief",
-        "enclosures": enclosures or [],
-    }
-    path = ws / "data.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return path
 
 
