@@ -647,6 +647,10 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
     damaged = _integrity(register, rel_db)
     if damaged:
         return [damaged], checked
+    from .register import Register
+
+    with Register(register):  # a register of an earlier saraban gets its new tables first
+        pass
     recovered = reconcile(root, letters, register, full=True)
     try:
         conn = sqlite3.connect(register, timeout=60)

@@ -321,6 +321,22 @@ def test_check_reports_missing_and_changed_files_and_a_damaged_database(tmp_path
     assert "Traceback" not in r.err
 
 
+def test_check_upgrades_a_register_of_an_earlier_saraban(tmp_path: Path) -> None:
+    """A register written before the journal existed (schema 3, no pending_files) is brought up
+    to date by `check`, not called damaged."""
+    ws = district_ws(tmp_path)
+    run(ws, *LETTERS)
+    with contextlib.closing(db(ws)) as conn:
+        conn.execute("DROP TABLE pending_files")
+        conn.execute("PRAGMA user_version = 3")
+        conn.commit()
+    r = cli(ws, "check")
+    assert r.code == 0, r.err
+    assert "damaged" not in r.err and "1 registered file(s) present" in r.out
+    with contextlib.closing(db(ws)) as conn:
+        assert conn.execute("SELECT count(*) FROM pending_files").fetchone() == (0,)
+
+
 def test_two_simultaneous_regenerations_record_one_event_per_change(tmp_path: Path) -> None:
     ws = district_ws(tmp_path)
     for _ in range(3):
