@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, api, failures
+from . import __version__, api, failures, resources
 from .errors import UserError
 from .limits import check_argv, printable
 from .workspace import Workspace, find_workspace, init_workspace
@@ -354,7 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "init", parents=[common], help="create a workspace with an example office.yaml"
+        "init",
+        parents=[common],
+        help="create a workspace with an example office.yaml and a sample letter.yaml",
     )
     p.add_argument("dir", nargs="?")
     p.set_defaults(func=cmd_init)
@@ -515,6 +517,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress.QUIET = bool(getattr(args, "quiet", False))
     try:
         _check_paths(args)
+        resources.verify()  # the built-in templates, workflows, … (a broken installation)
         if args.command != "init":  # LibreOffice and .part files a killed run left (pdfclean)
             from . import pdfclean
 

@@ -12,11 +12,15 @@ import io
 import sys
 
 from .cli import main as saraban
-from .workspace import PACKAGE_ROOT
+from .resources import source_tree
 
 
 def main() -> int:
-    ws = str(PACKAGE_ROOT)
+    tree = source_tree()
+    if tree is None:
+        print("saraban: error: the demo runs in saraban's source tree (make demo)", file=sys.stderr)
+        return 1
+    ws = str(tree)
     steps = [
         ["check"],
         # --pdf: letter.pdf beside the DOCX (LibreOffice), page numbers and continuation markers

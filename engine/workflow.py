@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import resources
 from .errors import UserError
 from .expressions import ExpressionError, names_used
 from .inputs import InputSpec, make_spec
@@ -33,7 +34,7 @@ from .letter import KINDS
 from .limits import read_capped
 from .yamlio import Located, load_yaml, parse_yaml_bytes
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "workflow.schema.json"
+SCHEMA_PATH = resources.workflow_schema()
 
 #: Kinds of document and their default template and register series.
 DOCUMENT_KINDS = {

@@ -14,17 +14,15 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 
-from . import confine
+from . import confine, resources
 from .errors import UserError
 from .linebreak import LineBreaker, for_workspace
 from .office import Office, load_office
 
-#: Where the built-in templates, workflows and assets live (the source checkout).
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-BUILTIN_TEMPLATES = PACKAGE_ROOT / "templates"
-BUILTIN_WORKFLOWS = PACKAGE_ROOT / "workflows"
-PLACEHOLDER_EMBLEM = PACKAGE_ROOT / "assets" / "emblem-placeholder.png"
-EXAMPLE_OFFICE = PACKAGE_ROOT / "examples" / "dla" / "office.yaml"
+#: The built-in templates, workflows and emblem (:mod:`engine.resources` finds them).
+BUILTIN_TEMPLATES = resources.templates()
+BUILTIN_WORKFLOWS = resources.workflows()
+PLACEHOLDER_EMBLEM = resources.placeholder_emblem()
 
 
 def find_workspace(explicit: str | Path | None = None) -> Path:
@@ -112,17 +110,22 @@ class Workspace:
 
 
 def init_workspace(root: str | Path) -> list[Path]:
-    """Create a workspace: an example office.yaml, empty templates/ workflows/ letters/ folders.
+    """Create a workspace: an example office.yaml, a sample letter.yaml for it (``saraban new
+    letter --data letter.yaml --issue``), empty templates/ workflows/ letters/ folders.
 
-    An existing office.yaml is never overwritten.
+    An existing office.yaml or letter.yaml is never overwritten.
     """
     root = Path(root)
     made = []
     root.mkdir(parents=True, exist_ok=True)
-    office = root / "office.yaml"
-    if not office.exists():
-        shutil.copyfile(EXAMPLE_OFFICE, office)
-        made.append(office)
+    for name, sample in (
+        ("office.yaml", resources.sample_office()),
+        ("letter.yaml", resources.sample_letter()),
+    ):
+        target = root / name
+        if not target.exists():
+            shutil.copyfile(sample, target)
+            made.append(target)
     for sub in ("templates", "workflows", "letters"):
         d = root / sub
         if not d.exists():

@@ -324,6 +324,26 @@ def test_init_creates_a_workspace(tmp_path: Path) -> None:
     assert (ws / "office.yaml").read_bytes() == before
 
 
+def test_init_writes_the_sample_letter_of_the_walkthrough(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: `saraban init myoffice; cd myoffice; saraban new letter --data letter.yaml
+    --issue`, verbatim; init never overwrites an edited letter.yaml."""
+    monkeypatch.chdir(tmp_path)
+    made = run_cli("init", "myoffice")
+    assert made.code == 0 and "created myoffice/letter.yaml" in made.out
+    monkeypatch.chdir(tmp_path / "myoffice")
+    monkeypatch.delenv("SARABAN_WORKSPACE", raising=False)
+    result = run_cli("new", "letter", "--data", "letter.yaml", "--issue")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[:2] == ["case 1: letter — issued", "ที่ มท 0808.4/0001"]
+    assert (tmp_path / "myoffice" / result.out.splitlines()[2]).is_file()
+    (tmp_path / "myoffice" / "letter.yaml").write_text("to: x\n", encoding="utf-8")
+    again = run_cli("init", str(tmp_path / "myoffice"))
+    assert again.code == 0 and "letter.yaml" not in again.out
+    assert (tmp_path / "myoffice" / "letter.yaml").read_text(encoding="utf-8") == "to: x\n"
+
+
 def test_real_process_exit_codes(dla: Path) -> None:
     ok = run_process(
         "new",

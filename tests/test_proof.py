@@ -252,7 +252,9 @@ def test_proof_command_on_files_and_cases(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(
-    not (SHARED / "fonts" / "THSarabunNew.ttf").is_file(), reason="needs ../shared/fonts"
+    not (SHARED / "fonts" / "THSarabunNew.ttf").is_file(),
+    reason="the real TH Sarabun New, a test oracle kept outside the repository "
+    "(../shared/fonts/THSarabunNew.ttf), is absent",
 )
 def test_line_height_of_the_substitute_is_th_sarabun_new(tmp_path: Path) -> None:
     """The oracle: the real font's line (hhea) equals the substitute's (engine.fonts)."""

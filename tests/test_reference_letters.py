@@ -13,10 +13,9 @@ import pytest
 from conftest import SHARED, run_cli
 from docxtext import normalise, visible_paragraphs
 
-REFERENCES = SHARED / "reference-letters"
-pytestmark = pytest.mark.skipif(
-    not REFERENCES.is_dir(), reason="needs ../shared/reference-letters (beside the repository)"
-)
+#: The reference texts, kept with the tests (their origin and licence: the folder's README.md).
+REFERENCES = Path(__file__).resolve().parent / "data" / "reference-letters"
+NAMES = ("000_61fe1430b155f950.txt", "003_3f8e41013a775edc.txt")
 
 # Known differences, reference side: (kind, reference text, what we have instead or None, why)
 KNOWN_000 = [
@@ -127,3 +126,14 @@ def test_known_differences_are_really_in_the_reference() -> None:
             assert dropped in lines, dropped
         for old, _, _ in fixes:
             assert old in text, old
+
+
+@pytest.mark.skipif(
+    not (SHARED / "reference-letters").is_dir(),
+    reason="../shared/reference-letters (the copies' source, outside the repository) is absent",
+)
+def test_copies_match_the_shared_reference_letters() -> None:
+    """tests/data keeps copies of the shared reference texts: they must not drift apart."""
+    for name in NAMES:
+        shared = (SHARED / "reference-letters" / name).read_bytes()
+        assert (REFERENCES / name).read_bytes() == shared, name
