@@ -230,7 +230,7 @@ def cmd_register(args: argparse.Namespace) -> int:
             _print_json(rows)
         else:
             for r in rows:
-                mark = " [ยกเลิก]" if r["status"] == "cancelled" else ""
+                mark = f" [ยกเลิก: {r['cancel_reason']}]" if r["status"] == "cancelled" else ""
                 print(
                     f"{r['series']:<9} {r['number']:>5}  ที่ {r['number_text']}  {r['date']}  {r['recipient']} — {r['subject']}{mark}"
                 )

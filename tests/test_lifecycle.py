@@ -87,7 +87,7 @@ def test_cancelling_a_case_cancels_its_numbers_with_the_reason(tambon: Path) -> 
     assert info["data"]["cancel_reason"] == reason
     # register list and the export show them cancelled
     listed = ok("register", "list", ws=tambon).splitlines()
-    assert len(listed) == 2 and all(line.endswith("[ยกเลิก]") for line in listed)
+    assert len(listed) == 2 and all(line.endswith(f"[ยกเลิก: {reason}]") for line in listed)
     listed_json = json.loads(ok("register", "list", "--json", ws=tambon))
     assert {(r["status"], r["cancel_reason"]) for r in listed_json} == {("cancelled", reason)}
     exported = ok("register", "export", "--format", "csv", ws=tambon).lstrip("\ufeff")
