@@ -288,7 +288,13 @@ def workflow_info(ws: Workspace, name: str) -> dict[str, Any]:
         "path": str(wf.path),
         "inputs": inputs,
         "states": [
-            {"name": s.name, "label": s.label, "initial": s.initial, "final": s.final}
+            {
+                "name": s.name,
+                "label": s.label,
+                "initial": s.initial,
+                "final": s.final,
+                "freezes": s.freezes,
+            }
             for s in wf.states
         ],
         "events": [
@@ -299,6 +305,7 @@ def workflow_info(ws: Workspace, name: str) -> dict[str, Any]:
                 "to": e.target,
                 "guards": [g.check for g in e.guards],
                 "actions": [{a.kind: list(a.targets)} for a in e.actions],
+                "cancels": e.cancels,
             }
             for e in wf.events.values()
         ],

@@ -174,10 +174,12 @@ def cmd_workflow(args: argparse.Namespace) -> int:
     print("states:")
     for st in info["states"]:
         mark = " (initial)" if st["initial"] else " (final)" if st["final"] else ""
+        mark += " (freezes its letters)" if st["freezes"] else ""
         print(f"  {st['name']:<24} {st['label']}{mark}")
     print("events:")
     for e in info["events"]:
-        print(f"  {e['name']:<24} {', '.join(e['from'])} → {e['to']}  {e['label']}")
+        cancels = "  (cancels the case's numbers)" if e["cancels"] else ""
+        print(f"  {e['name']:<24} {', '.join(e['from'])} → {e['to']}  {e['label']}{cancels}")
     print("documents:")
     for d in info["documents"]:
         print(f"  {d['name']:<24} {d['kind']:<9} template {d['template']}, series {d['series']}")
@@ -228,7 +230,7 @@ def cmd_register(args: argparse.Namespace) -> int:
             _print_json(rows)
         else:
             for r in rows:
-                mark = " [ยกเลิก]" if r["status"] == "cancelled" else ""
+                mark = f" [ยกเลิก: {r['cancel_reason']}]" if r["status"] == "cancelled" else ""
                 print(
                     f"{r['series']:<9} {r['number']:>5}  ที่ {r['number_text']}  {r['date']}  {r['recipient']} — {r['subject']}{mark}"
                 )

@@ -357,10 +357,11 @@ def publish_stale(
     """``regenerate --pdf``: make the PDF of every issued document (:class:`engine.regenerate.Job`)
     whose PDF is missing or older than its DOCX; its bundle where the letter has enclosure files
     and the bundle is missing or older than the DOCX or an enclosure file; a circular's combined
-    ``-copies.pdf`` when missing or older than the combined DOCX. Letters sent, or whose number
-    is cancelled, are never touched. ``also``: jobs whose DOCX a dry run would rewrite (taken as
-    stale). One converter for the whole run; documents go in batches of ``batch``, each all or
-    nothing (temporary files + rename), so an interrupted run keeps the batches done.
+    ``-copies.pdf`` when missing or older than the combined DOCX. Letters frozen (sent), of a
+    cancelled case, or whose number is cancelled, are never touched. ``also``: jobs whose DOCX
+    a dry run would rewrite (taken as stale). One converter for the whole run; documents go in
+    batches of ``batch``, each all or nothing (temporary files + rename), so an interrupted run
+    keeps the batches done.
 
     Returns (PDFs written — with ``dry_run``, that would be —, errors), paths relative to the
     workspace; a batch that fails is one error naming the document, and the others go on.
@@ -374,7 +375,9 @@ def publish_stale(
     errors: list[str] = []
     for job in jobs:
         wf = workflows.get(job.workflow)
-        if wf is None or job.sent or (job.entry is not None and job.entry.cancelled):
+        if wf is None or job.sent or job.case_cancelled:
+            continue
+        if job.entry is not None and job.entry.cancelled:
             continue
         main = root / next(iter(job.files))
         if not main.is_file():

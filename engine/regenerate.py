@@ -8,8 +8,10 @@ Every issued document has its inputs' fingerprints in the register database
    whose fingerprints differ — with the reason for each — or all of them with ``--all``;
 2. adds, transitively, the documents that cite a regenerated one (a named reference that points
    at a letter counts as citing it); a cycle of references is an error naming the cycle;
-3. leaves alone the letters already **sent** (the case is or has been in state ``sent``): they
-   are listed as needing a correction letter;
+3. leaves alone the letters already **sent** — frozen: the case is or has been in a state
+   that freezes its letters (``freezes: true`` in the workflow; without a declaration, the
+   state ``sent``): they are listed as needing a correction letter — and the letters of a
+   cancelled case or whose number is cancelled (skipped);
 4. re-renders the others with their own number and date from the register, compares the bytes
    with the file on disk and rewrites only the files that differ (temporary file + rename: a
    reader, or a run killed with SIGKILL, sees the old file or the new one, never a mix), on a
@@ -64,7 +66,13 @@ class Job:
     state: str = ""
     data: dict[str, Any] = field(default_factory=dict)
     entry: Entry | None = None
+    #: every state the case is or has been in (its lifecycle: see :mod:`engine.lifecycle`)
+    states: frozenset[str] = frozenset()
+    #: frozen: the case is or has been in a state that freezes its letters (set once the
+    #: workflows are loaded, by :func:`apply_lifecycle`)
     sent: bool = False
+    #: the case is in a state a cancelling event leads to
+    case_cancelled: bool = False
     #: False when the register keeps no recipient list for its entry (not a circular): the
     #: worker then skips looking for one
     has_recipients: bool = True
@@ -131,10 +139,9 @@ def load_jobs(reg: Register) -> list[Job]:
         "SELECT case_id, document, key, hash FROM dependencies"
     ):
         deps.setdefault((case_id, document), {})[key] = value
-    sent_cases = {
-        r[0]
-        for r in conn.execute("SELECT DISTINCT case_id FROM case_events WHERE to_state = 'sent'")
-    }
+    visited: dict[int, set[str]] = {}
+    for case_id, to_state in conn.execute("SELECT DISTINCT case_id, to_state FROM case_events"):
+        visited.setdefault(case_id, set()).add(to_state)
     with_recipients = {r[0] for r in conn.execute("SELECT DISTINCT entry_id FROM recipients")}
     entries = {
         row["id"]: _entry_from_row(row)
@@ -163,11 +170,20 @@ def load_jobs(reg: Register) -> list[Job]:
                 state=row[6],
                 data=json.loads(row[7]),
                 entry=entries.get(row[2]),
-                sent=row[6] == "sent" or case_id in sent_cases,
+                states=frozenset({row[6], *visited.get(case_id, ())}),
                 has_recipients=row[2] in with_recipients,
             )
         )
     return jobs
+
+
+def apply_lifecycle(jobs: Iterable[Job], workflows: Mapping[str, Any]) -> None:
+    """Mark the jobs frozen (``sent``) or of a cancelled case, as their workflows declare."""
+    for job in jobs:
+        wf = workflows.get(job.workflow)
+        if wf is not None:
+            job.sent = wf.freezes(job.states)
+            job.case_cancelled = job.state in wf.cancelled_states
 
 
 class Fingerprints:
@@ -530,6 +546,7 @@ def _regenerate(
                 workflows[name] = get_workflow(ws, name)
             except UserError:
                 continue
+        apply_lifecycle(jobs, workflows)
         fp = Fingerprints(ws, reg, workflows)
         fp.entries.update((j.entry_id, j.entry) for j in jobs if j.entry is not None)
         by_key = {j.key: j for j in jobs}
@@ -559,6 +576,8 @@ def _regenerate(
                 report.skipped.append({**job.as_json(), "why": f"workflow {job.workflow} is gone"})
             elif job.entry is not None and job.entry.cancelled:
                 report.skipped.append({**job.as_json(), "why": "its number is cancelled"})
+            elif job.case_cancelled:
+                report.skipped.append({**job.as_json(), "why": f"its case is {job.state}"})
             elif job.sent:
                 report.sent.append(job.as_json())
             else:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import circular, dependencies, thai
+from . import circular, dependencies, lifecycle, thai
 from .cases import CaseStore, current_user
 from .errors import UserError
 from .expressions import ExpressionError, evaluate, render_text
@@ -711,9 +711,12 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
             field="guards",
         ) from None
     (new_state,) = tuple(machine.configuration_values)
+    # the lifecycle the workflow declares: a cancelling event cancels the case's numbers
+    note = lifecycle.on_event(run.reg, wf.events[event], run.case_id, run.event_values)
     store.transition(
-        run.case_id, event, state, str(new_state), run.data, by=by, files=list(run.files)
-    )
+        run.case_id, event, state, str(new_state), run.data, by=by, files=list(run.files),
+        note=note,
+    )  # fmt: skip
     return str(new_state)
 
 

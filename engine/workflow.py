@@ -18,10 +18,11 @@ the register database (``start_value``).
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,9 +58,16 @@ RESERVED = frozenset(
 DEFAULT_STATES = {
     "draft": {"label": "ร่าง", "initial": True},
     "issued": {"label": "ออกเลขแล้ว"},
-    "sent": {"label": "ส่งแล้ว", "final": True},
+    "sent": {"label": "ส่งแล้ว", "final": True, "freezes": True},
     "cancelled": {"label": "ยกเลิก", "final": True},
 }
+
+#: Without a ``freezes`` declaration on any state, the state of this name freezes (as before).
+DEFAULT_FROZEN_STATE = "sent"
+#: Without a ``cancels`` declaration on any event, the event of this name cancels.
+DEFAULT_CANCEL_EVENT = "cancel"
+#: The event input a cancelling event takes its reason from (``--set cancel_reason=…``).
+CANCEL_REASON = "cancel_reason"
 
 
 @dataclass(frozen=True)
@@ -80,10 +88,14 @@ class Action:
 
 @dataclass(frozen=True)
 class StateSpec:
+    """A state of a case (สถานะ). ``freezes``: the letters of a case that is or has been in it
+    are final as sent: ``saraban regenerate`` never rewrites them."""
+
     name: str
     label: str
     initial: bool = False
     final: bool = False
+    freezes: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +107,8 @@ class EventSpec:
     guards: tuple[Guard, ...] = ()
     inputs: Mapping[str, InputSpec] = field(default_factory=dict)
     actions: tuple[Action, ...] = ()
+    #: the event cancels (ยกเลิกเลข) every register number of the case, with a reason
+    cancels: bool = False
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,20 @@ class Workflow:
 
     def state(self, name: str) -> StateSpec:
         return next(s for s in self.states if s.name == name)
+
+    @property
+    def frozen_states(self) -> frozenset[str]:
+        """The states that freeze a case's letters (declared with ``freezes: true``)."""
+        return frozenset(s.name for s in self.states if s.freezes)
+
+    def freezes(self, states: Iterable[str]) -> bool:
+        """Whether a case that is or has been in ``states`` has its letters frozen."""
+        return not self.frozen_states.isdisjoint(states)
+
+    @property
+    def cancelled_states(self) -> frozenset[str]:
+        """The states a cancelling event leads to: a case there is cancelled."""
+        return frozenset(e.target for e in self.events.values() if e.cancels)
 
     def line(self, *path: Any) -> int | None:
         return self.source.line(*path) if self.source else None
@@ -312,12 +340,15 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
 
     # states
     raw_states = data.get("states") or DEFAULT_STATES
+    # a state freezes its letters when it says so; when none says, the state named `sent` does
+    declared_freezes = any("freezes" in s for s in raw_states.values())
     states = [
         StateSpec(
             name=str(n),
             label=str(s.get("label") or n),
             initial=bool(s.get("initial")),
             final=bool(s.get("final")),
+            freezes=bool(s.get("freezes")) if declared_freezes else str(n) == DEFAULT_FROZEN_STATE,
         )
         for n, s in raw_states.items()
     ]
@@ -329,7 +360,7 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
             initials[1].name,
         )
     if not initials:
-        states[0] = StateSpec(states[0].name, states[0].label, True, states[0].final)
+        states[0] = dataclasses.replace(states[0], initial=True)
     state_names = {s.name for s in states}
 
     # documents
@@ -359,8 +390,10 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         raw_events = {
             "issue": {"from": "draft", "to": "issued", "actions": [{"issue": first}]},
             "send": {"from": "issued", "to": "sent", "actions": [{"record": "sent_on"}]},
-            "cancel": {"from": ["draft", "issued"], "to": "cancelled"},
+            "cancel": {"from": ["draft", "issued"], "to": "cancelled", "cancels": True},
         }
+    # an event cancels the case's numbers when it says so; when none says, `cancel` does
+    declared_cancels = any("cancels" in ev for ev in (raw_events or {}).values())
     events: dict[str, EventSpec] = {}
     attrs: dict[str, str] = {}
     for name, ev in (raw_events or {}).items():
@@ -389,6 +422,19 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         ev_inputs = {}
         for iname, ispec in (ev.get("inputs") or {}).items():
             ev_inputs[iname] = make_spec(iname, ispec)
+        cancels = bool(ev.get("cancels")) if declared_cancels else str(name) == DEFAULT_CANCEL_EVENT
+        if cancels:
+            if CANCEL_REASON in input_names:
+                raise doc.error(
+                    f"{CANCEL_REASON!r} is the reason a cancelling event takes: rename the input",
+                    "inputs",
+                    CANCEL_REASON,
+                )
+            # `--set cancel_reason=…`; without it the register gets a default text
+            ev_inputs.setdefault(
+                CANCEL_REASON,
+                make_spec(CANCEL_REASON, {"label": "เหตุที่ยกเลิก", "type": "text", "required": False}),
+            )
         actions = []
         for i, act in enumerate(ev.get("actions") or []):
             (kind, value), *_ = act.items()
@@ -421,6 +467,7 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
             guards=tuple(guards),
             inputs=ev_inputs,
             actions=tuple(actions),
+            cancels=cancels,
         )
         recorded |= set(ev_inputs)
     issue_event = str(data.get("issue_event", "issue"))
