@@ -24,6 +24,9 @@ timeout, 60 s by default) before they can allocate. Keep slow work that does not
 (PDF conversion, say) outside the block.
 
 WAL journal mode needs a local file system: do not put the register on a network share.
+
+This module keeps the rules (series, years, numbers, cancellation, export); the tables and
+every SQL statement are in :mod:`engine.store` (``reg.store``).
 """
 
 from __future__ import annotations
