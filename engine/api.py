@@ -221,7 +221,7 @@ def cases(
 def _check_case_filter(
     ws: Workspace, store: CaseStore, workflow: str | None, state: str | None
 ) -> None:
-    stored = store.conn.execute("SELECT DISTINCT workflow, state FROM cases").fetchall()
+    stored = store.workflow_states()
     workflows = set(ws.workflow_paths()) | {w for w, _ in stored}
     if workflow and workflow not in workflows:
         known = ", ".join(sorted(workflows)) or "(none)"
@@ -323,12 +323,12 @@ def workflow_diagram(ws: Workspace, name: str) -> str:
 # --- register ---------------------------------------------------------------------------------
 def _year(text: str | int | None) -> int | None:
     """A CE year from BE (2568) or CE (2025) text."""
-    from .register import _check_year
+    from .register import check_year
 
     if text in (None, ""):
         return None
     try:
-        return _check_year(thai.parse_year(text))
+        return check_year(thai.parse_year(text))
     except ValueError as exc:
         raise UserError(f"invalid year {text!r}: {exc}", field="--year") from None
     except UserError as exc:  # out of the register's range

@@ -31,6 +31,7 @@ from .errors import UserError
 from .letter import Letter, salutation_for
 from .recipients import Recipient, load_recipients
 from .register import Register
+from .store import StoredRecipient
 
 
 def copies_dir(master: Path) -> Path:
@@ -215,32 +216,25 @@ def store_recipients(
     reg: Register, entry_id: int, recipients: Sequence[Recipient], paths: Sequence[str]
 ) -> None:
     """Keep the recipient list with the register entry (joins the open transaction)."""
-    reg.connection.executemany(
-        "INSERT INTO recipients (entry_id, seq, organisation, position, addressee, address, "
-        "email, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    reg.store.recipients.insert(
+        entry_id,
         [
-            (entry_id, i, r.organisation, r.position, r.to, r.address, r.email, p)
-            for i, (r, p) in enumerate(zip(recipients, paths, strict=True), start=1)
+            StoredRecipient(r.organisation, r.position, r.to, r.address, r.email, p)
+            for r, p in zip(recipients, paths, strict=True)
         ],
     )
 
 
 def stored_recipients(reg: Register, entry_id: int) -> list[Recipient]:
-    rows = reg.connection.execute(
-        "SELECT organisation, position, addressee, address, email FROM recipients "
-        "WHERE entry_id = ? ORDER BY seq",
-        (entry_id,),
-    ).fetchall()
-    return [Recipient(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    rows = reg.store.recipients.of_entry(entry_id)
+    return [Recipient(r.organisation, r.position, r.addressee, r.address, r.email) for r in rows]
 
 
 def stored_copy_paths(reg: Register, entry_id: int, root: Path) -> list[Path | None]:
     """The paths of a circular's copies as the register keeps them (what regenerate rewrites:
     a copy keeps its name whatever :func:`copy_path` would call it now)."""
-    rows = reg.connection.execute(
-        "SELECT path FROM recipients WHERE entry_id = ? ORDER BY seq", (entry_id,)
-    ).fetchall()
-    return [root / r[0] if r[0] else None for r in rows]
+    rows = reg.store.recipients.of_entry(entry_id)
+    return [root / r.path if r.path else None for r in rows]
 
 
 # --- the hook in a run (engine.runtime.Run.make_document) -------------------------------------

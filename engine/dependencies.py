@@ -23,7 +23,6 @@ whose inputs changed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,17 +106,9 @@ def record(
     deps: Mapping[str, str],
 ) -> None:
     """Store (or replace) what a document was rendered from; joins the open transaction."""
-    conn = reg.connection
-    conn.execute(
-        "INSERT OR REPLACE INTO renders (case_id, document, entry_id, date, files_json, "
-        "rendered_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (case_id, document, entry_id, date, json.dumps(dict(files), ensure_ascii=False), _now()),
-    )
-    conn.execute("DELETE FROM dependencies WHERE case_id = ? AND document = ?", (case_id, document))
-    conn.executemany(
-        "INSERT INTO dependencies (case_id, document, key, hash) VALUES (?, ?, ?, ?)",
-        [(case_id, document, k, v) for k, v in sorted(deps.items())],
-    )
+    store = reg.store
+    store.renders.put(case_id, document, entry_id=entry_id, date=date, files=files, at=_now())
+    store.dependencies.replace(case_id, document, deps)
 
 
 def run_deps(
@@ -165,6 +156,6 @@ def run_deps(
         from .references import entry_text
 
         if entry is None or entry.id != entry_id:
-            entry = run.reg._get_by_id(entry_id)
+            entry = run.reg.entry(entry_id)
         deps[f"entry:{entry_id}"] = digest(entry_text(entry))
     return deps

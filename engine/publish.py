@@ -220,12 +220,8 @@ def circular_copies(ws: Workspace, master: str | Path) -> tuple[Path, list[str]]
     if not combined.is_file() or not ws.register_path.exists():
         return None
     with Register(ws.register_path) as reg:
-        rows = reg.connection.execute(
-            "SELECT r.organisation FROM recipients r JOIN entries e ON e.id = r.entry_id "
-            "WHERE e.path = ? ORDER BY r.seq",
-            (rel,),
-        ).fetchall()
-    return (combined, [r[0] for r in rows]) if rows else None
+        rows = reg.store.recipients.organisations_of(rel)
+    return (combined, rows) if rows else None
 
 
 def not_made(what: str, exc: UserError) -> UserError:

@@ -36,12 +36,10 @@ import atexit
 import contextlib
 import fcntl
 import hashlib
-import json
 import os
 import re
 import secrets
 import shutil
-import sqlite3
 import sys
 import time
 from collections.abc import Iterator
@@ -52,6 +50,9 @@ from typing import Any
 
 from . import files, pdfclean
 from .errors import SarabanError, UserError
+from .store import DatabaseError, Store, StoreError
+from .store import check as store_check
+from .store import journal as store_journal
 
 RUNS = ".runs"
 """The folder of run lock files, in ``letters/``."""
@@ -268,37 +269,12 @@ def _fsync_dir(folder: Path) -> None:
 
 def _journal(register: Path) -> list[tuple[str, str, str]] | None:
     """The journal rows (pending, final, run); [] without a register; None if unreadable."""
-    if not register.exists():
-        return []
-    try:
-        conn = sqlite3.connect(register, timeout=60)
-    except sqlite3.Error:
-        return None
-    try:
-        return [
-            (r[0], r[1], r[2])
-            for r in conn.execute("SELECT pending, final, run FROM pending_files ORDER BY rowid")
-        ]
-    except sqlite3.OperationalError as exc:
-        return [] if "no such table" in str(exc) else None
-    except sqlite3.Error:
-        return None
-    finally:
-        conn.close()
+    return store_journal.read(register)
 
 
 def _forget(register: Path, pendings: list[str]) -> None:
     """Delete finished journal rows (no sync: a row that comes back finds its file in place)."""
-    if not pendings:
-        return
-    conn = sqlite3.connect(register, timeout=60, isolation_level=None)
-    try:
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("BEGIN IMMEDIATE")
-        conn.executemany("DELETE FROM pending_files WHERE pending = ?", [(p,) for p in pendings])
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+    store_journal.forget(register, pendings)
 
 
 def _roll_forward(root: Path, rows: list[tuple[str, str, str]], out: Recovery) -> list[str]:
@@ -378,7 +354,7 @@ def reconcile(
             if removed_here and folder.parent != letters and folder != letters and folder != root:
                 with contextlib.suppress(OSError):
                     folder.rmdir()  # a circular's copies folder left empty
-    except (OSError, sqlite3.Error):
+    except (OSError, StoreError):
         runs.close(remove=False)  # try again next time
         raise
     runs.close(remove=True)
@@ -426,7 +402,7 @@ def on_open(ws: Any, register: Path) -> None:
     """The hook of :attr:`Workspace.register_path`: join the workspace as a run, and reconcile
     once per process and workspace. Never fails the command: what cannot be done now is left
     for the next one (and ``saraban check`` reports it)."""
-    with contextlib.suppress(OSError, sqlite3.Error, SarabanError):
+    with contextlib.suppress(OSError, StoreError, SarabanError):
         reconcile(ws.root, ws.letters_dir, register)
 
 
@@ -482,17 +458,17 @@ class Staging:
         """Where ``final``'s bytes are now: its pending file while this command stages it."""
         return self.pairs.get(final, final)
 
-    def journal(self, connection: sqlite3.Connection) -> None:
-        """Record the pairs in the open register transaction; sync their folders first, so that
-        a committed row always finds its pending file after a power cut."""
+    def journal(self, store: Store) -> None:
+        """Record the pairs in the open register transaction (``store``, as
+        :meth:`engine.register.Register.transaction` yields it); sync their folders first, so
+        that a committed row always finds its pending file after a power cut."""
         if not self.pairs:
             return
         for folder in {p.parent for p in self.pairs.values()}:
             _fsync_dir(folder)
         rid = run_id()
-        connection.executemany(
-            "INSERT INTO pending_files (pending, final, run) VALUES (?, ?, ?)",
-            [(_rel(self.root, p), _rel(self.root, f), rid) for f, p in self.pairs.items()],
+        store.journal.add(
+            [(_rel(self.root, p), _rel(self.root, f), rid) for f, p in self.pairs.items()]
         )
 
     def finish(self, register: Path) -> None:
@@ -584,43 +560,35 @@ def _damaged(rel: str, detail: str) -> str:
 def _integrity(register: Path, rel: str) -> str | None:
     """None when ``PRAGMA integrity_check`` is ok, else the problem line."""
     try:
-        conn = sqlite3.connect(register, timeout=60)
-        try:
-            rows = [r[0] for r in conn.execute("PRAGMA integrity_check(5)")]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
+        rows = store_check.integrity(register, 5)
+    except DatabaseError as exc:
         return _damaged(rel, str(exc))
     if rows != ["ok"]:
         return _damaged(rel, "; ".join(str(r) for r in rows[:2]))
     return None
 
 
-def _registered(conn: sqlite3.Connection) -> tuple[dict[str, str], dict[str, str], set[str]]:
+def _registered(seen: store_check.Snapshot) -> tuple[dict[str, str], dict[str, str], set[str]]:
     """(files of issued letters → what they are, recorded SHA-256 by file, every registered file)."""
     present: dict[str, str] = {}
     hashes: dict[str, str] = {}
     every: set[str] = set()
     cancelled: set[int] = set()
-    for eid, path, number, status in conn.execute(
-        "SELECT id, path, number_text, status FROM entries"
-    ):
+    for eid, path, number, status in seen.entries:
         if status == "cancelled":
             cancelled.add(eid)
         if path:
             every.add(path)
             if status != "cancelled":
                 present[path] = f"ที่ {number}"
-    for case_id, document, entry_id, files_json in conn.execute(
-        "SELECT case_id, document, entry_id, files_json FROM renders"
-    ):
-        for path, digest in json.loads(files_json).items():
+    for case_id, document, entry_id, recorded in seen.renders:
+        for path, digest in recorded.items():
             every.add(path)
             if entry_id in cancelled:
                 continue
             present.setdefault(path, f"case {case_id} {document}")
             hashes[path] = digest
-    for path, entry_id in conn.execute("SELECT path, entry_id FROM recipients"):
+    for path, entry_id in seen.recipients:
         if path:
             every.add(path)
             if entry_id not in cancelled:
@@ -653,15 +621,11 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         pass
     recovered = reconcile(root, letters, register, full=True)
     try:
-        conn = sqlite3.connect(register, timeout=60)
-        try:
-            present, hashes, every = _registered(conn)
-            live = {r[1] for r in conn.execute("SELECT final FROM pending_files")}
-            n_entries = conn.execute("SELECT count(*) FROM entries").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
+        seen = store_check.snapshot(register)
+    except DatabaseError as exc:
         return [_damaged(rel_db, str(exc))], checked
+    present, hashes, every = _registered(seen)
+    live, n_entries = seen.pending, seen.n_entries
     missing = changed = 0
     for path, what in sorted(present.items()):
         full = root / path

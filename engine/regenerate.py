@@ -44,7 +44,7 @@ from .circular import Sink, render_circular, stored_copy_paths, stored_recipient
 from .errors import UserError
 from .recipients import fingerprint as recipients_fp
 from .references import digest, entry_text, load_named, named_refs_in
-from .register import Entry, Register, _entry_from_row
+from .register import Entry, Register
 from .render import write_atomic
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
 
@@ -133,45 +133,27 @@ class Report:
 
 # --- loading ---------------------------------------------------------------------------------
 def load_jobs(reg: Register) -> list[Job]:
-    conn = reg.connection
-    deps: dict[tuple[int, str], dict[str, str]] = {}
-    for case_id, document, key, value in conn.execute(
-        "SELECT case_id, document, key, hash FROM dependencies"
-    ):
-        deps.setdefault((case_id, document), {})[key] = value
-    visited: dict[int, set[str]] = {}
-    for case_id, to_state in conn.execute("SELECT DISTINCT case_id, to_state FROM case_events"):
-        visited.setdefault(case_id, set()).add(to_state)
-    with_recipients = {r[0] for r in conn.execute("SELECT DISTINCT entry_id FROM recipients")}
-    entries = {
-        row["id"]: _entry_from_row(row)
-        for row in conn.execute(
-            "SELECT id, series, year, number, number_text, date, sender, recipient, subject, "
-            "action, note, status, cancel_reason, case_id, path, created_at, cancelled_at, "
-            "data_json FROM entries WHERE id IN (SELECT entry_id FROM renders)"
-        )
-    }
+    store = reg.store
+    deps = store.dependencies.by_document()
+    visited = store.events.states_visited()
+    with_recipients = store.recipients.entry_ids()
+    entries = store.entries.rendered()
     jobs = []
-    for row in conn.execute(
-        "SELECT r.case_id, r.document, r.entry_id, r.date, r.files_json, c.workflow, c.state, "
-        "c.data_json FROM renders r JOIN cases c ON c.id = r.case_id "
-        "ORDER BY r.case_id, r.rowid"
-    ):
-        case_id, document = row[0], row[1]
+    for r in store.renders.with_cases():
         jobs.append(
             Job(
-                case_id=case_id,
-                document=document,
-                entry_id=row[2],
-                date=row[3],
-                files=json.loads(row[4]),
-                deps=deps.get((case_id, document), {}),
-                workflow=row[5],
-                state=row[6],
-                data=json.loads(row[7]),
-                entry=entries.get(row[2]),
-                states=frozenset({row[6], *visited.get(case_id, ())}),
-                has_recipients=row[2] in with_recipients,
+                case_id=r.case_id,
+                document=r.document,
+                entry_id=r.entry_id,
+                date=r.date,
+                files=r.files,
+                deps=deps.get((r.case_id, r.document), {}),
+                workflow=r.workflow,
+                state=r.state,
+                data=r.data,
+                entry=entries.get(r.entry_id) if r.entry_id is not None else None,
+                states=frozenset({r.state, *visited.get(r.case_id, ())}),
+                has_recipients=r.entry_id in with_recipients,
             )
         )
     return jobs
@@ -199,15 +181,10 @@ class Fingerprints:
 
     def entry(self, entry_id: int) -> Entry | None:
         if entry_id not in self.entries:
-            row = self.reg.connection.execute(
-                "SELECT id, series, year, number, number_text, date, sender, recipient, subject, "
-                "action, note, status, cancel_reason, case_id, path, created_at, cancelled_at, "
-                "data_json FROM entries WHERE id = ?",
-                (entry_id,),
-            ).fetchone()
-            if row is None:
+            entry = self.reg.store.entries.get(entry_id)
+            if entry is None:
                 return None
-            self.entries[entry_id] = _entry_from_row(row)
+            self.entries[entry_id] = entry
         return self.entries[entry_id]
 
     def get(self, key: str, job: Job) -> str:
@@ -711,9 +688,8 @@ def correct_entry(
         raise UserError("nothing to correct: give --date, --subject, --to or --urgency")
     if entry.cancelled:
         raise UserError(f"ที่ {entry.number_text} is cancelled", field="number")
-    with Register(ws.register_path) as reg, reg.transaction() as conn:
-        assignments = ", ".join(f"{k} = ?" for k in sets)
-        conn.execute(f"UPDATE entries SET {assignments} WHERE id = ?", (*sets.values(), entry.id))
+    with Register(ws.register_path) as reg, reg.transaction() as store:
+        store.entries.correct(entry.id, sets)
         if entry.case_id and str(entry.case_id).isdigit():
             store = CaseStore(reg)
             case = store.get(int(entry.case_id))
@@ -732,4 +708,4 @@ def correct_entry(
                              by=by or current_user(),
                              note=f"register entry ที่ {entry.number_text} corrected: {changes}"
                              + (f" ({reason})" if reason else ""))  # fmt: skip
-        return reg._get_by_id(entry.id)
+        return reg.entry(entry.id)

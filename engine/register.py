@@ -24,6 +24,9 @@ timeout, 60 s by default) before they can allocate. Keep slow work that does not
 (PDF conversion, say) outside the block.
 
 WAL journal mode needs a local file system: do not put the register on a network share.
+
+This module keeps the rules (series, years, numbers, cancellation, export); the tables and
+every SQL statement are in :mod:`engine.store` (``reg.store``).
 """
 
 from __future__ import annotations
@@ -33,19 +36,16 @@ import csv
 import json
 import os
 import re
-import sqlite3
-import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Final, Literal, TextIO
+from typing import Final, TextIO
 
 from engine import files
 from engine.errors import RegisterError, SarabanError
-from engine.failures import database_reason
 from engine.limits import MAX_RUNNING_NUMBER, MAX_YEAR_BE, MIN_YEAR_BE
 from engine.privacy import prepare_register_file
+from engine.store import SCHEMA_VERSION, Conflict, Entry, Status, Store
 from engine.thai import format_date, to_arabic_digits
 
 _Date = date  # Slot.record's parameter named ``date`` shadows the class
@@ -59,6 +59,9 @@ __all__ = [
     "Entry",
     "Register",
     "Slot",
+    "Status",
+    "check_series",
+    "check_year",
     "export_csv",
     "export_xlsx",
     "formula_risk",
@@ -74,8 +77,6 @@ CIRCULAR: Final = "circular"
 ORDER: Final = "order"
 """Orders (คำสั่ง): numbered "<n>/<BE year>" in their own series."""
 
-Status = Literal["issued", "cancelled"]
-
 DEFAULT_TIMEOUT: Final = 60.0
 """Seconds a process waits for another one's write transaction before giving up."""
 
@@ -85,131 +86,6 @@ _MIN_YEAR: Final = MIN_YEAR_BE - _BE_OFFSET  # CE 1900
 _MAX_YEAR: Final = MAX_YEAR_BE - _BE_OFFSET  # CE 2199
 #: A series name: lower-case ASCII letters, digits, "-" and "_" (it becomes part of file names).
 _SERIES_RE: Final = re.compile(r"[a-z][a-z0-9_-]{0,31}")
-
-# The schema, as an ordered list of migrations. Migration i (1-based) takes the database from
-# ``PRAGMA user_version`` i - 1 to i; each is a list of single SQL statements run in one
-# transaction. Append new migrations at the end; never edit one that has shipped.
-_MIGRATIONS: Final[list[list[str]]] = [
-    # 1: the outgoing register and its per-series, per-year counters.
-    [
-        """
-        CREATE TABLE entries (
-            id            INTEGER PRIMARY KEY,
-            series        TEXT    NOT NULL CHECK (length(series) > 0),
-            year          INTEGER NOT NULL,            -- CE calendar year of the letter date
-            number        INTEGER NOT NULL CHECK (number >= 1),
-            number_text   TEXT    NOT NULL,            -- as printed: 'ที่ มท 0808.4/ว 36'
-            number_key    TEXT    NOT NULL,            -- number_text normalised, for lookups
-            date          TEXT    NOT NULL,            -- ISO date of the letter (ลงวันที่)
-            sender        TEXT    NOT NULL DEFAULT '', -- จาก
-            recipient     TEXT    NOT NULL DEFAULT '', -- ถึง
-            subject       TEXT    NOT NULL DEFAULT '', -- เรื่อง
-            action        TEXT    NOT NULL DEFAULT '', -- การปฏิบัติ
-            note          TEXT    NOT NULL DEFAULT '', -- หมายเหตุ
-            status        TEXT    NOT NULL DEFAULT 'issued'
-                                  CHECK (status IN ('issued', 'cancelled')),
-            cancel_reason TEXT,
-            cancelled_at  TEXT,
-            case_id       TEXT,
-            path          TEXT,
-            data_json     TEXT,
-            created_at    TEXT    NOT NULL,            -- ISO timestamp, UTC
-            UNIQUE (series, year, number),
-            UNIQUE (number_key, year),
-            CHECK ((status = 'cancelled') = (cancel_reason IS NOT NULL))
-        )
-        """,
-        """
-        CREATE TABLE counters (
-            series      TEXT    NOT NULL,
-            year        INTEGER NOT NULL,
-            next_number INTEGER NOT NULL CHECK (next_number >= 1),
-            PRIMARY KEY (series, year)
-        )
-        """,
-    ],
-    # 2: cases (เรื่อง) of workflows and the history of their transitions; see engine/cases.py.
-    [
-        """
-        CREATE TABLE cases (
-            id          INTEGER PRIMARY KEY AUTOINCREMENT,
-            workflow    TEXT    NOT NULL,
-            state       TEXT    NOT NULL,
-            data_json   TEXT    NOT NULL,             -- the case data as it is now
-            created_at  TEXT    NOT NULL,
-            updated_at  TEXT    NOT NULL
-        )
-        """,
-        """
-        CREATE TABLE case_events (
-            id          INTEGER PRIMARY KEY AUTOINCREMENT,
-            case_id     INTEGER NOT NULL REFERENCES cases (id),
-            at          TEXT    NOT NULL,             -- ISO timestamp, UTC
-            event       TEXT    NOT NULL,
-            from_state  TEXT,
-            to_state    TEXT    NOT NULL,
-            by          TEXT    NOT NULL,             -- the OS user or --by
-            data_json   TEXT    NOT NULL,             -- the data as it was at this transition
-            files_json  TEXT    NOT NULL DEFAULT '[]',
-            note        TEXT    NOT NULL DEFAULT ''
-        )
-        """,
-        "CREATE INDEX case_events_case ON case_events (case_id, id)",
-        "CREATE INDEX cases_state ON cases (workflow, state)",
-    ],
-    # 3: what each issued document was rendered from (engine/dependencies.py; `saraban
-    # regenerate`), and the recipients of circular letters (engine/circular.py).
-    [
-        """
-        CREATE TABLE renders (
-            case_id     INTEGER NOT NULL,
-            document    TEXT    NOT NULL,             -- the workflow's document name
-            entry_id    INTEGER,                      -- its register row (NULL: a form)
-            date        TEXT    NOT NULL,             -- the document date (ISO)
-            files_json  TEXT    NOT NULL,             -- {relative path: sha256 of the bytes}
-            rendered_at TEXT    NOT NULL,
-            PRIMARY KEY (case_id, document)
-        )
-        """,
-        """
-        CREATE TABLE dependencies (
-            case_id     INTEGER NOT NULL,
-            document    TEXT    NOT NULL,
-            key         TEXT    NOT NULL,             -- template:NAME, office, ref:NAME, entry:ID, …
-            hash        TEXT    NOT NULL,             -- its fingerprint when last rendered
-            PRIMARY KEY (case_id, document, key)
-        )
-        """,
-        "CREATE INDEX dependencies_key ON dependencies (key)",
-        """
-        CREATE TABLE recipients (
-            entry_id     INTEGER NOT NULL REFERENCES entries (id),
-            seq          INTEGER NOT NULL,
-            organisation TEXT    NOT NULL,
-            position     TEXT    NOT NULL,
-            addressee    TEXT    NOT NULL DEFAULT '',  -- the `to` column, when given
-            address      TEXT    NOT NULL DEFAULT '',
-            email        TEXT    NOT NULL DEFAULT '',
-            path         TEXT,                         -- the addressed copy
-            PRIMARY KEY (entry_id, seq)
-        )
-        """,
-    ],
-    # 4: the journal of files written under pending names inside a register transaction, moved
-    # to their final names once it has committed (engine/recovery.py).
-    [
-        """
-        CREATE TABLE pending_files (
-            pending TEXT PRIMARY KEY,                 -- as written, relative to the workspace
-            final   TEXT NOT NULL,                    -- its name once the transaction committed
-            run     TEXT NOT NULL                     -- the process that wrote it
-        )
-        """,
-    ],
-]
-
-SCHEMA_VERSION: Final = len(_MIGRATIONS)
-"""The ``PRAGMA user_version`` of a register this version of saraban writes."""
 
 REGISTER_HEADERS: Final = (
     "เลขทะเบียนส่ง",
@@ -222,54 +98,6 @@ REGISTER_HEADERS: Final = (
     "หมายเหตุ",
 )
 """Column headers of the outgoing register, แบบที่ 14, in the regulation's order."""
-
-_ENTRY_COLUMNS: Final = (
-    "id, series, year, number, number_text, date, sender, recipient, subject, action, note, "
-    "status, cancel_reason, case_id, path, created_at, cancelled_at, data_json"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One row of the outgoing register: a number given to a letter, issued or cancelled."""
-
-    id: int
-    series: str
-    year: int
-    """CE calendar year of the letter date; the running number restarts each year."""
-    number: int
-    """The running number within (series, year): เลขทะเบียนส่ง."""
-    number_text: str
-    """The letter number as printed on the letter (ที่), e.g. ``"ที่ นม 0023.26/ว 598"``."""
-    date: date
-    """The letter date (ลงวันที่)."""
-    sender: str
-    """จาก."""
-    recipient: str
-    """ถึง."""
-    subject: str
-    """เรื่อง."""
-    action: str
-    """การปฏิบัติ."""
-    note: str
-    """หมายเหตุ, as given when the letter was recorded (see :func:`register_row` for export)."""
-    status: Status
-    cancel_reason: str | None
-    case_id: str | None
-    path: str | None
-    """The letter file, as the caller gave it."""
-    created_at: str
-    """When the number was recorded: ISO 8601 timestamp, UTC."""
-    cancelled_at: str | None = None
-    """When the number was cancelled: ISO 8601 timestamp, UTC."""
-    data_json: str | None = None
-    """The data the letter was rendered from, as JSON text, when the caller stored it."""
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether the number was cancelled (the row stays; the number is never reused)."""
-        return self.status == "cancelled"
-
 
 _LEADING_TI: Final = re.compile(r"^\s*ที่\s*")
 
@@ -290,7 +118,8 @@ def _utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _check_series(series: str) -> str:
+def check_series(series: str) -> str:
+    """``series``, stripped, if it is a valid series name; :class:`RegisterError` if not."""
     if not isinstance(series, str) or not series.strip():
         raise RegisterError("series must be a non-empty name", field="series")
     if not _SERIES_RE.fullmatch(series.strip()):
@@ -302,7 +131,9 @@ def _check_series(series: str) -> str:
     return series.strip()
 
 
-def _check_year(year: int) -> int:
+def check_year(year: int) -> int:
+    """``year`` (CE) if the register takes it; :class:`RegisterError` naming the BE year given by
+    mistake or the range otherwise."""
     if isinstance(year, bool) or not isinstance(year, int):
         raise RegisterError(f"year must be an integer, not {year!r}", field="year")
     if year > _MAX_YEAR and _MIN_YEAR <= year - _BE_OFFSET <= _MAX_YEAR:
@@ -328,36 +159,6 @@ def _check_number(value: int, field: str) -> int:
             f"a running number is from 1 to {MAX_RUNNING_NUMBER}, not {value}", field=field
         )
     return value
-
-
-def _entry_from_row(row: sqlite3.Row) -> Entry:
-    return Entry(
-        id=row["id"],
-        series=row["series"],
-        year=row["year"],
-        number=row["number"],
-        number_text=row["number_text"],
-        date=date.fromisoformat(row["date"]),
-        sender=row["sender"],
-        recipient=row["recipient"],
-        subject=row["subject"],
-        action=row["action"],
-        note=row["note"],
-        status=row["status"],
-        cancel_reason=row["cancel_reason"],
-        case_id=row["case_id"],
-        path=row["path"],
-        created_at=row["created_at"],
-        cancelled_at=row["cancelled_at"],
-        data_json=row["data_json"],
-    )
-
-
-def _is_busy(error: sqlite3.Error) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error) or "busy" in str(error)
 
 
 class Slot:
@@ -427,52 +228,40 @@ class Slot:
             except (TypeError, ValueError) as e:
                 raise RegisterError(f"data_json is not valid JSON: {e}", field="data_json") from e
         key = number_key(number_text)
-        conn = self._register._conn
-        clash = conn.execute(
-            "SELECT series, number FROM entries WHERE number_key = ? AND year = ?",
-            (key, self.year),
-        ).fetchone()
+        store = self._register.store
+        clash = store.entries.clash(key, self.year)
         if clash is not None:
             raise RegisterError(
                 f"{number_text.strip()} is already in the register for {self.year} "
-                f"(number {clash['number']} of series {clash['series']!r})",
+                f"(number {clash[1]} of series {clash[0]!r})",
                 field="number_text",
             )
         try:
-            cursor = conn.execute(
-                "INSERT INTO entries (series, year, number, number_text, number_key, date, "
-                "sender, recipient, subject, action, note, case_id, path, data_json, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    self.series,
-                    self.year,
-                    self.number,
-                    number_text.strip(),
-                    key,
-                    date.isoformat(),
-                    sender,
-                    recipient,
-                    subject,
-                    action,
-                    note,
-                    case_id,
-                    os.fspath(path) if path is not None else None,
-                    data_json,
-                    _utc_now(),
-                ),
+            entry_id = store.entries.insert(
+                series=self.series,
+                year=self.year,
+                number=self.number,
+                number_text=number_text.strip(),
+                number_key=key,
+                date=date.isoformat(),
+                sender=sender,
+                recipient=recipient,
+                subject=subject,
+                action=action,
+                note=note,
+                case_id=case_id,
+                path=os.fspath(path) if path is not None else None,
+                data_json=data_json,
+                created_at=_utc_now(),
             )
-        except sqlite3.IntegrityError as e:  # the UNIQUE constraints: should never happen
+        except Conflict as e:  # the UNIQUE constraints: should never happen
             raise RegisterError(
                 f"number {self.number} of series {self.series!r} in {self.year} is already "
                 f"in the register ({e})",
                 file=self._register.path,
             ) from e
-        conn.execute(
-            "INSERT INTO counters (series, year, next_number) VALUES (?, ?, ?) "
-            "ON CONFLICT (series, year) DO UPDATE SET next_number = excluded.next_number",
-            (self.series, self.year, self.number + 1),
-        )
-        self._entry = self._register._get_by_id(cursor.lastrowid)
+        store.counters.set(self.series, self.year, self.number + 1)
+        self._entry = self._register.entry(entry_id)
         return self._entry
 
 
@@ -493,38 +282,15 @@ class Register:
         """
         self.path: Final = Path(path)
         self.timeout: Final = float(timeout)
-        self._in_transaction = False
-        self._batch = False
         prepare_register_file(self.path)  # 0600 when new; a folder or NUL byte is refused
-        try:
-            self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        except sqlite3.Error as e:
-            raise RegisterError(database_reason(e, self.path), file=self.path) from e
-        try:
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            self._set_wal()
-            # FULL: a committed number must survive a power cut, or it could be given twice.
-            self._conn.execute("PRAGMA synchronous = FULL")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
-        except sqlite3.DatabaseError as e:
-            self._conn.close()
-            if _is_busy(e):
-                raise self._busy_error() from e
-            raise RegisterError(database_reason(e, self.path), file=self.path) from e
-        except BaseException:
-            self._conn.close()
-            raise
+        self.store: Final = Store(self.path, timeout=self.timeout)
+        """The tables of the register database (:mod:`engine.store`)."""
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def close(self) -> None:
         """Close the connection (an open reservation is rolled back). Safe to call twice."""
-        with contextlib.suppress(sqlite3.ProgrammingError):
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-        self._conn.close()
+        self.store.close()
 
     def __enter__(self) -> Register:
         return self
@@ -547,9 +313,9 @@ class Register:
         commits; an exception rolls back and propagates, and the number stays free. Leaving
         without calling ``record()`` rolls back and raises :class:`SarabanError`.
         """
-        series = _check_series(series)
-        year = _check_year(year)
-        with self._transaction():
+        series = check_series(series)
+        year = check_year(year)
+        with self.store.write():
             slot = Slot(self, series, year, self._next_number(series, year))
             try:
                 yield slot
@@ -563,7 +329,7 @@ class Register:
 
     def next_number(self, series: str, year: int) -> int:
         """The number the next :meth:`reserve` of ``series`` in ``year`` would get (no lock)."""
-        return self._next_number(_check_series(series), _check_year(year))
+        return self._next_number(check_series(series), check_year(year))
 
     def start(self, series: str, year: int, next_number: int) -> None:
         """Continue a paper register: the next number of ``series`` in ``year`` is ``next_number``.
@@ -572,26 +338,22 @@ class Register:
         :class:`RegisterError` if ``next_number`` is below 1 or not above every number this
         register has already used in that series and year (numbers never go backwards).
         """
-        series = _check_series(series)
-        year = _check_year(year)
+        series = check_series(series)
+        year = check_year(year)
         if isinstance(next_number, int) and next_number < 1:
             raise RegisterError(
                 f"the next number must be 1 or more, not {next_number}", field="next_number"
             )
         next_number = _check_number(next_number, "next_number")
-        with self._transaction():
-            used = self._max_used(series, year)
+        with self.store.write():
+            used = self.store.entries.max_number(series, year)
             if next_number <= used:
                 raise RegisterError(
                     f"cannot start series {series!r} in {year} at {next_number}: number {used} "
                     "is already in the register (numbers never go backwards)",
                     field="next_number",
                 )
-            self._conn.execute(
-                "INSERT INTO counters (series, year, next_number) VALUES (?, ?, ?) "
-                "ON CONFLICT (series, year) DO UPDATE SET next_number = excluded.next_number",
-                (series, year, next_number),
-            )
+            self.store.counters.set(series, year, next_number)
 
     def cancel(self, series: str, year: int, number: int, reason: str) -> Entry:
         """Cancel a number: its row stays, marked cancelled with ``reason``; it is never reused.
@@ -599,52 +361,48 @@ class Register:
         Raises :class:`RegisterError` naming the number if it is not in the register or is
         already cancelled, or if ``reason`` is empty. Returns the updated entry.
         """
-        series = _check_series(series)
-        year = _check_year(year)
+        series = check_series(series)
+        year = check_year(year)
         number = _check_number(number, "number")
         if not isinstance(reason, str) or not reason.strip():
             raise RegisterError(f"a reason is required to cancel number {number}", field="reason")
-        with self._transaction():
-            row = self._conn.execute(
-                "SELECT id, status, cancel_reason, number_text FROM entries "
-                "WHERE series = ? AND year = ? AND number = ?",
-                (series, year, number),
-            ).fetchone()
-            if row is None:
+        with self.store.write():
+            entry = self.store.entries.find(series, year, number)
+            if entry is None:
                 raise RegisterError(
                     f"number {number} of series {series!r} in {year} is not in the register",
                     field="number",
                 )
-            if row["status"] == "cancelled":
+            if entry.cancelled:
                 raise RegisterError(
-                    f"number {number} ({row['number_text']}) of series {series!r} in {year} "
-                    f"is already cancelled: {row['cancel_reason']}",
+                    f"number {number} ({entry.number_text}) of series {series!r} in {year} "
+                    f"is already cancelled: {entry.cancel_reason}",
                     field="number",
                 )
-            self._conn.execute(
-                "UPDATE entries SET status = 'cancelled', cancel_reason = ?, cancelled_at = ? "
-                "WHERE id = ?",
-                (reason.strip(), _utc_now(), row["id"]),
-            )
-            return self._get_by_id(row["id"])
+            self.store.entries.cancel(entry.id, reason.strip(), _utc_now())
+            return self.entry(entry.id)
 
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, series: str, year: int, number: int) -> Entry:
         """The entry for ``number`` of ``series`` in ``year``; :class:`RegisterError` if none."""
-        series = _check_series(series)
-        year = _check_year(year)
+        series = check_series(series)
+        year = check_year(year)
         number = _check_number(number, "number")
-        row = self._conn.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE series = ? AND year = ? AND number = ?",
-            (series, year, number),
-        ).fetchone()
-        if row is None:
+        entry = self.store.entries.find(series, year, number)
+        if entry is None:
             raise RegisterError(
                 f"number {number} of series {series!r} in {year} is not in the register",
                 field="number",
             )
-        return _entry_from_row(row)
+        return entry
+
+    def entry(self, entry_id: int) -> Entry:
+        """The entry with id ``entry_id``; :class:`RegisterError` if there is none."""
+        entry = self.store.entries.get(entry_id)
+        if entry is None:
+            raise RegisterError(f"no register entry with id {entry_id}", field="entry")
+        return entry
 
     def find(self, number_text: str, *, year: int | None = None) -> Entry | None:
         """The entry whose printed number is ``number_text``, or ``None``.
@@ -654,165 +412,49 @@ class Register:
         pass the ``year`` (CE) of the letter date; without it, a number found in several years
         is refused with :class:`RegisterError`.
         """
-        sql = f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE number_key = ?"
-        params: list[object] = [number_key(number_text)]
-        if year is not None:
-            sql += " AND year = ?"
-            params.append(_check_year(year))
-        rows = self._conn.execute(sql + " ORDER BY year", params).fetchall()
+        rows = self.store.entries.find_by_key(
+            number_key(number_text), None if year is None else check_year(year)
+        )
         if not rows:
             return None
         if len(rows) > 1:
-            years = ", ".join(str(r["year"]) for r in rows)
+            years = ", ".join(str(r.year) for r in rows)
             raise RegisterError(
                 f"{number_text.strip()} is in the register in several years ({years}): "
                 "give the year of the letter date",
                 field="number_text",
             )
-        return _entry_from_row(rows[0])
+        return rows[0]
 
     def entries(self, year: int | None = None, series: str | None = None) -> list[Entry]:
         """All entries (issued and cancelled), optionally of one year and/or series.
 
         Ordered by series, year, number.
         """
-        sql = f"SELECT {_ENTRY_COLUMNS} FROM entries"
-        where: list[str] = []
-        params: list[object] = []
-        if year is not None:
-            where.append("year = ?")
-            params.append(_check_year(year))
-        if series is not None:
-            where.append("series = ?")
-            params.append(_check_series(series))
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY series, year, number"
-        return [_entry_from_row(row) for row in self._conn.execute(sql, params)]
+        return self.store.entries.list(
+            None if year is None else check_year(year),
+            None if series is None else check_series(series),
+        )
 
     def series_names(self) -> list[str]:
         """The series this register has numbers or a counter for."""
-        rows = self._conn.execute(
-            "SELECT series FROM counters UNION SELECT series FROM entries ORDER BY 1"
-        ).fetchall()
-        return [r[0] for r in rows]
+        return self.store.entries.series_names()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction around several changes: numbers for all the documents of a
+        case, the case row and its history. Every :meth:`reserve` inside joins it; all of it
+        commits together or none of it does. Yields the :class:`~engine.store.Store`."""
+        with self.store.transaction() as store:
+            yield store
 
     # -- internals -------------------------------------------------------------------------
 
-    def _busy_error(self) -> RegisterError:
-        return RegisterError(
-            f"the register is busy: another process kept it locked for more than "
-            f"{self.timeout:g} s; try again",
-            file=self.path,
-        )
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` on error.
-
-        Inside :meth:`transaction` the outer transaction is used: it commits or rolls back
-        everything together.
-        """
-        if self._batch:
-            yield
-            return
-        if self._in_transaction:
-            raise SarabanError(
-                "the register is already inside reserve(): finish that letter first "
-                "(one write transaction per Register at a time)"
-            )
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as e:
-            if _is_busy(e):
-                raise self._busy_error() from e
-            raise
-        self._in_transaction = True
-        try:
-            yield
-        except BaseException:
-            self._rollback()
-            raise
-        else:
-            try:
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-        finally:
-            self._in_transaction = False
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction around several changes: numbers for all the documents of a
-        case, the case row and its history. Every :meth:`reserve` inside joins it; all of it
-        commits together or none of it does."""
-        with self._transaction():
-            self._batch = True
-            try:
-                yield self._conn
-            finally:
-                self._batch = False
-
-    @property
-    def connection(self) -> sqlite3.Connection:
-        """The SQLite connection (for the case store, which shares this database)."""
-        return self._conn
-
-    def _rollback(self) -> None:
-        if self._conn.in_transaction:
-            self._conn.execute("ROLLBACK")
-
-    def _set_wal(self) -> None:
-        """Switch to WAL journal mode (persistent in the file); retry while another opener holds it."""
-        mode = self._conn.execute("PRAGMA journal_mode").fetchone()[0]
-        if str(mode).lower() == "wal":
-            return
-        deadline = time.monotonic() + self.timeout
-        while True:
-            try:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as e:
-                if not _is_busy(e) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-
-    def _migrate(self) -> None:
-        """Create or upgrade the schema to :data:`SCHEMA_VERSION` (one transaction)."""
-        if self._user_version() == SCHEMA_VERSION:
-            return
-        with self._transaction():
-            version = self._user_version()  # again, under the write lock
-            for new_version, statements in enumerate(_MIGRATIONS[version:], start=version + 1):
-                for statement in statements:
-                    self._conn.execute(statement)
-                self._conn.execute(f"PRAGMA user_version = {new_version}")
-
-    def _user_version(self) -> int:
-        version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise RegisterError(
-                f"the register was written by a newer saraban (schema version {version}, "
-                f"this one knows {SCHEMA_VERSION})",
-                file=self.path,
-            )
-        return version
-
-    def _max_used(self, series: str, year: int) -> int:
-        row = self._conn.execute(
-            "SELECT max(number) FROM entries WHERE series = ? AND year = ?", (series, year)
-        ).fetchone()
-        return int(row[0] or 0)
-
     def _next_number(self, series: str, year: int) -> int:
-        row = self._conn.execute(
-            "SELECT next_number FROM counters WHERE series = ? AND year = ?", (series, year)
-        ).fetchone()
-        counter = int(row[0]) if row is not None else 1
+        counter = self.store.counters.get(series, year) or 1
         # The counter is authoritative; the max() only guards against a counter row lost or
         # edited by hand, so that a number is never handed out twice.
-        number = max(counter, self._max_used(series, year) + 1)
+        number = max(counter, self.store.entries.max_number(series, year) + 1)
         if number > MAX_RUNNING_NUMBER:
             raise RegisterError(
                 f"series {series!r} in {year} has used every number up to "
@@ -820,12 +462,6 @@ class Register:
                 field="series",
             )
         return number
-
-    def _get_by_id(self, entry_id: int | None) -> Entry:
-        row = self._conn.execute(
-            f"SELECT {_ENTRY_COLUMNS} FROM entries WHERE id = ?", (entry_id,)
-        ).fetchone()
-        return _entry_from_row(row)
 
 
 # -- export ----------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""The register store: every SQL statement of saraban and the schema's migrations.
+
+The register database holds several groups of tables, one module each, in the manner of
+sqlite-utils' ``Table`` objects — a small class with named methods over one connection:
+
+=================================  ===========================================================
+module                             tables
+=================================  ===========================================================
+:mod:`engine.store.entries`        ``entries`` (the outgoing register), ``counters``
+:mod:`engine.store.cases`          ``cases``, ``case_events`` (their history)
+:mod:`engine.store.renders`        ``renders``, ``dependencies`` (fingerprints)
+:mod:`engine.store.recipients`     ``recipients`` (of circular letters)
+:mod:`engine.store.journal`        ``pending_files`` (the journal of pending names)
+=================================  ===========================================================
+
+:class:`Store` opens the database (:class:`engine.store.db.Database`: one connection, write
+transactions, busy handling, WAL, migrations) and carries one object per table. Nothing outside
+this package writes SQL or imports ``sqlite3`` for the register's tables: this is the seam a
+PostgreSQL register would plug into (docs/architecture-store.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+from . import cases, entries, journal, recipients, renders
+from .cases import Case, CaseEvents, Cases, Event
+from .db import Conflict, Database, DatabaseError, Migration, StoreError, schema_version
+from .entries import Counters, Entries, Entry, Status
+from .journal import Journal
+from .recipients import Recipients, StoredRecipient
+from .renders import Dependencies, Rendered, Renders
+
+__all__ = [
+    "COMPONENTS",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Case",
+    "CaseEvents",
+    "Cases",
+    "Conflict",
+    "Counters",
+    "DatabaseError",
+    "Dependencies",
+    "Entries",
+    "Entry",
+    "Event",
+    "Journal",
+    "Recipients",
+    "Rendered",
+    "Renders",
+    "Status",
+    "Store",
+    "StoreError",
+    "StoredRecipient",
+]
+
+COMPONENTS: Final = (entries, cases, renders, recipients, journal)
+"""The modules that own tables, in the order their migrations of one version run."""
+MIGRATIONS: Final[tuple[Migration, ...]] = tuple(m for c in COMPONENTS for m in c.MIGRATIONS)
+SCHEMA_VERSION: Final = schema_version(MIGRATIONS)
+"""The ``PRAGMA user_version`` of a register this version of saraban writes."""
+
+
+class Store:
+    """The register database, open: one connection and one object per table.
+
+    Opening creates the schema when missing and upgrades an older one. Reads go straight to
+    the tables; changes go inside :meth:`write` (one change) or :meth:`transaction` (several,
+    committed together).
+    """
+
+    def __init__(self, path: Path, *, timeout: float) -> None:
+        self.db: Final = Database(path, timeout=timeout, migrations=MIGRATIONS)
+        self.entries: Final = Entries(self.db)
+        self.counters: Final = Counters(self.db)
+        self.cases: Final = Cases(self.db)
+        self.events: Final = CaseEvents(self.db)
+        self.renders: Final = Renders(self.db)
+        self.dependencies: Final = Dependencies(self.db)
+        self.recipients: Final = Recipients(self.db)
+        self.journal: Final = Journal(self.db)
+
+    def write(self) -> contextlib.AbstractContextManager[None]:
+        """One write transaction (joins an open :meth:`transaction`)."""
+        return self.db.write()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction around several changes; every :meth:`write` inside joins it."""
+        with self.db.transaction():
+            yield self
+
+    def close(self) -> None:
+        self.db.close()
