@@ -47,6 +47,7 @@ test: setup
 lint: setup
 	$(VENV)/bin/ruff check engine tests bench tools
 	$(VENV)/bin/ruff format --check engine tests bench tools
+	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache  # the layers of engine/, no cycles
 
 format: setup
 	$(VENV)/bin/ruff format engine tests bench tools

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import limits, thai
+from . import limits, sheets, thai
 from .cases import CaseStore
 from .errors import UserError
 from .register import Register
-from .workflow import Workflow, load_workflow
+from .workflow import Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
 
@@ -50,11 +50,8 @@ class Made:
 
 
 def get_workflow(ws: Workspace, name: str) -> Workflow:
-    paths = ws.workflow_paths()
-    if name not in paths:
-        known = ", ".join(sorted(paths)) or "(none)"
-        raise UserError(f"unknown workflow {name!r}; known workflows: {known}", field="workflow")
-    return load_workflow(paths[name])
+    """The workspace's workflow ``name`` (its own, else the built-in one)."""
+    return workflow_named(ws.workflow_paths(), name)
 
 
 def _made(outcome: Any) -> Made:
@@ -99,8 +96,9 @@ def new(
     if pdf:
         _pdf_preflight_new(ws, workflow, data_file, sets)
     outcome = runtime.new_case(
-        ws, workflow, data_file=data_file, sets=sets, date=date, issue=issue, by=by, force=force
-    )
+        ws, workflow, data_file=data_file, sets=sets, date=date, issue=issue, by=by, force=force,
+        count_pages=sheets.counter(pdf),  # LibreOffice counts a DOCX only when a PDF is made
+    )  # fmt: skip
     made = _made(outcome)
     made.event = None
     made.from_state = None
@@ -165,8 +163,9 @@ def advance(
     if pdf:
         _pdf_preflight_advance(ws, number, event, sets)
     outcome = runtime.advance(
-        ws, number, event, sets=sets, date=date, by=by, get_workflow=get_workflow, force=force
-    )
+        ws, number, event, sets=sets, date=date, by=by, get_workflow=get_workflow, force=force,
+        count_pages=sheets.counter(pdf),
+    )  # fmt: skip
     made = _made(outcome)
     if pdf and outcome.documents:
         _publish(ws, outcome, made)

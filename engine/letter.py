@@ -314,8 +314,18 @@ def resolve_signer(doc: Located, office: Office, value: Any) -> Signer:
         raise doc.error(exc.message, "signer") from None
 
 
-def parse_enclosures(doc: Located, value: Any, workspace: Path) -> list[Enclosure]:
-    """Enclosures from data: texts, or {title, count, file} (file relative to the workspace)."""
+#: Counts the pages of an enclosure file, for its quantity (จำนวนแผ่น); None when it cannot
+#: tell. The caller chooses one (:mod:`engine.sheets`): LibreOffice converts a DOCX only when a
+#: PDF is asked for.
+PageCounter = Callable[[Path], int | None]
+
+
+def parse_enclosures(
+    doc: Located, value: Any, workspace: Path, count_pages: PageCounter | None = None
+) -> list[Enclosure]:
+    """Enclosures from data: texts, or {title, count, file} (file relative to the workspace).
+    An enclosure with a file and no count is counted with ``count_pages``; without one its
+    count stays as the data gives it."""
     out = []
     for i, item in enumerate(value or []):
         if isinstance(item, str):
@@ -342,17 +352,16 @@ def parse_enclosures(doc: Located, value: Any, workspace: Path) -> list[Enclosur
             )
             if not file.is_file():
                 raise doc.error(f"enclosure file not found: {file}", "enclosures", i, "file")
-            count = count or count_from_file(file)
+            if not count and count_pages is not None:
+                count = count_from_file(file, count_pages)
         out.append(Enclosure(title=title, count=count, file=file))
     return out
 
 
-def count_from_file(file: Path) -> str:
-    """The quantity of an enclosure given only as a file: "จำนวน ๓ แผ่น" from its pages (a PDF's
-    pages, an image 1, a DOCX converted where LibreOffice is installed), else empty."""
-    from .pdf import sheet_count
-
-    pages = sheet_count(file)
+def count_from_file(file: Path, count_pages: PageCounter) -> str:
+    """The quantity of an enclosure given only as a file: "จำนวน ๓ แผ่น" from the pages
+    ``count_pages`` finds (:mod:`engine.sheets`), else empty."""
+    pages = count_pages(file)
     return f"จำนวน {pages} แผ่น" if pages else ""
 
 
@@ -374,8 +383,11 @@ def letter_from_data(
     kind: str = "external",
     allowed_keys: Iterable[str] | None = None,
     resolve_reference: Callable[[Any], str] | None = None,
+    count_pages: PageCounter | None = None,
 ) -> Letter:
     """Build a :class:`Letter` from generic letter data, naming file, line and key on error.
+
+    ``count_pages`` counts an enclosure file given without a count (:func:`parse_enclosures`).
 
     ``resolve_reference`` turns a ``{letter: …}`` / ``{ref: …}`` reference into its text
     (:class:`engine.references.Resolver`); without it such items are only checked."""
@@ -443,7 +455,7 @@ def letter_from_data(
         salutation=salutation,
         complimentary_close=close,
         references=_references(doc, data.get("references"), resolve_reference),
-        enclosures=parse_enclosures(doc, data.get("enclosures"), workspace),
+        enclosures=parse_enclosures(doc, data.get("enclosures"), workspace, count_pages),
         closing=_str(doc, data.get("closing"), "closing"),
         contact=_str(doc, data.get("contact"), "contact"),
         cc=_str_list(doc, data.get("cc"), "cc"),

@@ -73,6 +73,9 @@ from pypdf.generic import (
 from engine import files, pdfclean
 from engine.errors import UserError
 from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
+from engine.programs import tool
+from engine.programs import which as _which
+from engine.proof import read_pages
 from engine.thai import to_arabic_digits, to_thai_digits
 
 log = logging.getLogger(__name__)
@@ -117,20 +120,6 @@ def _clean_env() -> dict[str, str]:
     path += [p for p in os.defpath.split(os.pathsep) if p and p not in path]
     env["PATH"] = os.pathsep.join(path)
     return env
-
-
-def _which(name: str) -> str | None:
-    """A program on the PATH, else in the system's default folders (``os.defpath``)."""
-    return shutil.which(name) or shutil.which(name, path=os.defpath)
-
-
-def tool(name: str, hint: str) -> str:
-    """The path of a program :func:`_which` finds; a :class:`UserError` saying how to install
-    it when there is none."""
-    found = _which(name)
-    if found is None:
-        raise UserError(f"{name} is missing: install it with `{hint}`")
-    return found
 
 
 SOFFICE_PATHS = (
@@ -1122,8 +1111,6 @@ def fit_pages(docx: str | Path, pdf_path: str | Path, converter: Converter) -> i
     first that saves a page replaces ``pdf_path``. Returns the level used (0: none). The DOCX
     itself is not changed: it stays the register's record, as rendered.
     """
-    from .proof import read_pages
-
     pdf_path = Path(pdf_path)
     if len(PdfReader(str(pdf_path)).pages) < 2:
         return 0  # nothing to save (and no pdftotext run for a one-page letter)
@@ -1477,14 +1464,17 @@ def page_count(enclosure: Enclosure | str | Path, converter: Converter | None = 
     return len(_enclosure_pages(enclosure, converter))
 
 
-def sheet_count(path: str | Path) -> int | None:
+def sheet_count(path: str | Path, *, convert: bool = True) -> int | None:
     """Pages of an enclosure file, for the letter's "จำนวน ๓ แผ่น": a PDF's pages, 1 for an image,
-    a DOCX's pages once converted (only where LibreOffice is installed). None when it cannot be
-    told (LibreOffice missing, an unreadable file: ``--pdf`` reports those)."""
+    a DOCX's pages once converted (only where LibreOffice is installed; never without
+    ``convert``). None when it cannot be told (LibreOffice missing, an unreadable file:
+    ``--pdf`` reports those). :mod:`engine.sheets` chooses the counter."""
     path = Path(path)
     suffix = path.suffix.lower()
     try:
         if suffix in DOCUMENT_SUFFIXES:
+            if not convert:
+                return None
             find_soffice()
         return page_count(path)
     except UserError:

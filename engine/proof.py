@@ -36,6 +36,7 @@ from .linebreak import (
     LineBreaker,
     group_spans,
 )
+from .programs import tool
 
 MM = 72 / 25.4
 FLUSH_TOLERANCE = 1 * MM
@@ -118,8 +119,6 @@ def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
     """Every page's text lines (top to bottom) with their boxes, in PDF points from the top;
     with ``images``, where each page draws its pictures too."""
     from lxml import etree
-
-    from .pdf import tool
 
     run = subprocess.run(
         [tool("pdftotext", POPPLER_HINT), "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],

@@ -305,7 +305,8 @@ def _letter_of(ws: Workspace, reg: Any, wf: Any, job: Any) -> Any:
 
     spec = wf.document(job.document)
     day = job.entry.date if job.entry is not None else thai.parse_date(job.date)
-    run = Run(ws, wf, reg, job.case_id, dict(job.data), state=job.state, event=None, date=day)
+    run = Run(ws, wf, reg, job.case_id, dict(job.data), state=job.state, event=None, date=day,
+              count_pages=None)  # its enclosures' files only: no counting  # fmt: skip
     run.refs.begin()
     return run.build_letter(spec)
 

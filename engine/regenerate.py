@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from . import dependencies as deps_mod
-from . import files, progress, thai
+from . import files, progress, sheets, thai
 from .cases import CaseStore, current_user
 from .circular import Sink, render_circular, stored_copy_paths, stored_recipients
 from .errors import UserError
@@ -46,6 +46,7 @@ from .recipients import fingerprint as recipients_fp
 from .references import digest, entry_text, load_named, named_refs_in
 from .register import Entry, Register
 from .render import write_atomic
+from .workflow import workflow_named
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
 
 #: Hidden, for tests of interruption: "N:SECONDS" sleeps SECONDS after the N-th file written.
@@ -329,9 +330,7 @@ class _Renderer:
 
     def workflow(self, name: str) -> Any:
         if name not in self.workflows:
-            from .api import get_workflow
-
-            self.workflows[name] = get_workflow(self.ws, name)
+            self.workflows[name] = workflow_named(self.ws.workflow_paths(), name)
         return self.workflows[name]
 
     def relative(self, path: Path) -> str:
@@ -390,7 +389,7 @@ class _Renderer:
         day = entry.date if entry is not None else thai.parse_date(job.date)
         job.date = day.isoformat()
         run = Run(ws, wf, self.reg, job.case_id, dict(job.data), state=job.state, event=None,
-                  date=day)  # fmt: skip
+                  date=day, count_pages=_worker.get("count_pages", sheets.stated))  # fmt: skip
         run.refs.begin()
         letter = run.build_letter(spec)
         letter.date = day
@@ -515,12 +514,11 @@ def _regenerate(
     report = Report(dry_run=dry_run)
     with Register(ws.register_path) as reg:
         jobs = load_jobs(reg)
-        from .api import get_workflow
-
         workflows = {}
+        paths = ws.workflow_paths()
         for name in {j.workflow for j in jobs}:
             try:
-                workflows[name] = get_workflow(ws, name)
+                workflows[name] = workflow_named(paths, name)
             except UserError:
                 continue
         apply_lifecycle(jobs, workflows)
@@ -560,6 +558,7 @@ def _regenerate(
             else:
                 todo.append(job)
     _worker["workflows"] = workflows  # inherited by the forked workers: loaded once
+    _worker["count_pages"] = sheets.counter(pdf)  # LibreOffice counts pages only with --pdf
     results = _render_all(ws, todo, write=not dry_run, workers=workers)
     for job in todo:
         res = results[job.key]

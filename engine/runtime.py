@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import circular, dependencies, lifecycle, thai
+from . import circular, dependencies, lifecycle, sheets, thai
 from .cases import CaseStore, current_user
 from .errors import UserError
 from .expressions import ExpressionError, evaluate, render_text
@@ -30,6 +30,7 @@ from .letter import (
     LETTER_KEYS,
     Enclosure,
     Letter,
+    PageCounter,
     count_from_file,
     letter_from_data,
     number_text,
@@ -248,12 +249,16 @@ class Run:
         date: dt.date,
         event_values: Mapping[str, Any] | None = None,
         explicit_date: bool = False,
+        count_pages: PageCounter | None = sheets.stated,
     ) -> None:
         self.ws, self.wf, self.reg, self.case_id = ws, wf, reg, case_id
         self.data = data
         self.state, self.event = state, event
         self.date = date
         self.explicit_date = explicit_date
+        #: counts an enclosure file given without a count (จำนวนแผ่น); the command chooses it
+        #: (:func:`engine.sheets.counter`); None: counts stay as the data gives them
+        self.count_pages = count_pages
         self.event_values = dict(event_values or {})
         self.writer = Staging(ws.root, ws.letters_dir)
         self.documents: list[DocumentMade] = []
@@ -546,8 +551,9 @@ class Run:
         if self.wf.letter_inputs:
             doc = Located(data=self._letter_data, file=f"case {self.case_id}")
             letter = letter_from_data(
-                doc, office, self.ws.root, kind=spec.kind, resolve_reference=self.refs.item
-            )
+                doc, office, self.ws.root, kind=spec.kind, resolve_reference=self.refs.item,
+                count_pages=self.count_pages,
+            )  # fmt: skip
             if "series" in spec.raw:
                 letter.series = spec.series
             return letter
@@ -599,8 +605,9 @@ class Run:
                         path = made.path
                 file = self.ws.confine(path, field=f"{spec.name}.enclosures") if path else None
             current = self.writer.current(file) if file is not None else None
-            if not count and current is not None and current.is_file():
-                count = count_from_file(current)  # a document of this command: still pending
+            if not count and current is not None and current.is_file() and self.count_pages:
+                # a document of this command: still pending
+                count = count_from_file(current, self.count_pages)
             enclosures.append(
                 Enclosure(
                     title=self._text(enc["title"], ctx, spec, "enclosures", i, "title"),
@@ -730,11 +737,13 @@ def new_case(
     issue: bool = False,
     by: str | None = None,
     force: bool = False,
+    count_pages: PageCounter | None = sheets.stated,
 ) -> Outcome:
     """Start a case: validate the data, store the case (with its history), render drafts of its
     documents, or with ``issue`` fire the workflow's issue event (number, date, register).
     The date (``--date``, or the data's ``date``) must be within the span
-    :func:`check_span` allows, unless ``force``."""
+    :func:`check_span` allows, unless ``force``. ``count_pages``: the enclosures' page counter
+    (:func:`engine.sheets.counter`)."""
     by = by or current_user()
     today = dt.date.today()
     explicit = date_option(date)
@@ -763,7 +772,7 @@ def new_case(
             store = CaseStore(reg)
             case_id = store.create(wf.name, initial, dict(data), by=by)
             run = Run(ws, wf, reg, case_id, data, state=initial, event=None, date=day,
-                      explicit_date=explicit is not None)  # fmt: skip
+                      explicit_date=explicit is not None, count_pages=count_pages)  # fmt: skip
             writer = run.writer
             if issue:
                 outcome.from_state = initial
@@ -795,6 +804,7 @@ def advance(
     by: str | None = None,
     get_workflow: Any,
     force: bool = False,
+    count_pages: PageCounter | None = sheets.stated,
 ) -> Outcome:
     """Fire ``event`` on a case: check it is allowed in the case's state and its guards hold,
     perform its actions, record the transition (when, event, from → to, by whom, the data).
@@ -828,7 +838,8 @@ def advance(
             data.update(values)
             day = explicit or dt.date.today()
             run = Run(ws, wf, reg, case_id, data, state=case.state, event=event, date=day,
-                      event_values=values, explicit_date=explicit is not None)  # fmt: skip
+                      event_values=values, explicit_date=explicit is not None,
+                      count_pages=count_pages)  # fmt: skip
             writer = run.writer
             new_state = _fire(run, wf, store, event, case.state, by=by)
             writer.journal(conn)

@@ -588,6 +588,15 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
 _loaded: dict[str, tuple[bytes, Workflow]] = {}
 
 
+def workflow_named(paths: Mapping[str, Path], name: str) -> Workflow:
+    """The workflow ``name`` among ``paths`` (a workspace's :meth:`~engine.workspace.Workspace.
+    workflow_paths`), loaded; an unknown name is a :class:`UserError` listing the known ones."""
+    if name not in paths:
+        known = ", ".join(sorted(paths)) or "(none)"
+        raise UserError(f"unknown workflow {name!r}; known workflows: {known}", field="workflow")
+    return load_workflow(paths[name])
+
+
 def load_workflow(path: Path) -> Workflow:
     """The workflow in ``path``, validated; kept in memory while the file's bytes are the same
     (a process issuing many letters parses each workflow, and builds its machine class, once)."""

@@ -280,7 +280,11 @@ def test_publish_pdfs_is_all_or_nothing(dla: Path) -> None:
 
 
 def test_quantity_from_the_file(dla: Path, monkeypatch) -> None:
-    from engine.letter import count_from_file
+    from functools import partial
+
+    from engine import letter, sheets
+
+    count_from_file = partial(letter.count_from_file, count_pages=sheets.converting)
 
     blank_pdf(dla / "three.pdf", 3)
     Image.new("L", (100, 100)).save(dla / "scan.jpg")
