@@ -250,7 +250,7 @@ def _graph(jobs: list[Job], fp: Fingerprints) -> dict[Any, list[Any]]:
     by_entry = {j.entry_id: j.key for j in jobs if j.entry_id is not None}
     graph: dict[Any, list[Any]] = {}
     for j in jobs:
-        out = []
+        out: list[Any] = []
         for key in j.deps:
             kind, _, name = key.partition(":")
             if kind == "entry" and int(name) != j.entry_id and int(name) in by_entry:
@@ -523,7 +523,9 @@ def _regenerate(
                 continue
         apply_lifecycle(jobs, workflows)
         fp = Fingerprints(ws, reg, workflows)
-        fp.entries.update((j.entry_id, j.entry) for j in jobs if j.entry is not None)
+        fp.entries.update(
+            (j.entry_id, j.entry) for j in jobs if j.entry is not None and j.entry_id is not None
+        )
         by_key = {j.key: j for j in jobs}
         graph = _graph(jobs, fp)
         order = [n for n in topological(graph, by_key) if n in by_key]
@@ -690,8 +692,8 @@ def correct_entry(
     with Register(ws.register_path) as reg, reg.transaction() as store:
         store.entries.correct(entry.id, sets)
         if entry.case_id and str(entry.case_id).isdigit():
-            store = CaseStore(reg)
-            case = store.get(int(entry.case_id))
+            cases = CaseStore(reg)
+            case = cases.get(int(entry.case_id))
             data = dict(case.data)
             if "documents" not in data:  # generic letter data: the letter is made from it
                 if subject is not None:
@@ -703,7 +705,7 @@ def correct_entry(
             changes = ", ".join(f"{k}={v}" for k, v in sets.items() if k != "data_json")
             if urgency is not None:
                 changes = ", ".join(filter(None, [changes, f"urgency={urgency}"]))
-            store.transition(case.id, "correct", case.state, case.state, data,
+            cases.transition(case.id, "correct", case.state, case.state, data,
                              by=by or current_user(),
                              note=f"register entry ที่ {entry.number_text} corrected: {changes}"
                              + (f" ({reason})" if reason else ""))  # fmt: skip
