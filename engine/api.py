@@ -26,8 +26,8 @@ from .results import (
     Proofed,
     StateInfo,
     WorkflowInfo,
-    entry_json,
 )
+from .results import entry_json as entry_json  # the JSON of a register entry, for the CLI
 from .workflow import Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
@@ -35,18 +35,6 @@ if TYPE_CHECKING:
     from .regenerate import Report
     from .runtime import Outcome
     from .store import Entry
-
-__all__ = [
-    "CaseInfo",
-    "CaseSummary",
-    "CheckResult",
-    "DueItem",
-    "Made",
-    "MadeDocument",
-    "Proofed",
-    "WorkflowInfo",
-    "entry_json",
-]
 
 
 def get_workflow(ws: Workspace, name: str) -> Workflow:
