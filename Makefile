@@ -48,6 +48,7 @@ lint: setup
 	$(VENV)/bin/ruff check engine tests bench tools
 	$(VENV)/bin/ruff format --check engine tests bench tools
 	PYTHONPATH=$(CURDIR) $(VENV)/bin/lint-imports --no-cache  # the layers of engine/, no cycles
+	$(VENV)/bin/mypy  # engine/, as [tool.mypy] in pyproject.toml says
 
 format: setup
 	$(VENV)/bin/ruff format engine tests bench tools

@@ -5,48 +5,36 @@ The CLI only parses arguments, calls these functions and prints what they return
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import limits, sheets, thai
 from .cases import CaseStore
 from .errors import UserError
 from .register import Register
+from .results import (
+    PDF_KINDS,
+    CaseInfo,
+    CaseSummary,
+    CheckResult,
+    DocumentInfo,
+    DueItem,
+    EventInfo,
+    InputInfo,
+    Made,
+    MadeDocument,
+    Proofed,
+    StateInfo,
+    WorkflowInfo,
+)
+from .results import entry_json as entry_json  # the JSON of a register entry, for the CLI
 from .workflow import Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
-
-@dataclass
-class Made:
-    """What a command made: the case, its state, number, date and the files written."""
-
-    workflow: str
-    state: str
-    case: int | None = None
-    number: str = ""
-    date: dt.date | None = None
-    files: list[str] = field(default_factory=list)
-    #: every document made, in order: name, number (as printed, Arabic digits), path, date
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    event: str | None = None
-    from_state: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        out = {
-            "case": self.case,
-            "workflow": self.workflow,
-            "state": self.state,
-            "number": self.number,
-            "date": self.date.isoformat() if self.date else None,
-            "files": self.files,
-            "documents": self.documents,
-        }
-        if self.event is not None:
-            out["event"] = self.event
-            out["from"] = self.from_state
-        return out
+if TYPE_CHECKING:
+    from .regenerate import Report
+    from .runtime import Outcome
+    from .store import Entry
 
 
 def get_workflow(ws: Workspace, name: str) -> Workflow:
@@ -54,7 +42,7 @@ def get_workflow(ws: Workspace, name: str) -> Workflow:
     return workflow_named(ws.workflow_paths(), name)
 
 
-def _made(outcome: Any) -> Made:
+def _made(outcome: Outcome) -> Made:
     """A :class:`Made` from a :class:`engine.runtime.Outcome`; ``number`` is the first
     document's number, ``files`` every file written."""
     numbered = [d for d in outcome.documents if d.number]
@@ -65,7 +53,7 @@ def _made(outcome: Any) -> Made:
         number=numbered[0].number if numbered else "",
         date=outcome.date,
         files=list(outcome.files),
-        documents=[d.as_json() for d in outcome.documents],
+        documents=[MadeDocument(d.name, d.number, d.path, d.date) for d in outcome.documents],
         event=outcome.event if outcome.from_state is not None and outcome.event else None,
         from_state=outcome.from_state,
     )
@@ -120,25 +108,25 @@ def _pdf_preflight_new(
     publish.preflight(ws, wf, data)
 
 
-def _publish(ws: Workspace, outcome: Any, made: Made) -> None:
+def _publish(ws: Workspace, outcome: Outcome, made: Made) -> None:
     """PDFs and bundles of what the (committed) command wrote; on failure, say what stands."""
     from . import publish
 
     try:
         pdfs = publish.publish_documents(ws, outcome.documents)
     except UserError as exc:
-        numbered = [d for d in made.documents if d["number"]]
+        numbered = [d for d in made.documents if d.number]
         if made.state != "draft" and numbered:
-            numbers = ", ".join(f"ที่ {d['number']} ({d['path']})" for d in numbered)
+            numbers = ", ".join(f"ที่ {d.number} ({d.path})" for d in numbered)
             what = f"the letter is issued and registered as {numbers}"
         else:
             what = f"{', '.join(made.files)} written"
         raise publish.not_made(what, exc) from exc
     for doc in made.documents:
-        for kind in ("pdf", "bundle", "copies"):  # copies: a circular's combined copies
-            path = pdfs.get(doc["path"], {}).get(kind)
+        for kind in PDF_KINDS:  # copies: a circular's combined copies
+            path = pdfs.get(doc.path, {}).get(kind)
             if path:
-                doc[kind] = path
+                setattr(doc, kind, path)
                 made.files.append(path)
 
 
@@ -196,7 +184,7 @@ def _case_number(key: int | str) -> int:
 
 def cases(
     ws: Workspace, workflow: str | None = None, state: str | None = None
-) -> list[dict[str, Any]]:
+) -> list[CaseSummary]:
     """Cases, optionally of one workflow and/or in one state. An unknown workflow or state is
     an error listing the known ones (those of the workflow files and of the stored cases)."""
     with Register(ws.register_path) as reg:
@@ -205,14 +193,14 @@ def cases(
             _check_case_filter(ws, store, workflow, state)
         rows = store.list(workflow, state)
     return [
-        {
-            "case": c.id,
-            "workflow": c.workflow,
-            "state": c.state,
-            "created": c.created_at,
-            "updated": c.updated_at,
-            "subject": _case_subject(c.data),
-        }
+        CaseSummary(
+            case=c.id,
+            workflow=c.workflow,
+            state=c.state,
+            created=c.created_at,
+            updated=c.updated_at,
+            subject=_case_subject(c.data),
+        )
         for c in rows
     ]
 
@@ -251,7 +239,7 @@ def _case_subject(data: dict[str, Any]) -> str:
     return ", ".join(f"{n} {d.get('number', '')}".strip() for n, d in docs.items())
 
 
-def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[dict[str, Any]]:
+def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[DueItem]:
     """Recurring duties of cases (e.g. New e-LAAS password change and user-list review every
     6 months) falling due within ``days`` days, overdue ones included."""
     from . import runtime
@@ -268,51 +256,38 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[dict[st
             workflows[name] = get_workflow(ws, name)
         except UserError:
             continue
-    return runtime.due_items(ws, workflows, days=days, today=day)
+    return [DueItem(**item) for item in runtime.due_items(ws, workflows, days=days, today=day)]
 
 
-def workflow_info(ws: Workspace, name: str) -> dict[str, Any]:
+def workflow_info(ws: Workspace, name: str) -> WorkflowInfo:
     """A workflow's inputs, states, events and documents (for ``saraban workflow show``)."""
     wf = get_workflow(ws, name)
-    inputs: Any = "letter"
+    inputs: Literal["letter"] | tuple[InputInfo, ...] = "letter"
     if not wf.letter_inputs:
-        inputs = [
-            {"name": s.name, "label": s.label, "type": s.type, "required": s.required}
-            for s in wf.input_specs.values()
-        ]
-    return {
-        "name": wf.name,
-        "title": wf.title,
-        "description": wf.description,
-        "path": str(wf.path),
-        "inputs": inputs,
-        "states": [
-            {
-                "name": s.name,
-                "label": s.label,
-                "initial": s.initial,
-                "final": s.final,
-                "freezes": s.freezes,
-            }
-            for s in wf.states
-        ],
-        "events": [
-            {
-                "name": e.name,
-                "label": e.label,
-                "from": list(e.sources),
-                "to": e.target,
-                "guards": [g.check for g in e.guards],
-                "actions": [{a.kind: list(a.targets)} for a in e.actions],
-                "cancels": e.cancels,
-            }
+        inputs = tuple(
+            InputInfo(s.name, s.label, s.type, s.required) for s in wf.input_specs.values()
+        )
+    return WorkflowInfo(
+        name=wf.name,
+        title=wf.title,
+        description=wf.description,
+        path=str(wf.path),
+        inputs=inputs,
+        states=tuple(StateInfo(s.name, s.label, s.initial, s.final, s.freezes) for s in wf.states),
+        events=tuple(
+            EventInfo(
+                name=e.name,
+                label=e.label,
+                sources=tuple(e.sources),
+                target=e.target,
+                guards=tuple(g.check for g in e.guards),
+                actions=tuple((a.kind, tuple(a.targets)) for a in e.actions),
+                cancels=e.cancels,
+            )
             for e in wf.events.values()
-        ],
-        "documents": [
-            {"name": d.name, "kind": d.kind, "template": d.template, "series": d.series}
-            for d in wf.documents
-        ],
-    }
+        ),
+        documents=tuple(DocumentInfo(d.name, d.kind, d.template, d.series) for d in wf.documents),
+    )
 
 
 def workflow_diagram(ws: Workspace, name: str) -> str:
@@ -334,30 +309,13 @@ def _year(text: str | int | None) -> int | None:
         raise UserError(exc.message, field="--year") from None
 
 
-def entry_json(entry: Any) -> dict[str, Any]:
-    return {
-        "series": entry.series,
-        "year": entry.year,
-        "number": entry.number,
-        "number_text": entry.number_text,
-        "date": entry.date.isoformat(),
-        "from": entry.sender,
-        "recipient": entry.recipient,
-        "subject": entry.subject,
-        "status": entry.status,
-        "cancel_reason": entry.cancel_reason,
-        "case": entry.case_id,
-        "path": entry.path,
-    }
-
-
-def register_list(
-    ws: Workspace, year: str | None = None, series: str | None = None
-) -> list[dict[str, Any]]:
+def register_list(ws: Workspace, year: str | None = None, series: str | None = None) -> list[Entry]:
+    """The register's entries (ทะเบียนหนังสือส่ง), of one year and/or series;
+    :func:`entry_json` gives each one's JSON."""
     with Register(ws.register_path) as reg:
         if series is not None:
             _check_known_series(reg, series, "--series")
-        return [entry_json(e) for e in reg.entries(_year(year), series)]
+        return list(reg.entries(_year(year), series))
 
 
 #: The register series a workflow may name (schema/workflow.schema.json): ordinary letters,
@@ -417,7 +375,7 @@ def _check_export_output(ws: Workspace, fmt: str, output: str | None) -> None:
             )
 
 
-def find_entry(reg: Register, number: str, series: str | None, year: int | None) -> Any:
+def find_entry(reg: Register, number: str, series: str | None, year: int | None) -> Entry:
     """A register entry by printed number ("มท 0808.4/ว 36") or by running number + series."""
     text = thai.to_arabic_digits(number.strip())
     if text.isascii() and text.isdigit():
@@ -437,7 +395,7 @@ def find_entry(reg: Register, number: str, series: str | None, year: int | None)
 
 def register_cancel(
     ws: Workspace, number: str, reason: str, series: str | None = None, year: str | None = None
-) -> Any:
+) -> Entry:
     with Register(ws.register_path) as reg:
         entry = find_entry(reg, number, series, _year(year))
         return reg.cancel(entry.series, entry.year, entry.number, reason)
@@ -455,7 +413,7 @@ def register_correct(
     reason: str = "",
     by: str | None = None,
     force: bool = False,
-) -> Any:
+) -> Entry:
     """Correct a register entry's date, subject, recipient or urgency (the number stays);
     ``regenerate`` then re-renders the letters it affects. ``force``: take a date more than
     the allowed span from today."""
@@ -480,7 +438,7 @@ def regenerate(
     by: str | None = None,
     workers: int | None = None,
     pdf: bool = False,
-) -> Any:
+) -> Report:
     """Re-render the issued letters affected by a change (:mod:`engine.regenerate`); ``pdf``:
     then remake the PDFs that are missing or older than their DOCX."""
     from .regenerate import regenerate as run
@@ -516,44 +474,31 @@ def register_start(ws: Workspace, series: str, year: str, next_number: int) -> i
     return ce
 
 
-def show(ws: Workspace, key: str) -> dict[str, Any]:
+def show(ws: Workspace, key: str) -> CaseInfo | Entry:
     """A case by its number (with its history and letters), or a registered letter by its
-    printed number ("มท 0808.4/ว 36")."""
+    printed number ("มท 0808.4/ว 36"); :func:`entry_json` gives a letter's JSON."""
     text = thai.to_arabic_digits(key.strip())
     with Register(ws.register_path) as reg:
         if text.isascii() and text.isdigit():
             store = CaseStore(reg)
             case = store.get(_case_number(text))
-            letters = [entry_json(e) for e in reg.entries() if e.case_id == str(case.id)]
+            letters = [e for e in reg.entries() if e.case_id == str(case.id)]
             try:
                 machine = get_workflow(ws, case.workflow).machine_class()(start_value=case.state)
                 allowed = [e.name for e in machine.allowed_events]
             except Exception:  # the workflow or state is gone: show the case anyway
                 allowed = []
-            return {
-                "case": case.id,
-                "workflow": case.workflow,
-                "state": case.state,
-                "allowed_events": allowed,
-                "created": case.created_at,
-                "letters": letters,
-                "history": [
-                    {
-                        "at": e.at,
-                        "event": e.event,
-                        "from": e.from_state,
-                        "to": e.to_state,
-                        "by": e.by,
-                        "files": e.files,
-                        "note": e.note,
-                        "data": e.data,
-                    }
-                    for e in store.history(case.id)
-                ],
-                "data": case.data,
-            }
-        entry = find_entry(reg, key, None, None)
-    return entry_json(entry)
+            return CaseInfo(
+                case=case.id,
+                workflow=case.workflow,
+                state=case.state,
+                allowed_events=allowed,
+                created=case.created_at,
+                letters=letters,
+                history=store.history(case.id),
+                data=case.data,
+            )
+        return find_entry(reg, key, None, None)
 
 
 # --- check ------------------------------------------------------------------------------------
@@ -568,13 +513,13 @@ CONTEXT_KEYS = frozenset(
 )  # fmt: skip
 
 
-def check(ws: Workspace, *, repair: bool = False) -> tuple[list[str], list[str]]:
+def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
     """Validate office.yaml, the word list (words.txt), every template (no undeclared variables)
     and every workflow; then the register database (:func:`engine.recovery.check_register`:
     integrity, every registered file present and as recorded, no unregistered letters).
     ``repair``: move unregistered letters to letters/.quarantine/ (and say so).
 
-    Returns (problems, what was checked or done); problems name file, line and field.
+    Returns the problems (each naming file, line and field) and what was checked or done.
     """
     problems: list[str] = []
     checked: list[str] = []
@@ -627,13 +572,13 @@ def check(ws: Workspace, *, repair: bool = False) -> tuple[list[str], list[str]]
     from .recovery import check_register
 
     db_problems, db_checked = check_register(ws, repair=repair)
-    return problems + db_problems, checked + db_checked
+    return CheckResult(problems + db_problems, checked + db_checked)
 
 
-def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
+def proof(ws: Workspace, target: str) -> list[Proofed]:
     """The layout rules each PDF breaks (:mod:`engine.proof`): ``target`` is a PDF file, or a
-    case number (every PDF, bundle and combined copies of its documents). Returns (path,
-    findings) pairs."""
+    case number (every PDF, bundle and combined copies of its documents): each PDF's path and
+    findings."""
     from . import proof as proofing
 
     path = Path(target)
@@ -643,10 +588,12 @@ def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
         if not path.is_file():
             raise UserError("not a file" if path.exists() else "file not found", file=path)
         breaker = ws.line_breaker if (ws.root / "office.yaml").is_file() else None
-        return [(str(path), proofing.proof_pdf(path, breaker))]
+        return [Proofed(str(path), proofing.proof_pdf(path, breaker))]
     info = show(ws, target)
+    if not isinstance(info, CaseInfo):  # a case number always names a case
+        raise AssertionError(info)
     docs = dict.fromkeys(
-        f for event in info["history"] for f in event["files"] if str(f).endswith(".docx")
+        f for event in info.history for f in event.files if str(f).endswith(".docx")
     )
     found = []
     for doc in docs:
@@ -664,4 +611,7 @@ def proof(ws: Workspace, target: str) -> list[tuple[str, list[Any]]]:
                 f"no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"
             )
         found += made
-    return [(ws.relative(p), proofing.proof_pdf(p, ws.line_breaker)) for p in dict.fromkeys(found)]
+    return [
+        Proofed(ws.relative(p), proofing.proof_pdf(p, ws.line_breaker))
+        for p in dict.fromkeys(found)
+    ]

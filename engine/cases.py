@@ -6,6 +6,7 @@ numbers of its documents and its history change together in one transaction.
 
 from __future__ import annotations
 
+import builtins
 import getpass
 import os
 from datetime import UTC, datetime
@@ -100,6 +101,6 @@ class CaseStore:
     def list(self, workflow: str | None = None, state: str | None = None) -> list[Case]:
         return self.store.cases.list(workflow, state)
 
-    def workflow_states(self) -> list[tuple[str, str]]:
+    def workflow_states(self) -> builtins.list[tuple[str, str]]:
         """Each (workflow, state) some case is in."""
         return self.store.cases.workflow_states()

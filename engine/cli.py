@@ -54,12 +54,12 @@ def _print_made(made: api.Made, as_json: bool) -> None:
     if len(made.documents) > 1:
         # several documents: each one's number (if it has one) and then its path
         for d in made.documents:
-            if d["number"]:
-                print(f"ที่ {d['number']}")
-            print(d["path"])
-            for kind in ("pdf", "bundle", "copies"):  # with --pdf
-                if d.get(kind):
-                    print(d[kind])
+            if d.number:
+                print(f"ที่ {d.number}")
+            print(d.path)
+            for path in (d.pdf, d.bundle, d.copies):  # with --pdf
+                if path:
+                    print(path)
         return
     if made.state != "draft" and made.number:
         print(f"ที่ {made.number}")
@@ -121,10 +121,10 @@ def cmd_cases(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     rows = api.cases(ws, args.workflow, args.state)
     if args.json:
-        _print_json(rows)
+        _print_json([r.as_json() for r in rows])
     else:
         for r in rows:
-            print(f"{r['case']:>5}  {r['workflow']:<24} {r['state']:<22} {r['subject']}")
+            print(f"{r.case:>5}  {r.workflow:<24} {r.state:<22} {r.subject}")
     return 0
 
 
@@ -132,15 +132,11 @@ def cmd_due(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     rows = api.due(ws, args.days, args.today)
     if args.json:
-        _print_json(rows)
+        _print_json([r.as_json() for r in rows])
     else:
         for r in rows:
-            when = (
-                f"overdue by {-r['days_left']} day(s)"
-                if r["overdue"]
-                else f"in {r['days_left']} day(s)"
-            )
-            print(f"case {r['case']} ({r['workflow']}): {r['label']} due {r['due']} — {when}")
+            when = f"overdue by {-r.days_left} day(s)" if r.overdue else f"in {r.days_left} day(s)"
+            print(f"case {r.case} ({r.workflow}): {r.label} due {r.due} — {when}")
         if not rows:
             print(f"nothing due within {args.days} days")
     return 0
@@ -154,68 +150,71 @@ def cmd_workflow(args: argparse.Namespace) -> int:
         return 0
     info = api.workflow_info(ws, args.name)
     if args.json:
-        _print_json(info)
+        _print_json(info.as_json())
         return 0
-    print(f"{info['name']} — {info['title']}")
-    if info["description"]:
-        print(info["description"])
-    print(f"file: {info['path']}")
+    print(f"{info.name} — {info.title}")
+    if info.description:
+        print(info.description)
+    print(f"file: {info.path}")
     print("inputs:")
-    if info["inputs"] == "letter":
+    if isinstance(info.inputs, str):  # "letter"
         print("  the generic letter keys (to, subject, body, signer, …)")
     else:
-        for i in info["inputs"]:
+        for i in info.inputs:
             req = (
                 "required"
-                if i["required"] is True
-                else ("optional" if i["required"] is False else f"required if {i['required']}")
+                if i.required is True
+                else ("optional" if i.required is False else f"required if {i.required}")
             )
-            print(f"  {i['name']:<24} {i['type']:<11} {req:<10} {i['label']}")
+            print(f"  {i.name:<24} {i.type:<11} {req:<10} {i.label}")
     print("states:")
-    for st in info["states"]:
-        mark = " (initial)" if st["initial"] else " (final)" if st["final"] else ""
-        mark += " (freezes its letters)" if st["freezes"] else ""
-        print(f"  {st['name']:<24} {st['label']}{mark}")
+    for st in info.states:
+        mark = " (initial)" if st.initial else " (final)" if st.final else ""
+        mark += " (freezes its letters)" if st.freezes else ""
+        print(f"  {st.name:<24} {st.label}{mark}")
     print("events:")
-    for e in info["events"]:
-        cancels = "  (cancels the case's numbers)" if e["cancels"] else ""
-        print(f"  {e['name']:<24} {', '.join(e['from'])} → {e['to']}  {e['label']}{cancels}")
+    for e in info.events:
+        cancels = "  (cancels the case's numbers)" if e.cancels else ""
+        print(f"  {e.name:<24} {', '.join(e.sources)} → {e.target}  {e.label}{cancels}")
     print("documents:")
-    for d in info["documents"]:
-        print(f"  {d['name']:<24} {d['kind']:<9} template {d['template']}, series {d['series']}")
+    for d in info.documents:
+        print(f"  {d.name:<24} {d.kind:<9} template {d.template}, series {d.series}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     info = api.show(ws, args.case)
-    if args.json:
-        _print_json(info)
-    elif "history" in info:
-        _print_case(info)
+    if isinstance(info, api.CaseInfo):
+        if args.json:
+            _print_json(info.as_json())
+        else:
+            _print_case(info)
+    elif args.json:
+        _print_json(api.entry_json(info))
     else:
-        for key, value in info.items():
+        for key, value in api.entry_json(info).items():
             if isinstance(value, list | dict):
                 value = json.dumps(value, ensure_ascii=False)
             print(f"{key}: {value}")
     return 0
 
 
-def _print_case(info: dict[str, Any]) -> None:
-    print(f"case {info['case']}: {info['workflow']} — {info['state']}")
-    print(f"allowed events: {', '.join(info['allowed_events']) or '(none)'}")
-    for entry in info["letters"]:
-        mark = " [ยกเลิก]" if entry["status"] == "cancelled" else ""
-        print(f"ที่ {entry['number_text']}  {entry['date']}  {entry['path']}{mark}")
+def _print_case(info: api.CaseInfo) -> None:
+    print(f"case {info.case}: {info.workflow} — {info.state}")
+    print(f"allowed events: {', '.join(info.allowed_events) or '(none)'}")
+    for entry in info.letters:
+        mark = " [ยกเลิก]" if entry.status == "cancelled" else ""
+        print(f"ที่ {entry.number_text}  {entry.date.isoformat()}  {entry.path}{mark}")
     print("history:")
-    for e in info["history"]:
-        src = e["from"] or "∅"
-        files = f"  {', '.join(e['files'])}" if e["files"] else ""
-        print(f"  {e['at']}  {e['event']}: {src} → {e['to']}  by {e['by']}{files}")
-        if e.get("note"):
-            print(f"      {e['note']}")
+    for e in info.history:
+        src = e.from_state or "∅"
+        files = f"  {', '.join(e.files)}" if e.files else ""
+        print(f"  {e.at}  {e.event}: {src} → {e.to_state}  by {e.by}{files}")
+        if e.note:
+            print(f"      {e.note}")
     print("data:")
-    for key, value in info["data"].items():
+    for key, value in info.data.items():
         if isinstance(value, list | dict):
             value = json.dumps(value, ensure_ascii=False)
         text = str(value)
@@ -227,12 +226,12 @@ def cmd_register(args: argparse.Namespace) -> int:
     if args.register_cmd == "list":
         rows = api.register_list(ws, args.year, args.series)
         if args.json:
-            _print_json(rows)
+            _print_json([api.entry_json(r) for r in rows])
         else:
             for r in rows:
-                mark = f" [ยกเลิก: {r['cancel_reason']}]" if r["status"] == "cancelled" else ""
+                mark = f" [ยกเลิก: {r.cancel_reason}]" if r.status == "cancelled" else ""
                 print(
-                    f"{r['series']:<9} {r['number']:>5}  ที่ {r['number_text']}  {r['date']}  {r['recipient']} — {r['subject']}{mark}"
+                    f"{r.series:<9} {r.number:>5}  ที่ {r.number_text}  {r.date.isoformat()}  {r.recipient} — {r.subject}{mark}"
                 )
         return 0
     if args.register_cmd == "export":
@@ -279,22 +278,22 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
         return 1 if report.pdf_errors else 0
     verb = "would regenerate" if report.dry_run else "regenerated"
     for item in report.regenerated:
-        what = f"ที่ {item['number']}" if item["number"] else item["document"]
-        files = item["changed"]
+        what = f"ที่ {item.number}" if item.number else item.document
+        files = item.changed or []
         tail = f"{len(files)} file(s) {'to rewrite' if report.dry_run else 'rewritten'}"
-        print(f"{verb} case {item['case']} {what}: {'; '.join(item['reasons'])} — {tail}")
+        print(f"{verb} case {item.case} {what}: {'; '.join(item.reasons)} — {tail}")
         for f in files[:10]:
             print(f"  {f}")
         if len(files) > 10:
             print(f"  … and {len(files) - 10} more")
     for item in report.sent:
-        what = f"ที่ {item['number']}" if item["number"] else item["document"]
+        what = f"ที่ {item.number}" if item.number else item.document
         print(
-            f"needs a correction letter (already sent, not rewritten): case {item['case']} "
-            f"{what}: {'; '.join(item['reasons'])}"
+            f"needs a correction letter (already sent, not rewritten): case {item.case} "
+            f"{what}: {'; '.join(item.reasons)}"
         )
     for item in report.skipped:
-        print(f"skipped case {item['case']} {item['document']}: {item['why']}")
+        print(f"skipped case {item.case} {item.document}: {item.why}")
     print(
         f"{report.checked} issued document(s) checked, {len(report.regenerated)} "
         f"{verb}, {len(report.sent)} need a correction letter; "
@@ -314,24 +313,24 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
-    problems, checked = api.check(ws, repair=args.repair)
-    for line in checked:
+    result = api.check(ws, repair=args.repair)
+    for line in result.checked:
         print(f"ok  {line}")
-    for p in problems:
+    for p in result.problems:
         print(f"error  {p}", file=sys.stderr)
-    return 1 if problems else 0
+    return 1 if result.problems else 0
 
 
 def cmd_proof(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     results = api.proof(ws, args.target)
     broken = 0
-    for path, findings in results:
-        if not findings:
-            print(f"ok  {path}")
-        for finding in findings:
-            print(f"{path}: {finding}")
-        broken += len(findings)
+    for proofed in results:
+        if not proofed.findings:
+            print(f"ok  {proofed.path}")
+        for finding in proofed.findings:
+            print(f"{proofed.path}: {finding}")
+        broken += len(proofed.findings)
     if broken:
         print(f"saraban: {broken} layout rule(s) broken", file=sys.stderr)
     return 1 if broken else 0

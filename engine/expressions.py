@@ -48,7 +48,7 @@ def environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters["thai_date"] = _thai_date
-    env.filters["baht_text"] = lambda v: thai.baht_text(getattr(v, "amount", v))
+    env.filters["baht_text"] = lambda v: thai.baht_text(v.amount if hasattr(v, "amount") else v)
     env.filters["thai_digits"] = thai.to_thai_digits
     return env
 

@@ -236,7 +236,7 @@ def _norm(family: str) -> str:
 
 def _real_families(dest: Path) -> set[str]:
     """Requested families that an installed font other than ours really has."""
-    found = set()
+    found: set[str] = set()
     for line in _fc("fc-list", "--format", "%{file}\t%{family}\n").splitlines():
         file, _, families = line.partition("\t")
         if Path(file).parent != dest:

@@ -155,8 +155,8 @@ def read_word_list(path: Path) -> tuple[str, ...]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise UserError("not UTF-8 text", file=path, line=line) from None
+        at = raw[: exc.start].count(b"\n") + 1
+        raise UserError("not UTF-8 text", file=path, line=at) from None
     units = []
     for number, line in enumerate(text.splitlines(), 1):
         entry = line.split("#", 1)[0].strip()

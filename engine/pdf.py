@@ -925,7 +925,9 @@ def _lean_styles(styles_xml: bytes, used: frozenset[bytes]) -> bytes | None:
         return None
     for sid, style in styles.items():
         if sid is not None and sid not in keep:  # a style without an id (invalid) stays
-            style.getparent().remove(style)
+            parent = style.getparent()
+            if parent is not None:
+                parent.remove(style)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
@@ -1058,12 +1060,12 @@ def _overlays(stamps: Sequence[tuple[str, str]], converter: Converter) -> list[P
                     page=page, x=x, y=baseline - ascent, w=box_w, h=box_h, text=escape(text)
                 )
             )
-        pages = '<text:p text:style-name="Standard"/>' + '<text:p text:style-name="Break"/>' * (
+        breaks = '<text:p text:style-name="Standard"/>' + '<text:p text:style-name="Break"/>' * (
             len(stamps) - 1
         )
         fodt = _FODT.format(
             font=STAMP_FONT, size=STAMP_SIZE, width=width, height=height,
-            frames="\n".join(frames), pages=pages,
+            frames="\n".join(frames), pages=breaks,
         )  # fmt: skip
         work = converter.root / "overlays"
         work.mkdir(exist_ok=True)
@@ -1349,7 +1351,8 @@ def _image_page(path: Path, what: Enclosure | Path | None) -> PageObject:
 
     _check_file(path, what)
     try:
-        with Image.open(path) as im:
+        with Image.open(path) as opened:
+            im: Image.Image = opened
             im.load()
             fmt, dpi = im.format, im.info.get("dpi")
             upright = im.getexif().get(0x0112, 1) in (0, 1)

@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import UserError
 from .letter import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
@@ -126,37 +127,45 @@ def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
         timeout=120,
     )
     if run.returncode != 0:
-        lines = run.stderr.decode(errors="replace").strip().splitlines()
+        said = run.stderr.decode(errors="replace").strip().splitlines()
         raise UserError(
-            f"not a readable PDF ({lines[-1] if lines else 'pdftotext failed'})", file=pdf
+            f"not a readable PDF ({said[-1] if said else 'pdftotext failed'})", file=pdf
         )
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     root = etree.fromstring(run.stdout, parser)
-    pages = []
+    pages: list[Page] = []
     for number, page in enumerate(root.iter("{*}page"), 1):
-        lines = []
+        lines: list[Line] = []
         for line in page.iter("{*}line"):
-            words = [
-                Word(*(float(w.get(k)) for k in ("xMin", "yMin", "xMax", "yMax")), w.text or "")
-                for w in line.iter("{*}word")
-            ]
+            words = [Word(*_box(w), w.text or "") for w in line.iter("{*}word")]
             words = [w for w in words if w.text.strip()]
             if words:
-                box = (float(line.get(k)) for k in ("xMin", "yMin", "xMax", "yMax"))
-                lines.append(Line(*box, words=words))
+                lines.append(Line(*_box(line), words=words))
         lines.sort(key=lambda ln: (round(ln.y0), ln.x0))
         for i, ln in enumerate(lines, 1):
             ln.number = i
-        pages.append(Page(number, float(page.get("width")), float(page.get("height")), lines))
+        width, height = _floats(page, "width", "height")
+        pages.append(Page(number, width, height, lines))
     if not images:
         return pages
     try:
         boxes = _image_boxes(pdf)
     except Exception as exc:  # pypdf's errors on a damaged file: poppler read its text
         raise UserError(f"cannot read its pictures: {exc}", file=pdf) from None
-    for page, images in zip(pages, boxes, strict=False):
-        page.images = images
+    for page_read, pictures in zip(pages, boxes, strict=False):
+        page_read.images = pictures
     return pages
+
+
+def _floats(element: Any, *names: str) -> list[float]:
+    """The attributes ``names`` of an XML element of pdftotext's output, as numbers."""
+    return [float(element.get(name)) for name in names]
+
+
+def _box(element: Any) -> tuple[float, float, float, float]:
+    """The box (xMin, yMin, xMax, yMax) of a pdftotext word or line."""
+    x0, y0, x1, y1 = _floats(element, "xMin", "yMin", "xMax", "yMax")
+    return x0, y0, x1, y1
 
 
 def _image_boxes(pdf: str | Path) -> list[list[tuple[float, float, float, float]]]:
@@ -285,7 +294,7 @@ def _split(page: Page, a: Line, b: Line, breaker: LineBreaker, text: str) -> lis
 
     tail, head = _THAI_TAIL.search(a.text), _THAI_HEAD.match(b.text)
     joined = tail.group(0) + head.group(0) if tail and head else ""
-    if joined and len(tail.group(0)) not in _ends(breaker.segment(joined)):
+    if tail and head and len(tail.group(0)) not in _ends(breaker.segment(joined)):
         found("a word is split across two lines")
         return out
     last = breaker.segment(tail.group(0))[-1] if tail else ""

@@ -43,10 +43,10 @@ def _enclosure(item: EnclosureLike, root: Path) -> Enclosure:
     if isinstance(item, Enclosure):
         enc = item
     elif len(item) == 3:
-        number, title, file = item  # type: ignore[misc]
+        number, title, file = item
         enc = Enclosure(str(title), Path(file), int(number))
     else:
-        title, file = item  # type: ignore[misc]
+        title, file = item
         enc = Enclosure(str(title), Path(file))
     if not enc.file.is_absolute():
         enc = Enclosure(enc.title, root / enc.file, enc.number)
@@ -215,7 +215,7 @@ def circular_copies(ws: Workspace, master: str | Path) -> tuple[Path, list[str]]
     from .circular import combined_path
     from .register import Register
 
-    rel = ws.relative(master if Path(master).is_absolute() else ws.root / master)
+    rel = ws.relative(Path(master) if Path(master).is_absolute() else ws.root / master)
     combined = combined_path(ws.root / rel)
     if not combined.is_file() or not ws.register_path.exists():
         return None
@@ -403,11 +403,11 @@ def publish_stale(
                 except UserError as exc:
                     errors.append(f"{ws.relative(main)}: {exc}")
                     continue
-                encs = [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file]
+                files = [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file]
                 bundle = main.with_name(f"{main.stem}-bundle.pdf")
-                if stale or (encs and _older(bundle, main, *(f for _, _, f in encs))):
+                if stale or (files and _older(bundle, main, *(f for _, _, f in files))):
                     paths.append(main)
-                    encs_of[main] = encs
+                    encs_of[main] = files
                     titles[main] = letter.subject
                 if found is not None:
                     combined, names = found

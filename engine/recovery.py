@@ -655,8 +655,8 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         if folder == letters / "drafts" or letters / "drafts" in folder.parents:
             continue
         for name in sorted(names):
-            path = folder / name
-            rel = _rel(root, path)
+            on_disk = folder / name
+            rel = _rel(root, on_disk)
             if name.startswith("."):
                 # what reconciling left: a live run's files, or (untagged) temporary files
                 # that it could not tell from a live run's
@@ -678,9 +678,9 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
             if known:
                 continue
             if repair:
-                dest = quarantine / _rel(letters, path)
+                dest = quarantine / _rel(letters, on_disk)
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.move(path, dest)
+                shutil.move(on_disk, dest)
                 moved += 1
                 checked.append(f"moved {rel} to {_rel(root, dest)}: not in the register")
             else:

@@ -100,15 +100,53 @@ class Job:
             "reasons": self.reasons,
         }
 
+    def report(
+        self, *, changed: list[str] | None = None, why: str | None = None
+    ) -> ReportedDocument:
+        """This document as a regeneration report lists it."""
+        return ReportedDocument(
+            self.case_id, self.document, self.number, list(self.files), self.reasons, changed, why
+        )
+
+
+@dataclass(frozen=True)
+class ReportedDocument:
+    """An issued document (หนังสือ) in a regeneration report: its case, name in the workflow,
+    number as printed, files and the reasons it is affected; ``changed``: the files rewritten
+    (with ``dry_run``, to rewrite) when regenerated, ``why`` it was skipped when skipped."""
+
+    case: int
+    document: str
+    number: str
+    files: list[str]
+    reasons: list[str]
+    changed: list[str] | None = None
+    why: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "case": self.case,
+            "document": self.document,
+            "number": self.number,
+            "files": self.files,
+            "reasons": self.reasons,
+        }
+        if self.changed is not None:
+            out["changed"] = self.changed
+        if self.why is not None:
+            out["why"] = self.why
+        return out
+
 
 @dataclass
 class Report:
     """What ``regenerate`` did (or, with ``dry_run``, would do)."""
 
     dry_run: bool
-    regenerated: list[dict[str, Any]] = field(default_factory=list)
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    #: regenerated (with ``dry_run``, would be), frozen (need a correction letter), skipped
+    regenerated: list[ReportedDocument] = field(default_factory=list)
+    sent: list[ReportedDocument] = field(default_factory=list)
+    skipped: list[ReportedDocument] = field(default_factory=list)
     checked: int = 0
     files_written: int = 0
     files_unchanged: int = 0
@@ -121,9 +159,9 @@ class Report:
         return {
             "dry_run": self.dry_run,
             "checked": self.checked,
-            "regenerated": self.regenerated,
-            "needs_correction_letter": self.sent,
-            "skipped": self.skipped,
+            "regenerated": [d.as_json() for d in self.regenerated],
+            "needs_correction_letter": [d.as_json() for d in self.sent],
+            "skipped": [d.as_json() for d in self.skipped],
             "files_written": self.files_written,
             "files_unchanged": self.files_unchanged,
             "seconds": round(self.seconds, 3),
@@ -250,7 +288,7 @@ def _graph(jobs: list[Job], fp: Fingerprints) -> dict[Any, list[Any]]:
     by_entry = {j.entry_id: j.key for j in jobs if j.entry_id is not None}
     graph: dict[Any, list[Any]] = {}
     for j in jobs:
-        out = []
+        out: list[Any] = []
         for key in j.deps:
             kind, _, name = key.partition(":")
             if kind == "entry" and int(name) != j.entry_id and int(name) in by_entry:
@@ -523,7 +561,9 @@ def _regenerate(
                 continue
         apply_lifecycle(jobs, workflows)
         fp = Fingerprints(ws, reg, workflows)
-        fp.entries.update((j.entry_id, j.entry) for j in jobs if j.entry is not None)
+        fp.entries.update(
+            (j.entry_id, j.entry) for j in jobs if j.entry is not None and j.entry_id is not None
+        )
         by_key = {j.key: j for j in jobs}
         graph = _graph(jobs, fp)
         order = [n for n in topological(graph, by_key) if n in by_key]
@@ -548,13 +588,13 @@ def _regenerate(
         todo = []
         for job in affected.values():
             if workflows.get(job.workflow) is None:
-                report.skipped.append({**job.as_json(), "why": f"workflow {job.workflow} is gone"})
+                report.skipped.append(job.report(why=f"workflow {job.workflow} is gone"))
             elif job.entry is not None and job.entry.cancelled:
-                report.skipped.append({**job.as_json(), "why": "its number is cancelled"})
+                report.skipped.append(job.report(why="its number is cancelled"))
             elif job.case_cancelled:
-                report.skipped.append({**job.as_json(), "why": f"its case is {job.state}"})
+                report.skipped.append(job.report(why=f"its case is {job.state}"))
             elif job.sent:
-                report.sent.append(job.as_json())
+                report.sent.append(job.report())
             else:
                 todo.append(job)
     _worker["workflows"] = workflows  # inherited by the forked workers: loaded once
@@ -564,7 +604,7 @@ def _regenerate(
         res = results[job.key]
         report.files_written += len(res["changed"])
         report.files_unchanged += res["unchanged"]
-        report.regenerated.append({**job.as_json(), "changed": res["changed"]})
+        report.regenerated.append(job.report(changed=res["changed"]))
     if todo and not dry_run:
         if report.files_written:
             os.sync()  # the files reach the disk before the register says they are new
@@ -690,8 +730,8 @@ def correct_entry(
     with Register(ws.register_path) as reg, reg.transaction() as store:
         store.entries.correct(entry.id, sets)
         if entry.case_id and str(entry.case_id).isdigit():
-            store = CaseStore(reg)
-            case = store.get(int(entry.case_id))
+            cases = CaseStore(reg)
+            case = cases.get(int(entry.case_id))
             data = dict(case.data)
             if "documents" not in data:  # generic letter data: the letter is made from it
                 if subject is not None:
@@ -703,7 +743,7 @@ def correct_entry(
             changes = ", ".join(f"{k}={v}" for k, v in sets.items() if k != "data_json")
             if urgency is not None:
                 changes = ", ".join(filter(None, [changes, f"urgency={urgency}"]))
-            store.transition(case.id, "correct", case.state, case.state, data,
+            cases.transition(case.id, "correct", case.state, case.state, data,
                              by=by or current_user(),
                              note=f"register entry ที่ {entry.number_text} corrected: {changes}"
                              + (f" ({reason})" if reason else ""))  # fmt: skip

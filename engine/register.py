@@ -571,7 +571,8 @@ def export_xlsx(entries: Iterable[Entry], path: str | os.PathLike[str]) -> None:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row, entry in enumerate(entries, start=2):
-        for column, value in enumerate(register_row(entry), start=1):
+        values: tuple[int | str, ...] = register_row(entry)
+        for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=column)
             cell.value = value
             if isinstance(value, str):

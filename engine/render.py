@@ -205,7 +205,10 @@ def _fit_emblem(xml: str, width: int, height: int) -> str:
 
     def fix(m: re.Match[str]) -> str:
         block = m.group(0)
-        cy = int(re.search(r'<wp:extent cx="\d+" cy="(\d+)"', block).group(1))
+        extent = re.search(r'<wp:extent cx="\d+" cy="(\d+)"', block)
+        if extent is None:  # no size in the drawing (Word always writes one): left as it is
+            return block
+        cy = int(extent.group(1))
         cx = cy * width // height
         block = re.sub(r'(<wp:extent|<a:ext) cx="\d+" cy="\d+"', rf'\1 cx="{cx}" cy="{cy}"', block)
         return block
@@ -335,7 +338,9 @@ class CompiledTemplate:
 
     def printed(self, value: Any) -> str:
         """``value`` as this template prints it: digit policy, line-break marks, XML escaping."""
-        return str(self.env.finalize(value))
+        finalize = self.env.finalize
+        assert finalize is not None  # set by the template environment (_make_finalize)
+        return str(finalize(value))
 
     def variables(self) -> set[str]:
         """Top-level variables the template uses (for ``saraban check``)."""

@@ -362,7 +362,7 @@ class Run:
                 if names:
                     return False
                 continue
-            paths = value if isinstance(value, list) else [value]
+            paths: list[Any] = value if isinstance(value, list) else [value]
             if not all((self.ws.root / p).is_file() for p in paths):
                 return False
         return True

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import string
 from collections.abc import Iterator
+from typing import cast
 
 from jinja2 import nodes
 from jinja2.environment import Environment
@@ -85,7 +86,7 @@ def _range_too_long(call: nodes.Call) -> bool:
         return True
     if any(v is None for v in values) or (len(values) == 3 and values[2] == 0):
         return False
-    return len(range(*values)) > MAX_RANGE  # type: ignore[arg-type]
+    return len(range(*cast(list[int], values))) > MAX_RANGE
 
 
 def _format_fields(text: str) -> Iterator[str]:

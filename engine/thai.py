@@ -375,8 +375,8 @@ def parse_date(text: str) -> date:
             "(๒๕ มีนาคม ๒๕๖๘, ๒๕ มี.ค. ๖๘) or as ISO 2025-03-25"
         )
     month_name = m["month"]
-    month = _MONTH_LOOKUP.get(month_name.replace(".", ""))
-    if month is None:
+    month_number = _MONTH_LOOKUP.get(month_name.replace(".", ""))
+    if month_number is None:
         raise ValueError(
             f"unknown month name {month_name!r} in {text!r}; expected a full name "
             "(มกราคม … ธันวาคม) or an abbreviation (ม.ค. … ธ.ค.)"
@@ -391,7 +391,7 @@ def parse_date(text: str) -> date:
             f"invalid year {year_text!r} in {text!r}; write a 4-digit BE year (๒๕๖๘) "
             "or a 2-digit one (๖๘)"
         )
-    result = _make_date(year, month, int(m["day"]), text)
+    result = _make_date(year, month_number, int(m["day"]), text)
     weekday_name = m["weekday"]
     if weekday_name is not None:
         stated = _WEEKDAY_LOOKUP[weekday_name]

@@ -55,7 +55,7 @@ RESERVED = frozenset(
 )  # fmt: skip
 
 #: The machine of a workflow file that declares no states and events (generic letters).
-DEFAULT_STATES = {
+DEFAULT_STATES: dict[str, dict[str, Any]] = {
     "draft": {"label": "ร่าง", "initial": True},
     "issued": {"label": "ออกเลขแล้ว"},
     "sent": {"label": "ส่งแล้ว", "final": True, "freezes": True},

@@ -66,7 +66,7 @@ def main() -> int:
                 result = api.new(
                     ws, workflow, data_file=EXAMPLES / data, date=date, issue=True, pdf=True
                 )
-                made[key] = {d["name"]: d["pdf"] for d in result.documents}
+                made[key] = {d.name: d.pdf for d in result.documents}
             pdf = ws.root / made[key][document]
             target = args.out / name
             subprocess.run(

@@ -3,6 +3,7 @@ history of its transitions). See :mod:`engine.cases`."""
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from typing import Any, Final
@@ -125,7 +126,7 @@ class Cases:
         rows = self.db.all(sql + " ORDER BY id", params)
         return [Case(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in rows]
 
-    def workflow_states(self) -> list[tuple[str, str]]:
+    def workflow_states(self) -> builtins.list[tuple[str, str]]:
         """Each (workflow, state) some case is in."""
         return [(r[0], r[1]) for r in self.db.all("SELECT DISTINCT workflow, state FROM cases")]
 

@@ -104,7 +104,7 @@ class Connection:
 def plain(path: Path, *, autocommit: bool = False) -> Iterator[Connection]:
     """A short bare connection (60 s busy timeout) for maintenance: reading the journal,
     ``saraban check``. Neither the journal mode nor the schema is touched."""
-    conn = sqlite3.connect(path, timeout=60, isolation_level=None if autocommit else "")
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None if autocommit else "DEFERRED")
     try:
         yield Connection(conn)
     finally:

@@ -3,6 +3,7 @@ next number of each series and year). See :mod:`engine.register` for the rules t
 
 from __future__ import annotations
 
+import builtins
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -199,14 +200,14 @@ class Entries:
         )
         return int(row[0] or 0) if row is not None else 0
 
-    def series_names(self) -> list[str]:
+    def series_names(self) -> builtins.list[str]:
         """The series that have numbers or a counter."""
         rows = self.db.all(
             "SELECT series FROM counters UNION SELECT series FROM entries ORDER BY 1"
         )
         return [r[0] for r in rows]
 
-    def files(self) -> list[tuple[int, str | None, str, str]]:
+    def files(self) -> builtins.list[tuple[int, str | None, str, str]]:
         """(id, path, number_text, status) of every entry."""
         return [
             (r[0], r[1], r[2], r[3])
