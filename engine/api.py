@@ -14,7 +14,7 @@ from . import limits, sheets, thai
 from .cases import CaseStore
 from .errors import UserError
 from .register import Register
-from .workflow import Workflow, load_workflow, workflow_named
+from .workflow import Machine, Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
 
@@ -526,8 +526,7 @@ def show(ws: Workspace, key: str) -> dict[str, Any]:
             case = store.get(_case_number(text))
             letters = [entry_json(e) for e in reg.entries() if e.case_id == str(case.id)]
             try:
-                machine = get_workflow(ws, case.workflow).machine_class()(start_value=case.state)
-                allowed = [e.name for e in machine.allowed_events]
+                allowed = Machine(get_workflow(ws, case.workflow), case.state).allowed_events
             except Exception:  # the workflow or state is gone: show the case anyway
                 allowed = []
             return {
