@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 
 from .errors import UserError
-from .linebreak import DEFAULT_BREAKER, THAI_RUN, LineBreaker, _dictionary, _tcc_ends
+from .linebreak import DEFAULT_BREAKER, THAI_RUN, LineBreaker, _dictionary, _lexicon, _tcc_ends
 
 #: the most bytes (UTF-8) of a file name's part made from a name (a recipient organisation)
 NAME_BYTES = 120
@@ -84,8 +84,19 @@ class _ShortWordBreaker(LineBreaker):
     def words(self) -> frozenset[str]:
         if self._words is None:
             self._words = frozenset(w for w in _dictionary() if len(w) <= 6)
-            self._longest = 6
         return self._words
+
+    @property
+    def longest(self) -> int:
+        return 6
+
+    def known(self, prefix: str) -> frozenset[str]:
+        found = self._known.get(prefix)
+        if found is None:
+            group = _lexicon()[1].get(prefix)
+            words = group.split("\n") if group else ()
+            found = self._known[prefix] = frozenset(w for w in words if len(w) <= 6)
+        return found
 
 
 @functools.lru_cache(maxsize=1)

@@ -224,3 +224,23 @@ def test_rendered_letter_carries_marks_languages_and_the_office_font() -> None:
     # without a font in office.yaml the template's own stays
     plain = CompiledTemplate(template).render_bytes(ctx)
     assert 'w:cs="TH Sarabun New"' in docx_part(plain, "word/styles.xml")
+
+
+def test_words_are_looked_up_by_prefix_as_in_the_whole_set(tmp_path, monkeypatch):
+    """Segmentation looks words up in groups by their first two characters (engine/cache.py
+    keeps the groups): every group holds exactly the known words with that prefix, whether the
+    groups were built from the word file or read back from the cache."""
+    from engine import linebreak
+
+    monkeypatch.setenv("SARABAN_CACHE", str(tmp_path / "cache"))
+    for source in ("built", "cached"):
+        linebreak._lexicon.cache_clear()
+        breaker = LineBreaker(["ทุ่งสว่างใหม่", "ก"])
+        groups: dict[str, set[str]] = {}
+        for word in breaker.words:
+            groups.setdefault(word[:2], set()).add(word)
+        assert {p: breaker.known(p) for p in groups} == groups, source
+        assert breaker.known("๙๙") == frozenset()
+        assert breaker.longest == max(map(len, breaker.words))
+    assert any((tmp_path / "cache" / "lexicon").iterdir())
+    linebreak._lexicon.cache_clear()
