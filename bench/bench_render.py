@@ -159,6 +159,7 @@ def end_to_end(runs: int = 15, baseline: Path | None = None) -> tuple[Times, Tim
     the same load: ``saraban new letter --data … --issue`` (``python -m engine.cli`` from this
     tree; a new case each run, the template cache warm), the bare docxtpl script, and with
     ``baseline`` the same command from another source tree (an older commit, on ``PYTHONPATH``).
+    Every process runs in a scratch folder (``-m`` puts the current folder first on the path).
     One untimed run of each first. Returns wall times and CPU times (user + system: what a
     loaded machine changes least)."""
     times: Times = {"saraban": [], "docxtpl": []}
@@ -200,12 +201,12 @@ def end_to_end(runs: int = 15, baseline: Path | None = None) -> tuple[Times, Tim
             bare_env,
         )
         for cmd, run_env in commands.values():  # warm-up: bytecode, template cache
-            subprocess.run(cmd, check=True, capture_output=True, env=run_env)
+            subprocess.run(cmd, check=True, capture_output=True, env=run_env, cwd=tmp)
         for _ in range(runs):
             for name, (cmd, run_env) in commands.items():
                 c0 = _children_cpu()
                 t0 = time.perf_counter()
-                subprocess.run(cmd, check=True, capture_output=True, env=run_env)
+                subprocess.run(cmd, check=True, capture_output=True, env=run_env, cwd=tmp)
                 times[name].append(time.perf_counter() - t0)
                 cpu[name].append(_children_cpu() - c0)
     return times, cpu
