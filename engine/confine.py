@@ -86,17 +86,9 @@ class _ShortWordBreaker(LineBreaker):
             self._words = frozenset(w for w in _dictionary() if len(w) <= 6)
         return self._words
 
-    @property
-    def longest(self) -> int:
-        return 6
-
-    def known(self, prefix: str) -> frozenset[str]:
-        found = self._known.get(prefix)
-        if found is None:
-            group = _lexicon()[1].get(prefix)
-            words = group.split("\n") if group else ()
-            found = self._known[prefix] = frozenset(w for w in words if len(w) <= 6)
-        return found
+    def _group(self, prefix: str) -> frozenset[str]:
+        group = _lexicon()[1].get(prefix)
+        return frozenset(w for w in group.split("\n") if len(w) <= 6) if group else frozenset()
 
 
 @functools.lru_cache(maxsize=1)

@@ -265,7 +265,7 @@ class LineBreaker:
         self.key = hashlib.sha256("\n".join(self.units).encode()).hexdigest()[:16]
         self._words: frozenset[str] | None = None
         self._longest = 0
-        self._known: dict[str, frozenset[str]] = {}
+        self._known: dict[str, tuple[frozenset[str], int]] = {}
         self._unit_groups = {p: frozenset(g.split("\n")) for p, g in _by_prefix(self.units).items()}
         self._chunks: dict[str, str] = {}
         self._texts: dict[str, str] = {}
@@ -277,25 +277,21 @@ class LineBreaker:
             self._words = _dictionary() | frozenset(self.units)
         return self._words
 
-    @property
-    def longest(self) -> int:
-        """The length of the longest known word."""
-        if not self._longest:
-            self._longest = max(_lexicon()[0], *map(len, self.units))
-        return self._longest
-
-    def known(self, prefix: str) -> frozenset[str]:
+    def known(self, prefix: str) -> tuple[frozenset[str], int]:
         """The known words that start with ``prefix`` (two characters; a one-character word is
-        its own prefix): a word ``w`` is known when ``w in breaker.known(w[:2])``."""
+        its own prefix), and the length of the longest of them: a word ``w`` is known when
+        ``w in breaker.known(w[:2])[0]``."""
         found = self._known.get(prefix)
         if found is None:
-            group = _lexicon()[1].get(prefix)
-            found = frozenset(group.split("\n")) if group else frozenset()
-            units = self._unit_groups.get(prefix)
-            if units:
-                found |= units
-            self._known[prefix] = found
+            words = self._group(prefix)
+            found = self._known[prefix] = (words, max(map(len, words), default=0))
         return found
+
+    def _group(self, prefix: str) -> frozenset[str]:
+        group = _lexicon()[1].get(prefix)
+        words = frozenset(group.split("\n")) if group else frozenset()
+        units = self._unit_groups.get(prefix)
+        return words | units if units else words
 
     def segment(self, chunk: str) -> list[str]:
         """A run of Thai letters as words: fewest characters outside known words, then fewest
@@ -307,14 +303,15 @@ class LineBreaker:
         best: list[tuple[int, int]] = [(0, 0)] + [(1 << 30, 0)] * (n - 1)
         back = [0] * n
         unknown_from = [False] * n  # whether the token ending at cuts[i] is unknown
-        longest = self.longest
         for i in range(n - 1):
             here = best[i]
             start = cuts[i]
-            one, more = self.known(chunk[start]), self.known(chunk[start : start + 2])
+            # the words that start here: of one character, and of more (no longer than reach)
+            one, _ = self.known(chunk[start])
+            more, reach = self.known(chunk[start : start + 2])
             for j in range(i + 1, n):
                 end = cuts[j]
-                if end - start > longest:
+                if end - start > reach and end - start > 1:
                     break
                 if chunk[start:end] in (one if end - start == 1 else more):
                     cand = (here[0], here[1] + 1)
