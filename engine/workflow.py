@@ -648,7 +648,7 @@ def load_workflow(path: Path) -> Workflow:
     kept = _loaded.get(str(path))
     if kept is not None and kept[0] == data:
         return kept[1]
-    wf = parse_workflow(parse_yaml_bytes(data, path), path)
+    wf = parse_workflow(parse_yaml_bytes(data, path, cached=True), path)
     _loaded[str(path)] = (data, wf)
     return wf
 
