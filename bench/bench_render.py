@@ -1,9 +1,12 @@
 """Benchmark: rendering letters through the engine vs a plain docxtpl loop, in the same run.
 
     .venv/bin/python bench/bench_render.py [--letters 1000] [--naive-letters 1000] [--workers 2]
+        [--runs 15] [--baseline TREE] [--startup-only]
 
-Prints letters/s for both and the ratio (machines are noisy: the ratio is what holds), and the
-end-to-end time of one `saraban new letter --data … --issue` (median of several runs).
+Prints letters/s for both and the ratio (machines are noisy: the ratio is what holds), and,
+side by side, the wall time of one `saraban new letter --data … --issue` process and of a bare
+docxtpl script rendering the same template in a process of its own (medians, runs alternated);
+`--baseline TREE` adds the same command from another source tree (before/after in one run).
 Not a test: nothing here asserts.
 """
 
@@ -11,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import multiprocessing as mp
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -99,25 +104,128 @@ def naive_run(n: int, out_dir: Path) -> float:
     return time.perf_counter() - t0
 
 
-def end_to_end(runs: int = 5) -> float:
-    times = []
+BARE_SCRIPT = r'''
+"""A bare docxtpl script: render one letter from a JSON context and save the DOCX."""
+import json
+import re
+import sys
+
+import jinja2
+from docxtpl import DocxTemplate
+
+NUMBERED = re.compile(r"\s*\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]?(?:\s|$)")
+
+
+def first_item(body):
+    return next((i for i, p in enumerate(body) if i and NUMBERED.match(p)), len(body))
+
+
+template, context, out = sys.argv[1:4]
+env = jinja2.Environment(autoescape=True)
+env.filters["parts"] = lambda body: body[: first_item(body)]
+env.filters["items"] = lambda body: body[first_item(body) :]
+with open(context, encoding="utf-8") as f:
+    ctx = json.load(f)
+doc = DocxTemplate(template)
+doc.render(ctx, jinja_env=env)
+doc.save(out)
+'''
+"""The yardstick for start-up: the same template rendered by docxtpl in a process of its own."""
+
+
+def _process_env() -> dict[str, str]:
+    """The environment of the timed processes: as a user's shell has it. Bytecode is written
+    and read as after an ordinary install (pip compiles it); a harness's
+    PYTHONDONTWRITEBYTECODE would make every run compile the package from source."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _median_ms(times: list[float]) -> str:
+    return f"{1000 * statistics.median(times):6.1f} ms"
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+Times = dict[str, list[float]]
+
+
+def end_to_end(runs: int = 15, baseline: Path | None = None) -> tuple[Times, Times]:
+    """Wall times of one-letter processes, alternated run by run so that every contender sees
+    the same load: ``saraban new letter --data … --issue`` (``python -m engine.cli`` from this
+    tree; a new case each run, the template cache warm), the bare docxtpl script, and with
+    ``baseline`` the same command from another source tree (an older commit, on ``PYTHONPATH``).
+    Every process runs in a scratch folder (``-m`` puts the current folder first on the path).
+    One untimed run of each first. Returns wall times and CPU times (user + system: what a
+    loaded machine changes least)."""
+    times: Times = {"saraban": [], "docxtpl": []}
+    if baseline is not None:
+        times["baseline"] = []
+    cpu: Times = {name: [] for name in times}
+    env = _process_env()
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Path(tmp)
-        shutil.copy(WORKSPACE / "office.yaml", ws / "office.yaml")
-        exe = Path(sys.executable).with_name("saraban")
-        cmd = [
-            str(exe) if exe.exists() else sys.executable,
-            *([] if exe.exists() else ["-m", "engine.cli"]),
-        ]
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            subprocess.run(
-                [*cmd, "--workspace", str(ws), "new", "letter", "--data", str(DATA), "--issue"],
-                check=True,
-                capture_output=True,
+        tmp_path = Path(tmp)
+        commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        for name, tree in (("saraban", ROOT), ("baseline", baseline)):
+            if name not in times:
+                continue
+            ws = tmp_path / f"ws-{name}"
+            ws.mkdir()
+            shutil.copy(WORKSPACE / "office.yaml", ws / "office.yaml")
+            commands[name] = (
+                [
+                    sys.executable,
+                    "-m",
+                    "engine.cli",
+                    "--workspace",
+                    str(ws),
+                    "new",
+                    "letter",
+                    "--data",
+                    str(DATA),
+                    "--issue",
+                ],
+                {**env, "PYTHONPATH": str(tree)},
             )
-            times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        context = tmp_path / "context.json"
+        context.write_text(json.dumps(base_context(), ensure_ascii=False), encoding="utf-8")
+        script = tmp_path / "bare_docxtpl.py"
+        script.write_text(BARE_SCRIPT, encoding="utf-8")
+        bare_env = {k: v for k, v in env.items() if k != "PYTHONPATH"}
+        commands["docxtpl"] = (
+            [sys.executable, str(script), str(TEMPLATE), str(context), str(tmp_path / "bare.docx")],
+            bare_env,
+        )
+        for cmd, run_env in commands.values():  # warm-up: bytecode, template cache
+            subprocess.run(cmd, check=True, capture_output=True, env=run_env, cwd=tmp)
+        for _ in range(runs):
+            for name, (cmd, run_env) in commands.items():
+                c0 = _children_cpu()
+                t0 = time.perf_counter()
+                subprocess.run(cmd, check=True, capture_output=True, env=run_env, cwd=tmp)
+                times[name].append(time.perf_counter() - t0)
+                cpu[name].append(_children_cpu() - c0)
+    return times, cpu
+
+
+def print_startup(times: Times, cpu: Times) -> None:
+    runs = len(times["saraban"])
+    print(f"one letter, one process (median of {runs}, runs alternated):   wall       cpu")
+    labels = {
+        "saraban": "saraban new letter --data … --issue",
+        "docxtpl": "bare docxtpl script, same template",
+        "baseline": "baseline tree, same command",
+    }
+    for name, label in labels.items():
+        if name in times:
+            print(f"  {label:<36}: {_median_ms(times[name])} {_median_ms(cpu[name])}")
+    mine, bare = statistics.median(times["saraban"]), statistics.median(times["docxtpl"])
+    verdict = "faster" if mine < bare else "slower"
+    print(f"  saraban / docxtpl script (wall): {mine / bare:.2f} ({verdict} than the bare script)")
 
 
 def main() -> None:
@@ -125,7 +233,20 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=1000)
     parser.add_argument("--naive-letters", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--runs", type=int, default=15, help="one-letter processes of each kind")
+    parser.add_argument(
+        "--baseline", type=Path, help="another source tree (e.g. `git archive` of an older commit)"
+    )
+    parser.add_argument(
+        "--startup-only", action="store_true", help="only the one-letter process figures"
+    )
     args = parser.parse_args()
+    if not args.startup_only:
+        throughput(args)
+    print_startup(*end_to_end(args.runs, args.baseline))
+
+
+def throughput(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         a, b, c = Path(tmp, "engine"), Path(tmp, "single"), Path(tmp, "naive")
         for d in (a, b, c):
@@ -137,7 +258,6 @@ def main() -> None:
     r_engine = args.letters / t_engine
     r_single = args.letters / t_single
     r_naive = args.naive_letters / t_naive
-    e2e = end_to_end()
     print(f"letters: {args.letters} (reference letter 003, two pages), cores: {os.cpu_count()}")
     print(
         f"engine, {args.workers} workers : {r_engine:8.1f} letters/s  ({1000 * t_engine / args.letters:.2f} ms/letter)"
@@ -151,7 +271,6 @@ def main() -> None:
     print(
         f"ratio engine/docxtpl: {r_engine / r_naive:.1f}x  (1 process: {r_single / r_naive:.1f}x)"
     )
-    print(f"saraban new letter --data … --issue, end to end: {e2e:.3f} s (median of 5)")
 
 
 if __name__ == "__main__":

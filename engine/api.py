@@ -28,7 +28,7 @@ from .results import (
     WorkflowInfo,
 )
 from .results import entry_json as entry_json  # the JSON of a register entry, for the CLI
-from .workflow import Workflow, load_workflow, workflow_named
+from .workflow import Machine, Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -484,8 +484,7 @@ def show(ws: Workspace, key: str) -> CaseInfo | Entry:
             case = store.get(_case_number(text))
             letters = [e for e in reg.entries() if e.case_id == str(case.id)]
             try:
-                machine = get_workflow(ws, case.workflow).machine_class()(start_value=case.state)
-                allowed = [e.name for e in machine.allowed_events]
+                allowed = Machine(get_workflow(ws, case.workflow), case.state).allowed_events
             except Exception:  # the workflow or state is gone: show the case anyway
                 allowed = []
             return CaseInfo(

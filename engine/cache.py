@@ -4,7 +4,10 @@ A one-letter command must be quick (< 0.5 s end to end), and two steps of it are
 time while their inputs are unchanged: validating a workflow file against the JSON Schema (which
 imports jsonschema) and cleaning a template's XML for Jinja (which imports docxtpl and
 python-docx). Their results are kept here, keyed by a hash of the inputs, so a warm run skips
-both imports. The cache is an optimisation only: anything unreadable is ignored and recomputed.
+both imports. So are python-statemachine's verdict on a workflow (``machine-ok``: a case runs
+on :class:`engine.workflow.Machine` without importing the library), the parsed office.yaml and
+workflow files (``yaml``) and the Thai word list grouped by prefix (``lexicon``). The cache is
+an optimisation only: anything unreadable is ignored and recomputed.
 
 Location: ``$SARABAN_CACHE``, else ``$XDG_CACHE_HOME/saraban``, else ``~/.cache/saraban``.
 

@@ -23,7 +23,7 @@ import re
 from pathlib import Path
 
 from .errors import UserError
-from .linebreak import DEFAULT_BREAKER, THAI_RUN, LineBreaker, _dictionary, _tcc_ends
+from .linebreak import DEFAULT_BREAKER, THAI_RUN, LineBreaker, _dictionary, _lexicon, _tcc_ends
 
 #: the most bytes (UTF-8) of a file name's part made from a name (a recipient organisation)
 NAME_BYTES = 120
@@ -84,8 +84,11 @@ class _ShortWordBreaker(LineBreaker):
     def words(self) -> frozenset[str]:
         if self._words is None:
             self._words = frozenset(w for w in _dictionary() if len(w) <= 6)
-            self._longest = 6
         return self._words
+
+    def _group(self, prefix: str) -> frozenset[str]:
+        group = _lexicon()[1].get(prefix)
+        return frozenset(w for w in group.split("\n") if len(w) <= 6) if group else frozenset()
 
 
 @functools.lru_cache(maxsize=1)

@@ -31,9 +31,11 @@ Thai text with Thai (the ``w:bidi`` slot), and no word processor breaks inside a
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib.util
+import marshal
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -198,6 +200,44 @@ def _dictionary() -> frozenset[str]:
     return frozenset(filter(None, (line.strip() for line in lines)))
 
 
+LEXICON_FORMAT = "lexicon-1"
+
+
+def _by_prefix(words: Iterable[str]) -> dict[str, str]:
+    """Words grouped by :func:`_prefix`, each group joined by newlines."""
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        groups.setdefault(word[:2], []).append(word)
+    return {prefix: "\n".join(group) for prefix, group in groups.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> tuple[int, dict[str, str]]:
+    """pythainlp's word list (:func:`_dictionary`) as the length of its longest word and its words
+    grouped by their first two characters (a one-character word by itself). A segmentation looks
+    up only the groups of the text's own clusters: a few hundred of the 62,000 words become a
+    set, not all of them (building that set was a tenth of a one-letter command). The groups are
+    kept in engine/cache.py, keyed by the word file's path, size and time."""
+    from . import cache
+
+    path = _pythainlp_file("corpus/words_th.txt")
+    key = None
+    if path is not None:
+        st = path.stat()
+        key = cache.digest(LEXICON_FORMAT, str(path), str(st.st_size), str(st.st_mtime_ns))
+        blob = cache.load_bytes("lexicon", key)
+        if blob is not None:
+            with contextlib.suppress(ValueError, EOFError, TypeError):
+                longest, groups = marshal.loads(blob)
+                if isinstance(longest, int) and isinstance(groups, dict):
+                    return longest, groups
+    words = _dictionary()
+    found = (max(map(len, words), default=0), _by_prefix(words))
+    if key is not None:
+        cache.store_bytes("lexicon", key, marshal.dumps(found))
+    return found
+
+
 @functools.lru_cache(maxsize=1)
 def _tcc_module():
     """pythainlp's Thai character cluster module, loaded alone (it needs only ``re``)."""
@@ -225,21 +265,37 @@ class LineBreaker:
         self.key = hashlib.sha256("\n".join(self.units).encode()).hexdigest()[:16]
         self._words: frozenset[str] | None = None
         self._longest = 0
+        self._known: dict[str, tuple[frozenset[str], int]] = {}
+        self._unit_groups = {p: frozenset(g.split("\n")) for p, g in _by_prefix(self.units).items()}
         self._chunks: dict[str, str] = {}
         self._texts: dict[str, str] = {}
 
     @property
     def words(self) -> frozenset[str]:
+        """Every known word: the dictionary's and the units."""
         if self._words is None:
-            words = _dictionary() | frozenset(self.units)
-            self._longest = max(map(len, words))
-            self._words = words
+            self._words = _dictionary() | frozenset(self.units)
         return self._words
+
+    def known(self, prefix: str) -> tuple[frozenset[str], int]:
+        """The known words that start with ``prefix`` (two characters; a one-character word is
+        its own prefix), and the length of the longest of them: a word ``w`` is known when
+        ``w in breaker.known(w[:2])[0]``."""
+        found = self._known.get(prefix)
+        if found is None:
+            words = self._group(prefix)
+            found = self._known[prefix] = (words, max(map(len, words), default=0))
+        return found
+
+    def _group(self, prefix: str) -> frozenset[str]:
+        group = _lexicon()[1].get(prefix)
+        words = frozenset(group.split("\n")) if group else frozenset()
+        units = self._unit_groups.get(prefix)
+        return words | units if units else words
 
     def segment(self, chunk: str) -> list[str]:
         """A run of Thai letters as words: fewest characters outside known words, then fewest
         words. Unknown stretches (names) stay whole; bound prefixes join the next word."""
-        words = self.words
         ends = _tcc_ends(chunk)
         cuts = [0, *ends]
         n = len(cuts)
@@ -247,15 +303,17 @@ class LineBreaker:
         best: list[tuple[int, int]] = [(0, 0)] + [(1 << 30, 0)] * (n - 1)
         back = [0] * n
         unknown_from = [False] * n  # whether the token ending at cuts[i] is unknown
-        longest = self._longest
         for i in range(n - 1):
             here = best[i]
             start = cuts[i]
+            # the words that start here: of one character, and of more (no longer than reach)
+            one, _ = self.known(chunk[start])
+            more, reach = self.known(chunk[start : start + 2])
             for j in range(i + 1, n):
                 end = cuts[j]
-                if end - start > longest:
+                if end - start > reach and end - start > 1:
                     break
-                if chunk[start:end] in words:
+                if chunk[start:end] in (one if end - start == 1 else more):
                     cand = (here[0], here[1] + 1)
                     if cand < best[j]:
                         best[j], back[j], unknown_from[j] = cand, i, False

@@ -181,4 +181,4 @@ def load_office(workspace: Path) -> Office:
         raise UserError(
             "no office.yaml here: run `saraban init` or pass --workspace DIR", file=path
         )
-    return parse_office(load_yaml(path, "office"), workspace)
+    return parse_office(load_yaml(path, "office", cached=True), workspace)

@@ -31,18 +31,28 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import logging
 import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    import logging
+    import subprocess
+
+
+def _log() -> logging.Logger:
+    """This module's logger (logging is imported only when something is logged: the sweeps run
+    on every command)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 PREFIX = "saraban-lo-"
 LOCK = "owner.lock"
@@ -172,7 +182,7 @@ def kill_processes(folder: Path, wait: float = 5.0) -> int:
             _signal(pid, cmd)
             killed.add(pid)
         if time.monotonic() > deadline:
-            log.warning("LibreOffice processes of %s do not stop: %s", folder, sorted(found))
+            _log().warning("LibreOffice processes of %s do not stop: %s", folder, sorted(found))
             return len(killed)
         time.sleep(0.05)
 
@@ -267,9 +277,9 @@ def reap_profiles(tmp: str | Path | None = None) -> int:
         try:
             if reap_profile(root):
                 cleaned += 1
-                log.info("removed LibreOffice leftovers of a stopped run: %s", root)
+                _log().info("removed LibreOffice leftovers of a stopped run: %s", root)
         except OSError as exc:
-            log.warning("cannot clean %s: %s", root, exc)
+            _log().warning("cannot clean %s: %s", root, exc)
     return cleaned
 
 
@@ -339,9 +349,9 @@ def sweep(workspace: str | Path) -> None:
         letters = Path(workspace) / "letters"
         if letters.is_dir():
             for path in reap_parts([letters]):
-                log.info("removed a temporary file of a stopped run: %s", path)
+                _log().info("removed a temporary file of a stopped run: %s", path)
     except Exception as exc:  # housekeeping must not stop the command
-        log.warning("cleaning leftovers of stopped runs: %s", exc)
+        _log().warning("cleaning leftovers of stopped runs: %s", exc)
 
 
 # --------------------------------------------------------------------------------------------
@@ -351,6 +361,8 @@ def sweep(workspace: str | Path) -> None:
 def spawn_watchdog(root: Path) -> subprocess.Popen:
     """Start the watchdog of a converter folder; write a folder per line to its stdin to have
     dead ``.part`` files there removed too; close its stdin when the folder is gone."""
+    import subprocess
+
     package = str(Path(__file__).resolve().parent.parent)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package, env.get("PYTHONPATH")) if p)

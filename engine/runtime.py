@@ -4,7 +4,7 @@ One command is one register transaction: the case row, its history, every number
 every file written change together or not at all. Files are written under pending names and get
 their final names only once the transaction has committed (:class:`engine.recovery.Staging`):
 a failure removes them, and a killed process leaves nothing under a letter's name.
-The state machine (python-statemachine, built by :meth:`Workflow.machine_class`) decides which
+The state machine (:class:`engine.workflow.Machine`, python-statemachine's semantics) decides which
 events are allowed and checks their guards; its ``on`` actions call back into :class:`Run`,
 which renders, numbers, attaches and records.
 """
@@ -45,7 +45,7 @@ from .references import Resolver
 from .references import checker as references_checker
 from .register import Register
 from .render import compiled
-from .workflow import Action, DocumentSpec, Workflow, event_attr
+from .workflow import Action, DocumentSpec, Machine, TransitionNotAllowed, Workflow
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
 
@@ -694,10 +694,8 @@ def check_span(
 
 def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, by: str) -> str:
     """Send ``event`` to the case's machine (restored at ``state``); record the transition."""
-    from statemachine.exceptions import TransitionNotAllowed
-
-    machine = wf.machine_class()(start_value=state)
-    allowed = [e.name for e in machine.allowed_events]
+    machine = Machine(wf, state)
+    allowed = machine.allowed_events
     if event not in allowed:
         what = "unknown event" if event not in wf.events else "event not allowed"
         raise UserError(
@@ -707,7 +705,7 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
         )
     failures: list[Any] = []
     try:
-        machine.send(event_attr(event), ctx=run.context(), failures=failures, runtime=run)
+        new_state = machine.send(event, ctx=run.context(), failures=failures, runtime=run)
     except TransitionNotAllowed:
         failed = failures[0] if failures else None
         reason = f"{failed.message} (condition: {failed.check})" if failed else "no transition"
@@ -717,7 +715,6 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
             line=wf.line("events", event, "guards"),
             field="guards",
         ) from None
-    (new_state,) = tuple(machine.configuration_values)
     # the lifecycle the workflow declares: a cancelling event cancels the case's numbers
     note = lifecycle.on_event(run.reg, wf.events[event], run.case_id, run.event_values)
     store.transition(

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 from .letter import PageCounter
 
@@ -60,6 +59,8 @@ def recorded_pages(path: Path) -> int | None:
     part = _STATISTICS.get(path.suffix.lower())
     if part is None:
         return None
+    from xml.etree import ElementTree  # only when an enclosure is counted
+
     try:
         with zipfile.ZipFile(path) as zf:
             if zf.getinfo(part).file_size > _MAX_PART:

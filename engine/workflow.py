@@ -22,6 +22,7 @@ import dataclasses
 import difflib
 import functools
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -576,13 +577,51 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         issue_event=issue_event,
         source=doc,
     )
+    _check_machine(wf, doc)
+    return wf
+
+
+def _check_machine(wf: Workflow, doc: Located) -> None:
+    """Let python-statemachine judge the machine (unreachable state, …). A machine it accepted
+    once is remembered (engine/cache.py, keyed by the file's data and the library's files), so
+    that loading an unchanged workflow does not import the library: running a case needs only
+    :class:`Machine`."""
+    from . import cache
+
+    key = cache.digest(
+        "machine-ok-1",
+        _statemachine_stamp(),
+        json.dumps(doc.data, sort_keys=True, ensure_ascii=False, default=str),
+    )
+    if cache.load("machine-ok", key) is not None:
+        return
     try:
         wf.machine_class()
     except UserError:
         raise
     except Exception as exc:  # the library refuses the machine (unreachable state, …)
         raise doc.error(f"not a valid state machine: {exc}", "states") from None
-    return wf
+    cache.store("machine-ok", key, True)
+
+
+def _statemachine_stamp() -> str:
+    """The installed python-statemachine, found without importing it: its folder and the size
+    and time of its files that judge a machine (another version judges again)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("statemachine")
+    folder = next(iter(spec.submodule_search_locations or []), None) if spec else None
+    if folder is None:
+        return "?"
+    stamps = [folder]
+    for name in ("__init__.py", "factory.py", "statemachine.py", "state.py"):
+        try:
+            st = os.stat(os.path.join(folder, name))
+        except OSError:
+            stamps.append(f"{name}:-")
+        else:
+            stamps.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+    return "\n".join(stamps)
 
 
 _loaded: dict[str, tuple[bytes, Workflow]] = {}
@@ -609,7 +648,7 @@ def load_workflow(path: Path) -> Workflow:
     kept = _loaded.get(str(path))
     if kept is not None and kept[0] == data:
         return kept[1]
-    wf = parse_workflow(parse_yaml_bytes(data, path), path)
+    wf = parse_workflow(parse_yaml_bytes(data, path, cached=True), path)
     _loaded[str(path)] = (data, wf)
     return wf
 
@@ -679,3 +718,47 @@ def _machine_class(wf: Workflow) -> type:
         attrs[event_attr(ev.name)] = Event(transitions, id=event_attr(ev.name), name=ev.name)
     cls_name = "".join(p.capitalize() for p in wf.name.replace("_", "-").split("-")) or "Case"
     return StateMachineMetaclass(f"{cls_name}Machine", (StateMachine,), attrs)
+
+
+class TransitionNotAllowed(Exception):
+    """The event has no transition from the machine's state whose guards all hold."""
+
+
+class Machine:
+    """A case's machine restored at ``state``: the transitions :meth:`Workflow.machine_class`
+    builds, run without importing python-statemachine (its import and class building were a
+    third of a one-letter command). The same semantics as the library's ``StateMachine`` for
+    what a workflow file can declare — flat states, and events whose transitions go from each
+    source to one target, with guards (``cond``, evaluated in order, the first false one stops)
+    and actions (``on``, in order) — and the same answers (tests/test_workflow.py compares them
+    on every built-in workflow and on generated ones).
+
+    A state the workflow does not have is handed to the library, which refuses it as before."""
+
+    def __init__(self, wf: Workflow, state: str) -> None:
+        if not any(s.name == state for s in wf.states):
+            wf.machine_class()(start_value=state)  # raises the library's error
+        self.wf = wf
+        self.state = state
+
+    @property
+    def allowed_events(self) -> list[str]:
+        """The events with a transition from the current state (guards not evaluated), in the
+        order the workflow declares them (the library's ``allowed_events``)."""
+        return [e.name for e in self.wf.events.values() if self.state in e.sources]
+
+    def send(self, event: str, **kwargs: Any) -> str:
+        """Fire ``event``: when it leaves the current state and its guards hold, its actions run
+        and the case moves to its target (returned). ``kwargs`` go to guards and actions
+        (``ctx``, ``failures``, ``runtime``). :class:`TransitionNotAllowed` when none holds."""
+        ev = self.wf.events.get(event)
+        if (
+            ev is not None
+            and self.state in ev.sources
+            and all(_guard_callable(g)(**kwargs) for g in ev.guards)
+        ):
+            for action in ev.actions:
+                _action_callable(action)(**kwargs)
+            self.state = ev.target
+            return self.state
+        raise TransitionNotAllowed(f"can't {event} when in {self.state}")

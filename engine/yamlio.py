@@ -17,6 +17,8 @@ Every YAML file saraban reads (office profile, workflows, case data) goes throug
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -207,20 +209,48 @@ def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
     return Located(data=data, file=name, lines=lines)
 
 
-def load_yaml(path: str | Path, kind: str = "yaml") -> Located:
+def load_yaml(path: str | Path, kind: str = "yaml", *, cached: bool = False) -> Located:
     """Read and parse a YAML file (UTF-8, a BOM tolerated); a file larger than the limit for
-    its ``kind`` (:data:`engine.limits.FILE_LIMITS`) is refused, read no further."""
+    its ``kind`` (:data:`engine.limits.FILE_LIMITS`) is refused, read no further. ``cached``:
+    see :func:`parse_yaml_bytes`."""
     p = Path(path)
-    return parse_yaml_bytes(limits.read_capped(p, kind), p)
+    return parse_yaml_bytes(limits.read_capped(p, kind), p, cached=cached)
 
 
-def parse_yaml_bytes(data: bytes, file: str | Path) -> Located:
-    """Parse the bytes of a YAML file (UTF-8, a BOM tolerated)."""
+def parse_yaml_bytes(data: bytes, file: str | Path, *, cached: bool = False) -> Located:
+    """Parse the bytes of a YAML file (UTF-8, a BOM tolerated). ``cached``: a file read on every
+    command and seldom changed (office.yaml, a workflow) is parsed once; its document and lines
+    are kept in engine/cache.py, keyed by its name and bytes. A file that fails to parse is
+    never kept: it fails again, with the same message."""
+    if cached:
+        return _parse_cached(data, file)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise UserError(f"not UTF-8 text (byte {exc.start})", file=file) from None
     return parse_yaml(text, file)
+
+
+_YAML_CACHE_FORMAT = "yaml-1"
+
+
+def _parse_cached(data: bytes, file: str | Path) -> Located:
+    from . import cache
+
+    key = cache.digest(_YAML_CACHE_FORMAT, yaml.__version__, str(file), data)
+    blob = cache.load_bytes("yaml", key)
+    if blob is not None:
+        with contextlib.suppress(ValueError, EOFError, TypeError):
+            value, lines = marshal.loads(blob)
+            if isinstance(lines, dict):
+                return Located(data=value, file=str(file), lines=lines)
+    doc = parse_yaml_bytes(data, file)
+    try:  # marshal keeps every type a YAML file gives (int keys, sets …) or refuses it
+        blob = marshal.dumps((doc.data, doc.lines))
+    except ValueError:  # e.g. an explicit !!timestamp: not kept
+        return doc
+    cache.store_bytes("yaml", key, blob)
+    return doc
 
 
 # --- --set values -------------------------------------------------------------------------------

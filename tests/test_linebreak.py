@@ -224,3 +224,64 @@ def test_rendered_letter_carries_marks_languages_and_the_office_font() -> None:
     # without a font in office.yaml the template's own stays
     plain = CompiledTemplate(template).render_bytes(ctx)
     assert 'w:cs="TH Sarabun New"' in docx_part(plain, "word/styles.xml")
+
+
+def test_words_are_looked_up_by_prefix_as_in_the_whole_set(tmp_path, monkeypatch):
+    """Segmentation looks words up in groups by their first two characters (engine/cache.py
+    keeps the groups): every group holds exactly the known words with that prefix, whether the
+    groups were built from the word file or read back from the cache."""
+    from engine import linebreak
+
+    monkeypatch.setenv("SARABAN_CACHE", str(tmp_path / "cache"))
+    for source in ("built", "cached"):
+        linebreak._lexicon.cache_clear()
+        breaker = LineBreaker(["ทุ่งสว่างใหม่", "ก"])
+        groups: dict[str, set[str]] = {}
+        for word in breaker.words:
+            groups.setdefault(word[:2], set()).add(word)
+        assert {p: breaker.known(p)[0] for p in groups} == groups, source
+        assert {p: breaker.known(p)[1] for p in groups} == {
+            p: max(map(len, g)) for p, g in groups.items()
+        }
+        assert breaker.known("๙๙") == (frozenset(), 0)
+    assert any((tmp_path / "cache" / "lexicon").iterdir())
+    linebreak._lexicon.cache_clear()
+
+
+def _segment_by_whole_set(breaker: LineBreaker, chunk: str) -> list[str]:
+    """The segmentation as it was written first: every piece looked up in the whole word set,
+    up to the longest word (the reference for the prefix groups)."""
+    from engine import linebreak
+
+    words = breaker.words
+    longest = max(map(len, words))
+    cuts = [0, *linebreak._tcc_ends(chunk)]
+    n = len(cuts)
+    best = [(0, 0)] + [(1 << 30, 0)] * (n - 1)
+    back, unknown = [0] * n, [False] * n
+    for i in range(n - 1):
+        here, start = best[i], cuts[i]
+        for j in range(i + 1, n):
+            if cuts[j] - start > longest:
+                break
+            if chunk[start : cuts[j]] in words and (here[0], here[1] + 1) < best[j]:
+                best[j], back[j], unknown[j] = (here[0], here[1] + 1), i, False
+        glue = unknown[i] and i > 0
+        cand = (here[0] + cuts[i + 1] - start, here[1] + (0 if glue else 1))
+        if cand < best[i + 1]:
+            best[i + 1], back[i + 1], unknown[i + 1] = cand, (back[i] if glue else i), True
+    tokens, j = [], n - 1
+    while j > 0:
+        tokens.append(chunk[cuts[back[j]] : cuts[j]])
+        j = back[j]
+    return linebreak._join_bound(tokens[::-1])
+
+
+def test_segmentation_by_prefix_groups_is_the_whole_set_segmentation() -> None:
+    from engine.confine import _short_words
+
+    texts = [*reference_texts(), "องค์การบริหารส่วนตำบลทุ่งสว่างใหม่ ผู้ดูแลระบบ ก ข ไม่กระดิกหู"]
+    for breaker in (LineBreaker(), LineBreaker(["ทุ่งสว่างใหม่"]), _short_words()):
+        for text in texts:
+            for run in THAI_RUN.findall(text):
+                assert breaker.segment(run) == _segment_by_whole_set(breaker, run), run

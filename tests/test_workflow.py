@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, ROOT, case_count, files_under, run_cli, run_process
 from docxtext import all_text, body_paragraphs, visible_paragraphs
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from engine.workflow import load_workflow
 
@@ -502,3 +504,137 @@ def test_circular_workflow_numbers_in_the_w_series(dla: Path):
     data.write_text(text, encoding="utf-8")
     out = new_json(dla, "circular", "--data", str(data), "--date", "2025-03-25", "--issue")
     assert out["number"] == "มท 0808.4/ว 0001"
+
+
+# --- the machine: engine.workflow.Machine answers as python-statemachine does ------------------
+class _Recorder:
+    """The runtime a machine's actions call back (``runtime.perform(action)``): notes them."""
+
+    def __init__(self) -> None:
+        self.performed: list[object] = []
+
+    def perform(self, action: object) -> None:
+        self.performed.append(action)
+
+
+def _fire_both(wf, state: str, event: str, ctx: dict) -> tuple[object, object]:
+    """Fire ``event`` at ``state`` through the library's machine and through Machine: for each,
+    (new state or "refused", failed guards, actions performed)."""
+    from statemachine.exceptions import TransitionNotAllowed as LibraryRefusal
+
+    from engine.workflow import Machine, TransitionNotAllowed, event_attr
+
+    outcomes = []
+    for library in (True, False):
+        failures: list = []
+        rec = _Recorder()
+        try:
+            if library:
+                m = wf.machine_class()(start_value=state)
+                m.send(event_attr(event), ctx=ctx, failures=failures, runtime=rec)
+                (reached,) = tuple(m.configuration_values)
+            else:
+                reached = Machine(wf, state).send(event, ctx=ctx, failures=failures, runtime=rec)
+        except (LibraryRefusal, TransitionNotAllowed):
+            reached = "refused"
+        outcomes.append((str(reached), failures, rec.performed))
+    return outcomes[0], outcomes[1]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "workflows").glob("*.yaml")), ids=lambda p: p.stem)
+def test_machine_agrees_with_python_statemachine_on_builtin_workflows(path: Path):
+    from engine.workflow import Machine
+
+    wf = load_workflow(path)
+    names = {n for ev in wf.events.values() for g in ev.guards for n in _guard_names(g.check)}
+    for state in (s.name for s in wf.states):
+        lib = wf.machine_class()(start_value=state)
+        assert Machine(wf, state).allowed_events == [e.name for e in lib.allowed_events]
+        for event in wf.events:
+            for truth in (True, False):
+                ctx = {n: (lambda *a, _t=truth: _t) for n in names}
+                mine, theirs = _fire_both(wf, state, event, ctx)
+                assert mine == theirs, (state, event, truth)
+
+
+def _guard_names(check: str) -> set[str]:
+    from engine.expressions import names_used
+
+    return set(names_used(check, expression=True))
+
+
+@st.composite
+def _workflows(draw):
+    from engine.workflow import Action, EventSpec, Guard, StateSpec, Workflow
+
+    n = draw(st.integers(2, 5))
+    states = [StateSpec(f"s{i}", f"s{i}", initial=i == 0) for i in range(n)]
+    finals = draw(st.sets(st.integers(1, n - 1), max_size=n - 1))
+    states = [
+        StateSpec(s.name, s.label, s.initial, final=i in finals) for i, s in enumerate(states)
+    ]
+    open_states = [s.name for s in states if not s.final]
+    events = {}
+    for i in range(1, n):  # every state reachable: an event into it from an earlier open state
+        earlier = [s for s in open_states if int(s[1:]) < i]
+        events[f"c{i}"] = EventSpec(f"c{i}", f"c{i}", (draw(st.sampled_from(earlier)),), f"s{i}")
+    for k in range(draw(st.integers(1, 5))):
+        sources = draw(st.lists(st.sampled_from(open_states), min_size=1, max_size=3, unique=True))
+        guards = tuple(
+            Guard(c, f"m-{c}")
+            for c in draw(
+                st.lists(st.sampled_from(["x0", "x1", "not x0", "x2 and x1"]), max_size=2)
+            )
+        )
+        actions = tuple(Action("record", (f"a{k}{j}",)) for j in range(draw(st.integers(0, 2))))
+        events[f"e{k}"] = EventSpec(
+            f"e{k}", f"e{k}", tuple(sources), draw(st.sampled_from([s.name for s in states])),
+            guards=guards, actions=actions,
+        )  # fmt: skip
+    return Workflow("gen", "gen", "", "letter", (), Path("gen.yaml"), tuple(states), events)
+
+
+@settings(max_examples=60, deadline=None)
+@given(wf=_workflows(), truth=st.tuples(st.booleans(), st.booleans(), st.booleans()))
+def test_machine_agrees_with_python_statemachine_on_generated_workflows(wf, truth):
+    from engine.workflow import Machine
+
+    try:
+        wf.machine_class()
+    except Exception:  # the library refuses this machine (unreachable state …): so does loading
+        assume(False)
+    ctx = {f"x{i}": t for i, t in enumerate(truth)}
+    for state in wf.states:
+        lib = wf.machine_class()(start_value=state.name)
+        assert Machine(wf, state.name).allowed_events == [e.name for e in lib.allowed_events]
+        for event in wf.events:
+            mine, theirs = _fire_both(wf, state.name, event, ctx)
+            assert mine == theirs
+
+
+def test_a_state_the_workflow_lacks_is_refused_as_before(tmp_path: Path):
+    from statemachine.exceptions import InvalidStateValue
+
+    from engine.workflow import Machine
+
+    wf = load_workflow(ROOT / "workflows" / "letter.yaml")
+    with pytest.raises(InvalidStateValue):
+        Machine(wf, "archived")
+
+
+def test_a_machine_the_library_refuses_is_refused_every_time(tmp_path: Path, monkeypatch):
+    """The library's verdict is remembered only when it accepts: a refused machine is judged
+    again on every load (and refused again)."""
+    from engine.errors import UserError
+
+    monkeypatch.setenv("SARABAN_CACHE", str(tmp_path / "cache"))
+    text = (ROOT / "workflows" / "letter.yaml").read_text(encoding="utf-8")
+    # a state no event leads to
+    text = text.replace("  cancelled: {label: ยกเลิก, final: true}\n",
+                        "  cancelled: {label: ยกเลิก, final: true}\n  lost: {label: หาย}\n")  # fmt: skip
+    path = tmp_path / "letter.yaml"
+    path.write_text(text, encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(UserError, match="not a valid state machine") as caught:
+            load_workflow(path)
+        assert str(caught.value.file) == str(path)
