@@ -299,16 +299,14 @@ def _older(pdf_path: Path, *sources: Path) -> bool:
 
 
 def _letter_of(ws: Workspace, reg: Any, wf: Any, job: Any) -> Any:
-    """The letter of an issued document as ``regenerate`` renders it (for its enclosures)."""
+    """The letter of an issued document as ``regenerate`` composes it (for its enclosures)."""
     from . import thai
-    from .runtime import Run
+    from .compose import Scope, compose
 
-    spec = wf.document(job.document)
     day = job.entry.date if job.entry is not None else thai.parse_date(job.date)
-    run = Run(ws, wf, reg, job.case_id, dict(job.data), state=job.state, event=None, date=day,
-              count_pages=None)  # its enclosures' files only: no counting  # fmt: skip
-    run.refs.begin()
-    return run.build_letter(spec)
+    scope = Scope(ws, wf, reg, dict(job.data), case_id=job.case_id, state=job.state, event=None,
+                  date=day)  # its enclosures' files only: no page counting  # fmt: skip
+    return compose(scope, wf.document(job.document), entry=job.entry).letter
 
 
 def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:
