@@ -383,7 +383,7 @@ def build_letter(scope: Scope, spec: DocumentSpec) -> Letter:
             for i, r in enumerate(raw.get("references") or [])
             if (ref := scope.text(r, spec, "references", i))
         ],
-        enclosures=enclosures(scope, spec),
+        enclosures=_enclosures(scope, spec),
         closing=closing,
         contact=text("contact"),
         cc=[
@@ -397,10 +397,18 @@ def build_letter(scope: Scope, spec: DocumentSpec) -> Letter:
 
 
 def enclosures(scope: Scope, spec: DocumentSpec) -> list[Enclosure]:
-    """The enclosures (สิ่งที่ส่งมาด้วย) of a workflow document: its texts, and the files of the
-    case (a file input, or another document of the case) that apply. A file leading out of the
-    workspace is refused (``Workspace.confine``); a file without a count is counted with the
-    scope's page counter (where its bytes are now: a document of this command is pending)."""
+    """The enclosures (สิ่งที่ส่งมาด้วย) of document ``spec``, as its letter lists them: the generic
+    letter's ``enclosures`` (:func:`engine.letter.parse_enclosures`), else the document's own
+    texts and the files of the case (a file input, or another document of the case) that
+    apply. A file leading out of the workspace is refused (``Workspace.confine``); a file
+    without a count is counted with the scope's page counter (where its bytes are now: a
+    document of this command is pending)."""
+    if scope.wf.letter_inputs:
+        return build_letter(scope, spec).enclosures
+    return _enclosures(scope, spec)
+
+
+def _enclosures(scope: Scope, spec: DocumentSpec) -> list[Enclosure]:
     ctx = scope.context()
     data = scope.data
     out: list[Enclosure] = []

@@ -300,13 +300,12 @@ def _older(pdf_path: Path, *sources: Path) -> bool:
 
 def _letter_of(ws: Workspace, reg: Any, wf: Any, job: Any) -> Any:
     """The letter of an issued document as ``regenerate`` composes it (for its enclosures)."""
-    from . import thai
-    from .compose import Scope, compose
+    from . import compose, thai
 
     day = job.entry.date if job.entry is not None else thai.parse_date(job.date)
-    scope = Scope(ws, wf, reg, dict(job.data), case_id=job.case_id, state=job.state, event=None,
+    scope = compose.Scope(ws, wf, reg, dict(job.data), case_id=job.case_id, state=job.state, event=None,
                   date=day)  # its enclosures' files only: no page counting  # fmt: skip
-    return compose(scope, wf.document(job.document), entry=job.entry).letter
+    return compose.compose(scope, wf.document(job.document), entry=job.entry).letter
 
 
 def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:

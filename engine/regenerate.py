@@ -37,12 +37,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import compose, files, progress, sheets, thai
 from . import dependencies as deps_mod
-from . import files, progress, sheets, thai
 from .cases import CaseStore, current_user
 from .circular import Sink, render_circular, stored_copy_paths, stored_recipients
-from .compose import Scope, compose
-from .compose import template as compose_template
 from .errors import UserError
 from .recipients import fingerprint as recipients_fp
 from .references import digest, entry_text, load_named, named_refs_in
@@ -388,15 +386,17 @@ class _Renderer:
         entry = job.entry
         day = entry.date if entry is not None else thai.parse_date(job.date)
         job.date = day.isoformat()
-        scope = Scope(ws, wf, self.reg, dict(job.data), case_id=job.case_id, state=job.state,
-                      event=None, date=day, count_pages=_worker.get("count_pages", sheets.stated))  # fmt: skip
-        made = compose(scope, spec, entry=entry)  # its own number and date, from the register
+        scope = compose.Scope(
+            ws, wf, self.reg, dict(job.data), case_id=job.case_id, state=job.state, event=None,
+            date=day, count_pages=_worker.get("count_pages", sheets.stated),
+        )  # fmt: skip
+        made = compose.compose(scope, spec, entry=entry)  # its own number and date: the register
         letter, context = made.letter, made.context
         # the fingerprints before the template is compiled: one edited meanwhile is seen next run
         deps = made.dependencies(job.entry_id, cache=self.fps)
         template = self.templates.get(spec.template)
         if template is None:
-            template = self.templates[spec.template] = compose_template(ws, spec)
+            template = self.templates[spec.template] = compose.template(ws, spec)
         result: dict[str, Any] = {"key": job.key, "changed": [], "unchanged": 0}
         main = ws.root / next(iter(job.files))
         sink = Sink(

@@ -283,7 +283,7 @@ class Run:
         if not self.scope.applies(spec):
             return
         files = []
-        for enc in compose.build_letter(self.scope, spec).enclosures:
+        for enc in compose.enclosures(self.scope, spec):
             if enc.file is None:
                 continue
             if not self.writer.current(enc.file).is_file():
