@@ -42,7 +42,7 @@ from .office import Signer
 from .references import Resolver
 from .register import Entry, Register
 from .render import compiled
-from .workflow import DocumentSpec, Workflow
+from .workflow import DocumentSpec, SignerSpec, Workflow
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
 from .yamlio import Located
 
@@ -213,7 +213,7 @@ class Scope:
                 if names:
                     return False
                 continue
-            paths = value if isinstance(value, list) else [value]
+            paths: list[Any] = value if isinstance(value, list) else [value]
             if not all((self.ws.root / p).is_file() for p in paths):
                 return False
         return True
@@ -236,11 +236,10 @@ class Scope:
 
     def applies(self, spec: DocumentSpec) -> bool:
         """Whether the document's ``when`` holds (a document without one always applies)."""
-        when = spec.raw.get("when")
-        if not when:
+        if not spec.when:
             return True
         try:
-            return bool(evaluate(when, self.context()))
+            return bool(evaluate(spec.when, self.context()))
         except ExpressionError as exc:
             raise self.error(str(exc), "documents", spec.name, "when") from None
 
@@ -351,48 +350,39 @@ def build_letter(scope: Scope, spec: DocumentSpec) -> Letter:
         letter = letter_data(
             doc, ws, kind=spec.kind, resolve=scope.refs.item, count_pages=scope.count_pages
         )
-        if "series" in spec.raw:
+        if spec.series_given:
             letter.series = spec.series
         return letter
-    raw = spec.raw
     ctx = scope.context()
-
-    def text(key: str) -> str:
-        return scope.text(raw.get(key), spec, key)
-
-    recipient = text("to")
+    recipient = scope.text(spec.to, spec, "to")
     salutation, close = salutation_for(recipient) if recipient else ("", "")
-    body_source = raw.get("body") or ""
     try:
-        body = split_paragraphs(render_text(body_source, ctx))
+        body = split_paragraphs(render_text(spec.body or "", ctx))
     except ExpressionError as exc:
         raise scope.error(str(exc), "documents", spec.name, "body") from None
-    closing = text("closing") or (ORDER_CLOSING if spec.kind == "order" else "")
+    closing = scope.text(spec.closing, spec, "closing")
     return Letter(
         kind=spec.kind,
         office=ws.office,
-        subject=text("subject"),
+        subject=scope.text(spec.subject, spec, "subject"),
         recipient=recipient,
         body=body,
         signer=signer(scope, spec),
         series=spec.series if spec.numbered else "normal",
-        salutation=text("salutation") or salutation,
-        complimentary_close=text("complimentary_close") or close,
+        salutation=scope.text(spec.salutation, spec, "salutation") or salutation,
+        complimentary_close=scope.text(spec.complimentary_close, spec, "complimentary_close")
+        or close,
         references=[
             ref
-            for i, r in enumerate(raw.get("references") or [])
+            for i, r in enumerate(spec.references)
             if (ref := scope.text(r, spec, "references", i))
         ],
         enclosures=_enclosures(scope, spec),
-        closing=closing,
-        contact=text("contact"),
-        cc=[
-            line
-            for i, r in enumerate(raw.get("cc") or [])
-            if (line := scope.text(r, spec, "cc", i))
-        ],
-        urgency=str(raw.get("urgency") or ""),
-        secrecy=str(raw.get("secrecy") or ""),
+        closing=closing or (ORDER_CLOSING if spec.kind == "order" else ""),
+        contact=scope.text(spec.contact, spec, "contact"),
+        cc=[line for i, r in enumerate(spec.cc) if (line := scope.text(r, spec, "cc", i))],
+        urgency=spec.urgency,
+        secrecy=spec.secrecy,
     )
 
 
@@ -412,33 +402,33 @@ def _enclosures(scope: Scope, spec: DocumentSpec) -> list[Enclosure]:
     ctx = scope.context()
     data = scope.data
     out: list[Enclosure] = []
-    for i, enc in enumerate(spec.raw.get("enclosures") or []):
-        if isinstance(enc, str):
-            out.append(Enclosure(scope.text(enc, spec, "enclosures", i)))
+    for i, enc in enumerate(spec.enclosures):
+        if enc.plain:
+            out.append(Enclosure(scope.text(enc.title, spec, "enclosures", i)))
             continue
-        if enc.get("when"):
+        if enc.when:
             try:
-                if not evaluate(enc["when"], ctx):
+                if not evaluate(enc.when, ctx):
                     continue
             except ExpressionError as exc:
                 raise scope.error(str(exc), "documents", spec.name, "enclosures", i) from None
-        if enc.get("document") and not scope.applies(scope.wf.document(enc["document"])):
+        if enc.document and not scope.applies(scope.wf.document(enc.document)):
             continue
-        count = scope.text(enc.get("count"), spec, "enclosures", i, "count")
+        count = scope.text(enc.count, spec, "enclosures", i, "count")
         if count and not count.startswith("จำนวน"):
             count = f"จำนวน {count}"
         file = None
-        if enc.get("file"):
-            value = data.get(enc["file"])
+        if enc.file:
+            value = data.get(enc.file)
             if empty(value):
                 continue  # an optional file input not given: no such enclosure
             file = scope.ws.confine(  # a symbolic link leading out is refused, by name
                 str(value[0] if isinstance(value, list) else value),
                 field=f"{spec.name}.enclosures",
             )
-        elif enc.get("document"):
-            path = (data.get("documents") or {}).get(enc["document"], {}).get("path")
-            path = scope.made.get(enc["document"], path)
+        elif enc.document:
+            path = (data.get("documents") or {}).get(enc.document, {}).get("path")
+            path = scope.made.get(enc.document, path)
             file = scope.ws.confine(path, field=f"{spec.name}.enclosures") if path else None
         if file is not None and scope.pending is not None:
             current: Path | None = scope.pending(file)
@@ -448,7 +438,7 @@ def _enclosures(scope: Scope, spec: DocumentSpec) -> list[Enclosure]:
             count = count_from_file(current, scope.count_pages)
         out.append(
             Enclosure(
-                title=scope.text(enc["title"], spec, "enclosures", i, "title"),
+                title=scope.text(enc.title, spec, "enclosures", i, "title"),
                 count=count,
                 file=file,
             )
@@ -458,16 +448,16 @@ def _enclosures(scope: Scope, spec: DocumentSpec) -> list[Enclosure]:
 
 def signer(scope: Scope, spec: DocumentSpec) -> Signer:
     """The document's signer: a key of office.yaml's signers, or {name, position, acting}."""
-    raw = spec.raw.get("signer")
-    if raw is None:
+    given = spec.signer
+    if given is None:
         raise scope.error("the document needs a signer", "documents", spec.name)
-    if isinstance(raw, Mapping):
+    if isinstance(given, SignerSpec):
         return Signer(
-            name=scope.text(raw["name"], spec, "signer", "name"),
-            position=scope.text(raw["position"], spec, "signer", "position"),
-            acting=scope.text(raw.get("acting"), spec, "signer", "acting"),
+            name=scope.text(given.name, spec, "signer", "name"),
+            position=scope.text(given.position, spec, "signer", "position"),
+            acting=scope.text(given.acting, spec, "signer", "acting"),
         )
-    key = scope.text(raw, spec, "signer")
+    key = scope.text(given, spec, "signer")
     try:
         return scope.ws.office.signer(key)
     except UserError as exc:
@@ -479,17 +469,17 @@ def rows(scope: Scope, spec: DocumentSpec) -> list[dict[str, str]]:
     """A form's rows (label, value) whose ``when`` holds."""
     ctx = scope.context()
     out = []
-    for i, row in enumerate(spec.raw.get("rows") or []):
-        if row.get("when"):
+    for i, row in enumerate(spec.rows):
+        if row.when:
             try:
-                if not evaluate(row["when"], ctx):
+                if not evaluate(row.when, ctx):
                     continue
             except ExpressionError as exc:
                 raise scope.error(str(exc), "documents", spec.name, "rows", i) from None
         out.append(
             {
-                "label": scope.text(row["label"], spec, "rows", i, "label"),
-                "value": scope.text(row["value"], spec, "rows", i, "value"),
+                "label": scope.text(row.label, spec, "rows", i, "label"),
+                "value": scope.text(row.value, spec, "rows", i, "value"),
             }
         )
     return out

@@ -269,12 +269,7 @@ def enclosure_files(ws: Workspace, wf: Any, data: Mapping[str, Any]) -> list[Enc
             if isinstance(item, Mapping) and item.get("file"):
                 add(str(item.get("title") or item["file"]), item["file"])
         return out
-    attached = {
-        enc["file"]
-        for spec in wf.documents
-        for enc in spec.raw.get("enclosures") or []
-        if isinstance(enc, Mapping) and enc.get("file")
-    }
+    attached = {enc.file for spec in wf.documents for enc in spec.enclosures if enc.file}
     specs = wf.input_specs
     for name in sorted(attached):
         if name in specs and data.get(name):
@@ -324,14 +319,12 @@ def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:
     except UserError:
         return []
     made = job.data.get("documents") or {}
-    for enc in spec.raw.get("enclosures") or []:
-        if not isinstance(enc, Mapping):
-            continue
+    for enc in spec.enclosures:
         value: Any = None
-        if enc.get("file"):
-            value = job.data.get(enc["file"])
-        elif enc.get("document"):
-            value = (made.get(enc["document"]) or {}).get("path")
+        if enc.file:
+            value = job.data.get(enc.file)
+        elif enc.document:
+            value = (made.get(enc.document) or {}).get("path")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and item.strip():
                 out.append(ws.root / item)

@@ -137,3 +137,23 @@ def _on_letter(func: ast.expr) -> bool:
     value = getattr(func, "value", None)
     text = ast.unparse(value) if value is not None else ""
     return text == "letter" or text.endswith(".letter")
+
+
+def test_document_specs_are_typed_at_load() -> None:
+    """Document specs are read through their typed fields: outside engine/workflow.py, which
+    checks the YAML as written, no module reads ``DocumentSpec.raw``."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "engine").rglob("*.py"))
+        if path.name != "workflow.py"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr == "raw"
+    ]
+    assert found == []
+    from engine.workflow import EnclosureSpec, SignerSpec, workflow_named
+
+    wf = workflow_named(Workspace(ROOT).workflow_paths(), "appoint-admin")
+    letter = wf.document("letter")
+    assert isinstance(letter.signer, str | SignerSpec) and letter.subject
+    assert all(isinstance(e, EnclosureSpec) for e in letter.enclosures)
+    assert any(e.document or e.file for d in wf.documents for e in d.enclosures)
