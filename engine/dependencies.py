@@ -30,8 +30,9 @@ from typing import Any
 
 from .letter import LETTER_KEYS
 from .office import Office, Signer
-from .references import digest
+from .references import digest, entry_text
 from .register import Register
+from .workspace import PLACEHOLDER_EMBLEM
 
 _file_cache: dict[tuple[str, int, int], str] = {}
 
@@ -111,37 +112,40 @@ def record(
     store.dependencies.replace(case_id, document, deps)
 
 
-def run_deps(
-    run: Any,
+def document_deps(
+    ws: Any,
+    wf: Any,
     spec: Any,
     letter: Any,
+    data: Mapping[str, Any],
+    refs: Mapping[str, str],
+    reg: Register,
     entry_id: int | None,
     *,
     cache: dict[Any, str] | None = None,
     entry: Any = None,
 ) -> dict[str, str]:
-    """The fingerprints of a document a :class:`engine.runtime.Run` has just rendered.
+    """The fingerprints of a document just composed (:func:`engine.compose.compose`): the
+    references it resolved (``refs``), its template, workflow file, office, signer, case data
+    and its own register entry (``entry_id``).
 
     ``cache``: a dict kept by a caller that renders many documents in one run (``saraban
     regenerate``) for the fingerprints of the template, workflow file, office and signers,
     which that run takes as fixed — as it takes its compiled templates; ``entry``: the
     document's register entry when the caller has it (else it is read from the register)."""
-    from .workspace import PLACEHOLDER_EMBLEM
-
-    ws = run.ws
     office = ws.office
     static: dict[Any, str] = {} if cache is None else cache
-    deps = dict(run.refs.deps)
+    deps = dict(refs)
     key = f"template:{spec.template}"
     if key not in static:
         static[key] = template_fp(
             ws.template_path(spec.template), office.emblem or PLACEHOLDER_EMBLEM
         )
     deps[key] = static[key]
-    key = f"workflow:{run.wf.name}"
-    if (key, run.wf.path) not in static:
-        static[(key, run.wf.path)] = file_fp(run.wf.path)
-    deps[key] = static[(key, run.wf.path)]
+    key = f"workflow:{wf.name}"
+    if (key, wf.path) not in static:
+        static[(key, wf.path)] = file_fp(wf.path)
+    deps[key] = static[(key, wf.path)]
     if "office" not in static:
         static["office"] = office_fp(office)
     deps["office"] = static["office"]
@@ -151,11 +155,9 @@ def run_deps(
         if which not in static:
             static[which] = signer_fp(signer)
         deps[f"signer:{signer.key}"] = static[which]
-    deps["data"] = data_fp(run.wf, run.data)
+    deps["data"] = data_fp(wf, data)
     if entry_id is not None:
-        from .references import entry_text
-
         if entry is None or entry.id != entry_id:
-            entry = run.reg.entry(entry_id)
+            entry = reg.entry(entry_id)
         deps[f"entry:{entry_id}"] = digest(entry_text(entry))
     return deps

@@ -269,12 +269,7 @@ def enclosure_files(ws: Workspace, wf: Any, data: Mapping[str, Any]) -> list[Enc
             if isinstance(item, Mapping) and item.get("file"):
                 add(str(item.get("title") or item["file"]), item["file"])
         return out
-    attached = {
-        enc["file"]
-        for spec in wf.documents
-        for enc in spec.raw.get("enclosures") or []
-        if isinstance(enc, Mapping) and enc.get("file")
-    }
+    attached = {enc.file for spec in wf.documents for enc in spec.enclosures if enc.file}
     specs = wf.input_specs
     for name in sorted(attached):
         if name in specs and data.get(name):
@@ -299,16 +294,13 @@ def _older(pdf_path: Path, *sources: Path) -> bool:
 
 
 def _letter_of(ws: Workspace, reg: Any, wf: Any, job: Any) -> Any:
-    """The letter of an issued document as ``regenerate`` renders it (for its enclosures)."""
-    from . import thai
-    from .runtime import Run
+    """The letter of an issued document as ``regenerate`` composes it (for its enclosures)."""
+    from . import compose, thai
 
-    spec = wf.document(job.document)
     day = job.entry.date if job.entry is not None else thai.parse_date(job.date)
-    run = Run(ws, wf, reg, job.case_id, dict(job.data), state=job.state, event=None, date=day,
-              count_pages=None)  # its enclosures' files only: no counting  # fmt: skip
-    run.refs.begin()
-    return run.build_letter(spec)
+    scope = compose.Scope(ws, wf, reg, dict(job.data), case_id=job.case_id, state=job.state, event=None,
+                  date=day)  # its enclosures' files only: no page counting  # fmt: skip
+    return compose.compose(scope, wf.document(job.document), entry=job.entry).letter
 
 
 def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:
@@ -327,14 +319,12 @@ def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:
     except UserError:
         return []
     made = job.data.get("documents") or {}
-    for enc in spec.raw.get("enclosures") or []:
-        if not isinstance(enc, Mapping):
-            continue
+    for enc in spec.enclosures:
         value: Any = None
-        if enc.get("file"):
-            value = job.data.get(enc["file"])
-        elif enc.get("document"):
-            value = (made.get(enc["document"]) or {}).get("path")
+        if enc.file:
+            value = job.data.get(enc.file)
+        elif enc.document:
+            value = (made.get(enc.document) or {}).get("path")
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and item.strip():
                 out.append(ws.root / item)

@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import compose, files, progress, sheets, thai
 from . import dependencies as deps_mod
-from . import files, progress, sheets, thai
 from .cases import CaseStore, current_user
 from .circular import Sink, render_circular, stored_copy_paths, stored_recipients
 from .errors import UserError
@@ -418,30 +418,23 @@ class _Renderer:
             time.sleep(self.pause_secs)
 
     def render(self, job: Job) -> dict[str, Any]:
-        from .runtime import Run
-
         ws = self.ws
         wf = self.workflow(job.workflow)
         spec = wf.document(job.document)
         entry = job.entry
         day = entry.date if entry is not None else thai.parse_date(job.date)
         job.date = day.isoformat()
-        run = Run(ws, wf, self.reg, job.case_id, dict(job.data), state=job.state, event=None,
-                  date=day, count_pages=_worker.get("count_pages", sheets.stated))  # fmt: skip
-        run.refs.begin()
-        letter = run.build_letter(spec)
-        letter.date = day
-        if entry is not None:
-            letter.number = entry.number
-            letter.series = entry.series
-        context = run.render_context(spec, letter)
-        if entry is not None:
-            context["number"] = entry.number_text  # its own number, whatever office.yaml says now
+        scope = compose.Scope(
+            ws, wf, self.reg, dict(job.data), case_id=job.case_id, state=job.state, event=None,
+            date=day, count_pages=_worker.get("count_pages", sheets.stated),
+        )  # fmt: skip
+        made = compose.compose(scope, spec, entry=entry)  # its own number and date: the register
+        letter, context = made.letter, made.context
         # the fingerprints before the template is compiled: one edited meanwhile is seen next run
-        deps = deps_mod.run_deps(run, spec, letter, job.entry_id, cache=self.fps, entry=entry)
+        deps = made.dependencies(job.entry_id, cache=self.fps)
         template = self.templates.get(spec.template)
         if template is None:
-            template = self.templates[spec.template] = run.template(spec)
+            template = self.templates[spec.template] = compose.template(ws, spec)
         result: dict[str, Any] = {"key": job.key, "changed": [], "unchanged": 0}
         main = ws.root / next(iter(job.files))
         sink = Sink(

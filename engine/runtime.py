@@ -21,36 +21,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import circular, dependencies, lifecycle, sheets, thai
+from . import circular, compose, dependencies, lifecycle, sheets, thai
 from .cases import CaseStore, current_user
+from .compose import Scope, empty
 from .errors import UserError
-from .expressions import ExpressionError, evaluate, render_text
-from .inputs import InputError, InputSpec, ThaiDate
-from .letter import (
-    LETTER_KEYS,
-    Enclosure,
-    Letter,
-    PageCounter,
-    count_from_file,
-    letter_from_data,
-    number_text,
-    salutation_for,
-    split_paragraphs,
-)
+from .expressions import ExpressionError, evaluate
+from .inputs import InputError, InputSpec
+from .letter import PageCounter
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
-from .office import Signer
 from .recipients import fingerprint as recipients_fp
 from .recovery import Staging
-from .references import Resolver
 from .references import checker as references_checker
 from .register import Register
-from .render import compiled
 from .workflow import Action, DocumentSpec, Machine, TransitionNotAllowed, Workflow
-from .workspace import PLACEHOLDER_EMBLEM, Workspace
+from .workspace import Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
-
-#: The closing line of an order (คำสั่ง) when its document says none.
-ORDER_CLOSING = "ทั้งนี้ ตั้งแต่บัดนี้เป็นต้นไป"
 
 
 @dataclass
@@ -147,10 +132,6 @@ def split_sets(pairs: list[str]) -> dict[str, str]:
     return out
 
 
-def _empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
 def validate_inputs(
     specs: Mapping[str, InputSpec],
     doc: Located,
@@ -177,7 +158,7 @@ def validate_inputs(
     stored: dict[str, Any] = {}
     for name, spec in specs.items():
         value = data.get(name)
-        if _empty(value):
+        if empty(value):
             if spec.default is None:
                 continue
             value = today.isoformat() if spec.default == "today" else spec.default
@@ -234,7 +215,10 @@ def _register_data(wf: Workflow, data: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- one command on one case --------------------------------------------------------------------
 class Run:
-    """The work of one command on one case, inside the register transaction."""
+    """The work of one command on one case, inside the register transaction: the state
+    machine's actions (issue, render, attach, record), the files it writes and the numbers it
+    takes. Its documents are composed by :func:`engine.compose.compose` from :attr:`scope`, the
+    case's data at this step."""
 
     def __init__(
         self,
@@ -256,121 +240,19 @@ class Run:
         self.state, self.event = state, event
         self.date = date
         self.explicit_date = explicit_date
-        #: counts an enclosure file given without a count (จำนวนแผ่น); the command chooses it
-        #: (:func:`engine.sheets.counter`); None: counts stay as the data gives them
-        self.count_pages = count_pages
         self.event_values = dict(event_values or {})
         self.writer = Staging(ws.root, ws.letters_dir)
         self.documents: list[DocumentMade] = []
         self.files: list[str] = []
-        self._letter_data = {k: v for k, v in data.items() if k in LETTER_KEYS}
-        self.refs = Resolver(ws.root, reg)  # อ้างถึง: the register and references.yaml
-
-    # -- context -----------------------------------------------------------------------------
-    def _specs(self) -> dict[str, InputSpec]:
-        specs = dict(self.wf.input_specs)
-        for ev in self.wf.events.values():
-            for name, spec in ev.inputs.items():
-                specs.setdefault(name, spec)
-        return specs
+        #: what the documents are composed from; ``count_pages`` counts an enclosure file
+        #: given without a count (จำนวนแผ่น), the command chooses it
+        #: (:func:`engine.sheets.counter`); None: counts stay as the data gives them
+        self.scope = Scope(ws, wf, reg, data, case_id=case_id, state=state, event=event,
+                           date=date, count_pages=count_pages, pending=self.writer.current)  # fmt: skip
 
     def context(self) -> dict[str, Any]:
-        """What expressions and text templates see: inputs, recorded dates, derived values,
-        the office, today, the state, the case's documents, and two guard helpers."""
-        specs = self._specs()
-        ctx: dict[str, Any] = {n: None for n in specs}
-        for name, spec in specs.items():
-            if name in self.data:
-                ctx[name] = spec.present(self.data[name])
-        ctx.update(
-            office=self._office_view(),
-            today=ThaiDate(dt.date.today()),
-            state=self.state,
-            event=self.event,
-            data=dict(self.data),
-            documents=self._documents_view(),
-            attachments=dict(self.data.get("attachments") or {}),
-            present=self._present,
-            files_exist=self._files_exist,
-            ref=self.refs.named,
-            cite=self.refs.letter,
-        )
-        if "date" not in specs:
-            ctx["date"] = ThaiDate(self.date)
-        for name, source in self.wf.derived.items():
-            try:
-                ctx[name] = evaluate(source, ctx)
-            except ExpressionError as exc:
-                raise self._wf_error(str(exc), "derived", name) from None
-        return ctx
-
-    def _office_view(self) -> dict[str, Any]:
-        office = self.ws.office
-        return {
-            "name": office.name,
-            "short_name": office.extra.get("short_name") or office.name,
-            "letterhead": list(office.letterhead),
-            "unit": list(office.unit),
-            "phone": office.phone,
-            "fax": office.fax,
-            "email": office.email,
-        }
-
-    def _documents_view(self) -> dict[str, dict[str, Any]]:
-        """Every document of the workflow: issued ones with their number and date; the others
-        with the draft number (running number left blank) and this command's date."""
-        issued = self.data.get("documents") or {}
-        view = {}
-        for spec in self.wf.documents:
-            if spec.name in issued:
-                d = issued[spec.name]
-                day = dt.date.fromisoformat(d["date"])
-                view[spec.name] = {"number": d["number"], "date": ThaiDate(day), "path": d["path"]}
-            else:
-                draft = number_text(self.ws.office, spec.series, None, self.date.year)
-                view[spec.name] = {
-                    "number": draft if spec.numbered else "",
-                    "date": ThaiDate(self.date),
-                    "path": "",
-                }
-        return view
-
-    def _present(self, *names: str) -> bool:
-        """``present()``: every required input has a value; ``present('a', 'b')``: those do."""
-        if names:
-            return all(not _empty(self.data.get(n)) for n in names)
-        for name, spec in self.wf.input_specs.items():
-            if spec.required is True and _empty(self.data.get(name)):
-                return False
-        return True
-
-    def _files_exist(self, *names: str) -> bool:
-        """``files_exist()``: every file input that has a value names an existing file in the
-        workspace (``files_exist('a')``: those inputs have values and their files exist)."""
-        if self.wf.letter_inputs:
-            files = [
-                e.get("file")
-                for e in self.data.get("enclosures") or []
-                if isinstance(e, Mapping) and e.get("file")
-            ]
-            return all((self.ws.root / str(f)).is_file() for f in files)
-        specs = self.wf.input_specs
-        chosen = names or tuple(n for n, s in specs.items() if s.type == "file")
-        for name in chosen:
-            value = self.data.get(name)
-            if _empty(value):
-                if names:
-                    return False
-                continue
-            paths: list[Any] = value if isinstance(value, list) else [value]
-            if not all((self.ws.root / p).is_file() for p in paths):
-                return False
-        return True
-
-    def _wf_error(self, message: str, *path: Any) -> UserError:
-        if self.wf.source is not None:
-            return self.wf.source.error(message, *path)
-        return UserError(message, file=self.wf.path, field=".".join(map(str, path)))
+        """What the workflow's guards see (:meth:`engine.compose.Scope.context`)."""
+        return self.scope.context()
 
     # -- actions -----------------------------------------------------------------------------
     def perform(self, action: Action) -> None:
@@ -395,23 +277,13 @@ class Run:
             value = self.event_values[name]
         else:
             value = self.date.isoformat() if self.explicit_date else dt.date.today().isoformat()
-        self.data[name] = value
-
-    def applies(self, spec: DocumentSpec) -> bool:
-        when = spec.raw.get("when")
-        if not when:
-            return True
-        try:
-            return bool(evaluate(when, self.context()))
-        except ExpressionError as exc:
-            raise self._wf_error(str(exc), "documents", spec.name, "when") from None
+        self.scope.set(name, value)
 
     def attach(self, spec: DocumentSpec) -> None:
-        if not self.applies(spec):
+        if not self.scope.applies(spec):
             return
-        letter = self.build_letter(spec)
         files = []
-        for enc in letter.enclosures:
+        for enc in compose.enclosures(self.scope, spec):
             if enc.file is None:
                 continue
             if not self.writer.current(enc.file).is_file():
@@ -421,37 +293,27 @@ class Run:
             files.append(self.ws.relative(enc.file))
         attachments = dict(self.data.get("attachments") or {})
         attachments[spec.name] = files
-        self.data["attachments"] = attachments
-
-    def template(self, spec: DocumentSpec) -> Any:
-        office = self.ws.office
-        return compiled(
-            self.ws.template_path(spec.template),
-            thai_digits=office.thai_digits,
-            emblem=office.emblem or PLACEHOLDER_EMBLEM,
-            breaker=self.ws.line_breaker,
-            font=office.font or None,
-        )
+        self.scope.set("attachments", attachments)
 
     def make_document(self, spec: DocumentSpec, *, issue: bool) -> None:
         """Render one document: a draft (``issue=False``, running number left blank), or issued:
         numbered, dated and registered (a form, series ``none``, is dated but not numbered)."""
-        if not self.applies(spec):
+        if not self.scope.applies(spec):
             return
-        self.refs.begin()
-        letter = self.build_letter(spec)
-        letter.date = self.date
-        template = self.template(spec)
+        made = compose.compose(self.scope, spec)
+        letter = made.letter
+        template = compose.template(self.ws, spec)
         ws = self.ws
         number = ""
         entry_id = None
         circ = circular.prepare(self, letter)  # a circular's recipients, else None
         if not issue:
             out = ws.output_path(f"drafts/case-{self.case_id:05d}-{spec.name}.docx")
-            body = template.render_bytes(self.render_context(spec, letter))
+            body = template.render_bytes(made.context)
         elif spec.numbered:
+            assert letter.date is not None
             with self.reg.reserve(letter.series, letter.date.year) as slot:
-                letter.number = slot.number
+                letter.number = slot.number  # before the context is read: it prints the number
                 out = ws.output_path(
                     f"{thai.be_year(letter.date)}/{letter.series}-{letter.number:04d}.docx"
                 )
@@ -461,8 +323,7 @@ class Run:
                         "--repair` moves it to letters/.quarantine/",
                         file=ws.relative(out),
                     )
-                context = self.render_context(spec, letter)
-                body = b"" if circ else template.render_bytes(context)
+                body = b"" if circ else template.render_bytes(made.context)
                 kept = _register_data(self.wf, self.data)
                 if circ:  # the recipient list goes to its own table, not into the row's data
                     kept["recipients"] = len(circ.recipients)
@@ -478,13 +339,14 @@ class Run:
                 )
                 entry_id = slot.entry.id if slot.entry else None
                 if circ:  # master, one addressed copy per recipient, the combined DOCX
-                    hashes = circ.issue(self, template, letter, context, out, entry_id)
+                    hashes = circ.issue(self, template, letter, made.context, out, entry_id)
             number = letter.number_text
         else:
+            assert letter.date is not None
             out = ws.output_path(
                 f"{thai.be_year(letter.date)}/case-{self.case_id:05d}-{spec.name}.docx"
             )
-            body = template.render_bytes(self.render_context(spec, letter))
+            body = template.render_bytes(made.context)
         rel = ws.relative(out)
         if circ and issue and spec.numbered:
             self.files.extend(hashes)  # the master first, then the copies and the combined DOCX
@@ -492,8 +354,9 @@ class Run:
             self.writer.write(out, body)
             self.files.append(rel)
             hashes = {rel: hashlib.sha256(body).hexdigest()}
+        assert letter.date is not None
         if issue:  # what it was rendered from, for `saraban regenerate`
-            deps = dependencies.run_deps(self, spec, letter, entry_id)
+            deps = made.dependencies(entry_id)
             if circ:
                 deps[f"recipients:{entry_id}"] = recipients_fp(circ.recipients)
             dependencies.record(self.reg, self.case_id, spec.name, entry_id=entry_id,
@@ -504,6 +367,7 @@ class Run:
                 [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file],
             )
         )  # fmt: skip
+        self.scope.made[spec.name] = rel
         if issue and not self.wf.letter_inputs:
             docs = dict(self.data.get("documents") or {})
             docs[spec.name] = {
@@ -512,153 +376,7 @@ class Run:
                 "path": rel,
                 "series": spec.series,
             }
-            self.data["documents"] = docs
-
-    def render_context(self, spec: DocumentSpec, letter: Letter) -> dict[str, Any]:
-        ctx = letter.context()
-        ctx["rows"] = self.rows(spec) if spec.kind == "form" else []
-        return ctx
-
-    def rows(self, spec: DocumentSpec) -> list[dict[str, str]]:
-        ctx = self.context()
-        out = []
-        for i, row in enumerate(spec.raw.get("rows") or []):
-            if row.get("when"):
-                try:
-                    if not evaluate(row["when"], ctx):
-                        continue
-                except ExpressionError as exc:
-                    raise self._wf_error(str(exc), "documents", spec.name, "rows", i) from None
-            out.append(
-                {
-                    "label": self._text(row["label"], ctx, spec, "rows", i, "label"),
-                    "value": self._text(row["value"], ctx, spec, "rows", i, "value"),
-                }
-            )
-        return out
-
-    def _text(self, source: Any, ctx: Mapping[str, Any], spec: DocumentSpec, *path: Any) -> str:
-        if source is None:
-            return ""
-        try:
-            return render_text(str(source), ctx).strip()
-        except ExpressionError as exc:
-            raise self._wf_error(str(exc), "documents", spec.name, *path) from None
-
-    # -- documents → letters -------------------------------------------------------------------
-    def build_letter(self, spec: DocumentSpec) -> Letter:
-        office = self.ws.office
-        if self.wf.letter_inputs:
-            doc = Located(data=self._letter_data, file=f"case {self.case_id}")
-            letter = letter_from_data(
-                doc, office, self.ws.root, kind=spec.kind, resolve_reference=self.refs.item,
-                count_pages=self.count_pages,
-            )  # fmt: skip
-            if "series" in spec.raw:
-                letter.series = spec.series
-            return letter
-        raw = spec.raw
-        ctx = self.context()
-
-        def text(key: str) -> str:
-            return self._text(raw.get(key), ctx, spec, key)
-
-        recipient = text("to")
-        salutation, close = salutation_for(recipient) if recipient else ("", "")
-        body_source = raw.get("body") or ""
-        try:
-            body = split_paragraphs(render_text(body_source, ctx))
-        except ExpressionError as exc:
-            raise self._wf_error(str(exc), "documents", spec.name, "body") from None
-        closing = text("closing") or (ORDER_CLOSING if spec.kind == "order" else "")
-        enclosures = []
-        for i, enc in enumerate(raw.get("enclosures") or []):
-            if isinstance(enc, str):
-                enclosures.append(Enclosure(self._text(enc, ctx, spec, "enclosures", i)))
-                continue
-            if enc.get("when"):
-                try:
-                    if not evaluate(enc["when"], ctx):
-                        continue
-                except ExpressionError as exc:
-                    raise self._wf_error(
-                        str(exc), "documents", spec.name, "enclosures", i
-                    ) from None
-            if enc.get("document") and not self.applies(self.wf.document(enc["document"])):
-                continue
-            count = self._text(enc.get("count"), ctx, spec, "enclosures", i, "count")
-            if count and not count.startswith("จำนวน"):
-                count = f"จำนวน {count}"
-            file = None
-            if enc.get("file"):
-                value = self.data.get(enc["file"])
-                if _empty(value):
-                    continue  # an optional file input not given: no such enclosure
-                file = self.ws.confine(  # a symbolic link leading out is refused, by name
-                    str(value[0] if isinstance(value, list) else value),
-                    field=f"{spec.name}.enclosures",
-                )
-            elif enc.get("document"):
-                path = (self.data.get("documents") or {}).get(enc["document"], {}).get("path")
-                for made in self.documents:
-                    if made.name == enc["document"]:
-                        path = made.path
-                file = self.ws.confine(path, field=f"{spec.name}.enclosures") if path else None
-            current = self.writer.current(file) if file is not None else None
-            if not count and current is not None and current.is_file() and self.count_pages:
-                # a document of this command: still pending
-                count = count_from_file(current, self.count_pages)
-            enclosures.append(
-                Enclosure(
-                    title=self._text(enc["title"], ctx, spec, "enclosures", i, "title"),
-                    count=count,
-                    file=file,
-                )
-            )
-        return Letter(
-            kind=spec.kind,
-            office=office,
-            subject=text("subject"),
-            recipient=recipient,
-            body=body,
-            signer=self.signer(spec, ctx),
-            series=spec.series if spec.numbered else "normal",
-            salutation=text("salutation") or salutation,
-            complimentary_close=text("complimentary_close") or close,
-            references=[
-                ref
-                for i, r in enumerate(raw.get("references") or [])
-                if (ref := self._text(r, ctx, spec, "references", i))
-            ],
-            enclosures=enclosures,
-            closing=closing,
-            contact=text("contact"),
-            cc=[
-                line
-                for i, r in enumerate(raw.get("cc") or [])
-                if (line := self._text(r, ctx, spec, "cc", i))
-            ],
-            urgency=str(raw.get("urgency") or ""),
-            secrecy=str(raw.get("secrecy") or ""),
-        )
-
-    def signer(self, spec: DocumentSpec, ctx: Mapping[str, Any]) -> Signer:
-        raw = spec.raw.get("signer")
-        office = self.ws.office
-        if raw is None:
-            raise self._wf_error("the document needs a signer", "documents", spec.name)
-        if isinstance(raw, Mapping):
-            return Signer(
-                name=self._text(raw["name"], ctx, spec, "signer", "name"),
-                position=self._text(raw["position"], ctx, spec, "signer", "position"),
-                acting=self._text(raw.get("acting"), ctx, spec, "signer", "acting"),
-            )
-        key = self._text(raw, ctx, spec, "signer")
-        try:
-            return office.signer(key)
-        except UserError as exc:
-            exc.message += f" (document {spec.name})"
-            raise
+            self.scope.set("documents", docs)
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -747,10 +465,9 @@ def new_case(
     if wf.letter_inputs:
         doc = load_data(data_file, sets or [])
         first = wf.documents[0]
-        letter = letter_from_data(  # validates (a cited letter must be in the register)
-            doc, ws.office, ws.root, kind=first.kind,
-            resolve_reference=references_checker(ws.root, ws.register_path),
-        )  # fmt: skip
+        letter = compose.letter_data(  # validates (a cited letter must be in the register)
+            doc, ws, kind=first.kind, resolve=references_checker(ws.root, ws.register_path)
+        )
         data = dict(doc.data)
         day = explicit or letter.date or today
     else:

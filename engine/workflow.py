@@ -113,18 +113,116 @@ class EventSpec:
 
 
 @dataclass(frozen=True)
+class EnclosureSpec:
+    """One enclosure of a document (สิ่งที่ส่งมาด้วย): a text alone (``plain``), or a title with
+    a count, a file input or another document of the case to attach, and a condition."""
+
+    title: str
+    count: str | None = None
+    #: a file input whose file is attached
+    file: str | None = None
+    #: another document of the case, attached
+    document: str | None = None
+    when: str | None = None
+    plain: bool = False
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """A row of a form (label, value), shown when its condition holds."""
+
+    label: str
+    value: str
+    when: str | None = None
+
+
+@dataclass(frozen=True)
+class SignerSpec:
+    """A signer written out in the document (name, position, acting line), not an office key."""
+
+    name: str
+    position: str
+    acting: str | None = None
+
+
+@dataclass(frozen=True)
 class DocumentSpec:
-    """One document a workflow produces: its kind, template, series and its parts (``raw``)."""
+    """One document a workflow produces: its kind, template and series, and its parts as text
+    templates over the case data (typed at load; ``raw`` is the YAML as written, for the
+    load-time checks)."""
 
     name: str
     template: str
     kind: str
     series: str = "normal"
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: the series is written in the document (a generic letter's own series is kept otherwise)
+    series_given: bool = False
+    when: str | None = None
+    to: str | None = None
+    salutation: str | None = None
+    complimentary_close: str | None = None
+    subject: str | None = None
+    body: str | None = None
+    closing: str | None = None
+    contact: str | None = None
+    references: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    #: a key of office.yaml's signers (a text template), or the signer written out
+    signer: str | SignerSpec | None = None
+    enclosures: tuple[EnclosureSpec, ...] = ()
+    rows: tuple[RowSpec, ...] = ()
+    urgency: str = ""
+    secrecy: str = ""
 
     @property
     def numbered(self) -> bool:
         return self.series != "none"
+
+
+def _enclosure_spec(item: Any) -> EnclosureSpec:
+    if isinstance(item, str):
+        return EnclosureSpec(title=item, plain=True)
+    return EnclosureSpec(
+        title=item["title"],
+        count=item.get("count"),
+        file=item.get("file") or None,
+        document=item.get("document") or None,
+        when=item.get("when") or None,
+    )
+
+
+def document_spec(name: str, spec: Mapping[str, Any], *, template: str, kind: str,
+                  series: str) -> DocumentSpec:  # fmt: skip
+    """A document of a workflow file, typed (the file already checked against the schema)."""
+    signer = spec.get("signer")
+    if isinstance(signer, Mapping):
+        signer = SignerSpec(signer["name"], signer["position"], signer.get("acting"))
+    return DocumentSpec(
+        name=name,
+        template=template,
+        kind=kind,
+        series=series,
+        raw=spec,
+        series_given="series" in spec,
+        when=spec.get("when") or None,
+        to=spec.get("to"),
+        salutation=spec.get("salutation"),
+        complimentary_close=spec.get("complimentary_close"),
+        subject=spec.get("subject"),
+        body=spec.get("body"),
+        closing=spec.get("closing"),
+        contact=spec.get("contact"),
+        references=tuple(spec.get("references") or ()),
+        cc=tuple(spec.get("cc") or ()),
+        signer=signer,
+        enclosures=tuple(_enclosure_spec(e) for e in spec.get("enclosures") or ()),
+        rows=tuple(
+            RowSpec(r["label"], r["value"], r.get("when") or None) for r in spec.get("rows") or ()
+        ),
+        urgency=str(spec.get("urgency") or ""),
+        secrecy=str(spec.get("secrecy") or ""),
+    )
 
 
 @dataclass(frozen=True)
@@ -373,14 +471,11 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         if inputs == "letter" and kind == "form":
             raise doc.error("a form needs declared inputs", "documents", name, "kind")
         documents.append(
-            DocumentSpec(
-                name=str(name),
-                template=str(spec.get("template") or template),
-                kind=kind,
+            document_spec(
+                str(name), spec, template=str(spec.get("template") or template), kind=kind,
                 series=series,
-                raw=spec,
             )
-        )
+        )  # fmt: skip
     doc_names = {d.name for d in documents}
 
     # events
