@@ -28,6 +28,7 @@ from .results import (
     WorkflowInfo,
 )
 from .results import entry_json as entry_json  # the JSON of a register entry, for the CLI
+from .session import Session, accepts
 from .workflow import Machine, Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
@@ -59,6 +60,7 @@ def _made(outcome: Outcome) -> Made:
     )
 
 
+@accepts
 def new(
     ws: Workspace,
     workflow_name: str,
@@ -70,6 +72,7 @@ def new(
     by: str | None = None,
     pdf: bool = False,
     force: bool = False,
+    session: Session | None = None,
 ) -> Made:
     """Start a case of a workflow from data. Without ``issue`` it renders drafts (running number
     left blank); with ``issue`` it fires the workflow's issue event: numbers, dates, renders and
@@ -130,6 +133,7 @@ def _publish(ws: Workspace, outcome: Outcome, made: Made) -> None:
                 made.files.append(path)
 
 
+@accepts
 def advance(
     ws: Workspace,
     case_id: int | str,
@@ -140,6 +144,7 @@ def advance(
     by: str | None = None,
     pdf: bool = False,
     force: bool = False,
+    session: Session | None = None,
 ) -> Made:
     """Fire ``event`` on case ``case_id`` (its actions run; the transition is recorded).
     ``pdf``: PDFs and bundles of the documents it writes, as for :func:`new`; ``force``: as
@@ -430,6 +435,7 @@ def register_correct(
                          urgency=urgency, reason=reason, by=by)  # fmt: skip
 
 
+@accepts
 def regenerate(
     ws: Workspace,
     *,
@@ -438,6 +444,7 @@ def regenerate(
     by: str | None = None,
     workers: int | None = None,
     pdf: bool = False,
+    session: Session | None = None,
 ) -> Report:
     """Re-render the issued letters affected by a change (:mod:`engine.regenerate`); ``pdf``:
     then remake the PDFs that are missing or older than their DOCX."""

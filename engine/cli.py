@@ -21,6 +21,8 @@ from typing import Any
 from . import __version__, api, failures, resources
 from .errors import UserError
 from .limits import check_argv, printable
+from .session import Session
+from .session import entered as entered_session
 from .workspace import Workspace, find_workspace, init_workspace
 
 
@@ -513,9 +515,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"saraban: error: {exc}", file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
-    from . import progress
+    # One session per command: the --quiet flag, LibreOffice's location, the converter pool.
+    with Session(quiet=bool(getattr(args, "quiet", False)), parent=entered_session()):
+        return _run(args)
 
-    progress.QUIET = bool(getattr(args, "quiet", False))
+
+def _run(args: argparse.Namespace) -> int:
     try:
         _check_paths(args)
         resources.verify()  # the built-in templates, workflows, … (a broken installation)

@@ -35,7 +35,6 @@ Bundles
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import functools
 import io
@@ -76,6 +75,8 @@ from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
 from engine.programs import tool
 from engine.programs import which as _which
 from engine.proof import read_pages
+from engine.session import Session
+from engine.session import current as current_session
 from engine.thai import to_arabic_digits, to_thai_digits
 
 log = logging.getLogger(__name__)
@@ -129,13 +130,16 @@ SOFFICE_PATHS = (
 )
 
 
-@functools.cache
-def find_soffice() -> str:
+def find_soffice(sess: Session | None = None) -> str:
     """Path of the ``soffice`` launcher; :class:`ConversionError` saying how to install it.
 
     ``$SARABAN_SOFFICE`` wins (and must then be right), then ``soffice`` / ``libreoffice`` on the
-    PATH, then the usual places.
+    PATH, then the usual places. Looked up once per session (``sess``, else the current one).
     """
+    return (sess or current_session()).cached("pdf.soffice", _find_soffice)
+
+
+def _find_soffice() -> str:
     explicit = os.environ.get("SARABAN_SOFFICE")
     if explicit:
         if os.path.isfile(explicit) and os.access(explicit, os.X_OK):
@@ -158,10 +162,15 @@ def find_soffice() -> str:
     raise ConversionError(f"LibreOffice is not installed: install it with `{LIBREOFFICE_HINT}`")
 
 
-@functools.cache
-def find_uno_python() -> str:
-    """A Python that can ``import uno``: LibreOffice's own, Debian's, or ours."""
-    program = Path(os.path.realpath(find_soffice())).parent
+def find_uno_python(sess: Session | None = None) -> str:
+    """A Python that can ``import uno``: LibreOffice's own, Debian's, or ours (once per
+    session)."""
+    sess = sess or current_session()
+    return sess.cached("pdf.uno_python", lambda: _find_uno_python(find_soffice(sess)))
+
+
+def _find_uno_python(soffice: str) -> str:
+    program = Path(os.path.realpath(soffice)).parent
     candidates = [
         os.environ.get("SARABAN_UNO_PYTHON"),
         str(program / "python"),
@@ -318,9 +327,10 @@ class _DocumentFailed(Exception):
 
 
 class _Worker:
-    def __init__(self, folder: Path, name: str) -> None:
+    def __init__(self, folder: Path, name: str, sess: Session) -> None:
         self.folder = folder
         self.name = name
+        self.session = sess  # the pool's: a worker thread has no current session of its own
         self.soffice: subprocess.Popen | None = None
         self.bridge: subprocess.Popen | None = None
 
@@ -337,7 +347,7 @@ class _Worker:
         )
 
     def start(self, timeout: float) -> None:
-        soffice, python = find_soffice(), find_uno_python()
+        soffice, python = find_soffice(self.session), find_uno_python(self.session)
         _check_fonts()
         seed = self.folder / "profile" / "user" / "registrymodifications.xcu"
         if not seed.exists():
@@ -548,7 +558,8 @@ class Converter:
     ``timeout`` bounds one document (seconds); ``start_timeout`` a worker's start. Thread-safe:
     :meth:`convert` may be called from several threads, :meth:`convert_many` uses every worker.
     ``lean_docx``: hand LibreOffice a copy of each DOCX without its unused styles (see
-    :func:`_lean_parts`): the same PDF, in half the time.
+    :func:`_lean_parts`): the same PDF, in half the time. ``session``: the
+    :class:`~engine.session.Session` whose LibreOffice the workers start (default: the current).
     """
 
     def __init__(
@@ -558,6 +569,7 @@ class Converter:
         timeout: float = 60.0,
         start_timeout: float = 60.0,
         lean_docx: bool = True,
+        session: Session | None = None,
     ):
         self.size = max(1, size or min(4, os.cpu_count() or 1))
         self.lean_docx = lean_docx
@@ -566,7 +578,8 @@ class Converter:
         pdfclean.reap_profiles()  # LibreOffice of runs that died (kill -9, power cut)
         self.root, lock_fd = pdfclean.make_root()
         self._owner = _Owner(self.root, lock_fd)
-        self._workers = [_Worker(self.root / f"w{i}", f"w{i}") for i in range(self.size)]
+        sess = session or current_session()  # where the workers look LibreOffice up
+        self._workers = [_Worker(self.root / f"w{i}", f"w{i}", sess) for i in range(self.size)]
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         for worker in reversed(self._workers):
             self._idle.put(worker)
@@ -931,23 +944,15 @@ def _lean_styles(styles_xml: bytes, used: frozenset[bytes]) -> bytes | None:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-_default: Converter | None = None
-_default_lock = threading.Lock()
+def default_converter(sess: Session | None = None) -> Converter:
+    """The session's pool (``sess``, else the current session's), created on first use and
+    closed when the session ends (the process-wide default session: at exit)."""
+    root = (sess or current_session()).root
+    return root.resource("pdf.converter", lambda: Converter(session=root), _usable)
 
 
-def default_converter() -> Converter:
-    """The process-wide pool, created on first use and closed at exit."""
-    global _default
-    with _default_lock:
-        if _default is None or _default.closed:
-            _default = Converter()
-        return _default
-
-
-@atexit.register
-def _close_default() -> None:
-    if _default is not None:
-        _default.close()
+def _usable(converter: Converter) -> bool:
+    return not converter.closed
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,16 +7,18 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
+from . import session
+
 T = TypeVar("T")
 
-#: Set by ``saraban --quiet`` (or $SARABAN_QUIET=1): no progress bar.
-QUIET = False
 #: Runs shorter than this show no bar.
 THRESHOLD = 20
 
 
 def enabled(total: int) -> bool:
-    if QUIET or os.environ.get("SARABAN_QUIET") or total < THRESHOLD:
+    """A bar for ``total`` items: not under ``--quiet`` (the current session's flag) nor
+    $SARABAN_QUIET=1, not for a short run, only on a terminal."""
+    if session.current().quiet or os.environ.get("SARABAN_QUIET") or total < THRESHOLD:
         return False
     return sys.stderr.isatty()
 

@@ -20,6 +20,16 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(Path(__file__).parent))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _session():
+    """One engine session for the whole run (engine/session.py): the in-process commands share
+    one LibreOffice pool, as before; each command still has its own quiet flag and lookups."""
+    from engine.session import Session
+
+    with Session() as session:
+        yield session
+
+
 @dataclass
 class Result:
     code: int

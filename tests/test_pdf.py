@@ -34,6 +34,7 @@ from engine.pdf import (
     page_texts,
     stamp_page_furniture,
 )
+from engine.session import Session
 from engine.thai import to_thai_digits
 
 pytestmark = pytest.mark.skipif(
@@ -275,15 +276,12 @@ def test_missing_libreoffice_says_how_to_install(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("SARABAN_SOFFICE", raising=False)
     monkeypatch.setattr(pdf.Path, "glob", lambda self, pattern: iter(()))
-    pdf.find_soffice.cache_clear()
-    try:
-        with (
-            Converter(size=1) as pool,
-            pytest.raises(UserError, match="apt-get install libreoffice-writer-nogui"),
-        ):
-            pool.convert(make_docx(tmp_path / "x.docx", [["x"]]), tmp_path / "x.pdf")
-    finally:
-        pdf.find_soffice.cache_clear()
+    with (
+        Session(),  # a fresh session looks LibreOffice up again: no cache to clear
+        Converter(size=1) as pool,
+        pytest.raises(UserError, match="apt-get install libreoffice-writer-nogui"),
+    ):
+        pool.convert(make_docx(tmp_path / "x.docx", [["x"]]), tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
 
 

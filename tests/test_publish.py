@@ -1,7 +1,7 @@
 """``--pdf``: letter PDFs beside the DOCX, enclosure bundles, errors before and after the commit.
 
 These run the CLI in-process, so they share the process-wide LibreOffice pool
-(:func:`engine.pdf.default_converter`), started once for the whole module.
+(:func:`engine.pdf.default_converter` of the session tests/conftest.py enters), started once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pypdf import PdfReader, PdfWriter
 from engine import fonts, pdf, publish
 from engine.errors import UserError
 from engine.pdf import page_texts
+from engine.session import Session
 from engine.workspace import Workspace
 
 pytestmark = pytest.mark.skipif(
@@ -232,21 +233,17 @@ def test_pdf_failure_after_the_commit_says_the_letter_stands(dla: Path, monkeypa
 
 def test_missing_libreoffice_says_how_to_install_and_issues_nothing(dla: Path, monkeypatch) -> None:
     monkeypatch.setenv("SARABAN_SOFFICE", str(dla / "no-such-soffice"))
-    pdf.find_soffice.cache_clear()
-    try:
-        data = letter_data(dla)
-        result = run_cli("new", "letter", "--data", str(data), "--issue", "--pdf", workspace=dla)
-        assert result.code == 1
-        assert "apt-get install libreoffice-writer-nogui" in result.err
-        assert "nothing was issued" in result.err
-        assert register_rows(dla) == []
-        # Without --pdf the DOCX is made as always.
-        result = run_cli("new", "letter", "--data", str(data), "--issue", workspace=dla)
-        assert result.code == 0, result.err
-        assert register_rows(dla) == [("normal", 1, "issued")]
-    finally:
-        monkeypatch.delenv("SARABAN_SOFFICE")
-        pdf.find_soffice.cache_clear()
+    # Each command has its own session (engine/session.py): it looks LibreOffice up afresh.
+    data = letter_data(dla)
+    result = run_cli("new", "letter", "--data", str(data), "--issue", "--pdf", workspace=dla)
+    assert result.code == 1
+    assert "apt-get install libreoffice-writer-nogui" in result.err
+    assert "nothing was issued" in result.err
+    assert register_rows(dla) == []
+    # Without --pdf the DOCX is made as always.
+    result = run_cli("new", "letter", "--data", str(data), "--issue", workspace=dla)
+    assert result.code == 0, result.err
+    assert register_rows(dla) == [("normal", 1, "issued")]
 
 
 # ------------------------------------------------------------------------------ the API
@@ -296,10 +293,7 @@ def test_quantity_from_the_file(dla: Path, monkeypatch) -> None:
     docx = dla / "letters/drafts/case-00001-letter.docx"
     assert count_from_file(docx) == "จำนวน 1 แผ่น"  # converted by LibreOffice
     monkeypatch.setenv("SARABAN_SOFFICE", str(dla / "missing"))
-    pdf.find_soffice.cache_clear()
-    try:
+    with Session():  # a fresh session looks LibreOffice up again: no cache to clear
         assert count_from_file(docx) == ""  # no LibreOffice: left blank
-    finally:
-        monkeypatch.delenv("SARABAN_SOFFICE")
-        pdf.find_soffice.cache_clear()
+    monkeypatch.delenv("SARABAN_SOFFICE")
     assert result.code == 0
