@@ -97,11 +97,34 @@ def number_text(office: Office, series: str, number: int | None, year: int | Non
 
 @dataclass(frozen=True)
 class Enclosure:
-    """An enclosure (สิ่งที่ส่งมาด้วย): title, quantity text, and optionally a file to attach."""
+    """An enclosure (สิ่งที่ส่งมาด้วย): its title, optionally a file to attach (a PDF, a DOCX
+    (or ODT, DOC, RTF), a JPEG or PNG image), its number in the letter's list, and its quantity
+    text. The one enclosure type: the letter lists it, :mod:`engine.pdf` bundles it,
+    :mod:`engine.publish` and :mod:`engine.runtime` carry it."""
 
     title: str
-    count: str = ""
     file: Path | None = None
+    #: its number in the letter's list of enclosures (the stamp "สิ่งที่ส่งมาด้วย ๒"); None: its
+    #: position in the bundle
+    number: int | None = None
+    #: the quantity text (จำนวน ๒ แผ่น)
+    count: str = ""
+
+    def __post_init__(self) -> None:
+        if self.file is not None and not isinstance(self.file, Path):
+            object.__setattr__(self, "file", Path(self.file))
+
+    def path(self) -> Path:
+        """Its file: one without a file cannot be bundled (a UserError naming it)."""
+        if self.file is None:
+            raise UserError(f"enclosure “{self.title}” has no file to bundle")
+        return self.file
+
+
+def attached(enclosures: Iterable[Enclosure]) -> list[Enclosure]:
+    """The enclosures that have a file, each numbered by its place in the letter's list: what
+    a PDF bundle takes."""
+    return [Enclosure(e.title, e.file, i, e.count) for i, e in enumerate(enclosures, 1) if e.file]
 
 
 @dataclass

@@ -55,7 +55,6 @@ import zipfile
 import zlib
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -71,6 +70,7 @@ from pypdf.generic import (
 
 from engine import files, pdfclean
 from engine.errors import UserError
+from engine.letter import Enclosure
 from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
 from engine.programs import tool
 from engine.programs import which as _which
@@ -1300,20 +1300,6 @@ def furnish_copies(
 # Enclosures and bundles
 
 
-@dataclass(frozen=True)
-class Enclosure:
-    """One สิ่งที่ส่งมาด้วย with a file: a PDF, a DOCX (or ODT, DOC, RTF), a JPEG or PNG image."""
-
-    title: str
-    file: Path
-    #: its number in the letter's list of enclosures (the stamp "สิ่งที่ส่งมาด้วย ๒"); by default
-    #: its position in the bundle
-    number: int | None = None
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "file", Path(self.file))
-
-
 def _fail(what: Enclosure | Path | None, path: Path, message: str) -> UserError:
     """An :class:`EnclosureError` naming the enclosure's title and file, else a UserError."""
     if isinstance(what, Enclosure):
@@ -1419,7 +1405,7 @@ def _image_page(path: Path, what: Enclosure | Path | None) -> PageObject:
 
 
 def _enclosure_pages(enc: Enclosure | Path, converter: Converter | None) -> list[PageObject]:
-    path = enc.file if isinstance(enc, Enclosure) else Path(enc)
+    path = enc.path() if isinstance(enc, Enclosure) else Path(enc)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         return list(_open_pdf(path, enc).pages)
@@ -1441,7 +1427,8 @@ def check_enclosure(enclosure: Enclosure) -> None:
     """Check an enclosure file without converting anything: a PDF is read through (not
     encrypted, not corrupt, not empty), an image decoded, a DOCX/ODT must be a valid package.
     Raises :class:`EnclosureError` naming the enclosure."""
-    path, suffix = enclosure.file, enclosure.file.suffix.lower()
+    path = enclosure.path()
+    suffix = path.suffix.lower()
     if suffix == ".pdf":
         _open_pdf(path, enclosure)
     elif suffix in IMAGE_SUFFIXES:

@@ -27,30 +27,22 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from . import pdf, pdfclean
 from .errors import UserError
-from .pdf import Converter, Enclosure
+from .letter import Enclosure, attached
+from .pdf import Converter
 from .thai import apply_digit_policy
 from .workspace import Workspace
 
-EnclosureLike = Enclosure | tuple[int, str, str | Path] | tuple[str, str | Path]
 
-
-def _enclosure(item: EnclosureLike, root: Path) -> Enclosure:
-    if isinstance(item, Enclosure):
-        enc = item
-    elif len(item) == 3:
-        number, title, file = item
-        enc = Enclosure(str(title), Path(file), int(number))
-    else:
-        title, file = item
-        enc = Enclosure(str(title), Path(file))
-    if not enc.file.is_absolute():
-        enc = Enclosure(enc.title, root / enc.file, enc.number)
-    return enc
+def _enclosure(enc: Enclosure, root: Path) -> Enclosure:
+    """``enc`` with its file made absolute (a relative one is of the workspace)."""
+    file = enc.path()
+    return enc if file.is_absolute() else replace(enc, file=root / file)
 
 
 def _staging(final: Path) -> Path:
@@ -62,7 +54,7 @@ def _staging(final: Path) -> Path:
 def publish_pdfs(
     ws: Workspace,
     docx_paths: Sequence[str | Path],
-    enclosures_by_docx: Mapping[str | Path, Sequence[EnclosureLike]] | None = None,
+    enclosures_by_docx: Mapping[str | Path, Sequence[Enclosure]] | None = None,
     converter: Converter | None = None,
     *,
     titles: Mapping[str | Path, str] | None = None,
@@ -72,10 +64,9 @@ def publish_pdfs(
     enclosures with files; return the paths written, in order (each PDF, then its bundle).
 
     ``docx_paths`` and enclosure files may be relative to the workspace. ``enclosures_by_docx``
-    maps a DOCX (as given in ``docx_paths``) to its enclosures: :class:`engine.pdf.Enclosure`, or
-    ``(number, title, file)`` (number: its place in the letter's list, the stamp's number), or
-    ``(title, file)``. An enclosure that is one of ``docx_paths`` goes into the bundle as that
-    document's PDF. ``titles`` maps a DOCX to its bundle's title (the letter's subject).
+    maps a DOCX (as given in ``docx_paths``) to its enclosures (:class:`engine.letter.Enclosure`
+    with a file; its ``number``, its place in the letter's list, is the stamp's). An enclosure
+    that is one of ``docx_paths`` goes into the bundle as that document's PDF. ``titles`` maps a DOCX to its bundle's title (the letter's subject).
     ``copies`` maps a combined DOCX of a circular's copies (:func:`circular_copies`) to the
     bookmark of each copy, in order; its PDF gets per-copy furniture and no bundle.
     ``converter``: default, the process-wide pool (started on demand, closed at exit).
@@ -106,7 +97,7 @@ def publish_pdfs(
     enclosures = {}
     for doc in docs:
         encs = [_enclosure(e, root) for e in lookup(enclosures_by_docx, doc) or ()]
-        enclosures[doc] = [Enclosure(digits(e.title), e.file, e.number) for e in encs]
+        enclosures[doc] = [replace(e, title=digits(e.title)) for e in encs]
     combined = {
         doc: [digits(t) for t in lookup(copies, doc)] for doc in docs if lookup(copies, doc)
     }
@@ -114,8 +105,8 @@ def publish_pdfs(
     made_here = set(docs)
     for encs in enclosures.values():
         for enc in encs:
-            if enc.file.absolute() not in made_here:
-                ws.confine(enc.file, field="enclosures")
+            if enc.path().absolute() not in made_here:
+                ws.confine(enc.path(), field="enclosures")
                 pdf.check_enclosure(enc)
 
     converter = converter or pdf.default_converter()
@@ -141,8 +132,8 @@ def publish_pdfs(
             if not encs or doc in combined:
                 continue
             parts = [
-                Enclosure(e.title, letter_pdfs[e.file.absolute()], e.number)
-                if e.file.absolute() in letter_pdfs
+                replace(e, file=letter_pdfs[e.path().absolute()])
+                if e.path().absolute() in letter_pdfs
                 else e
                 for e in encs
             ]
@@ -251,29 +242,48 @@ def preflight(
 
 
 def enclosure_files(ws: Workspace, wf: Any, data: Mapping[str, Any]) -> list[Enclosure]:
-    """The enclosure files named by case data: the generic letter's ``enclosures[].file``, or a
-    typed workflow's file inputs that its documents attach (titled with the input's label)."""
+    """The enclosure files named by case data that are files of the workspace: the generic
+    letter's ``enclosures[].file``, or a typed workflow's file inputs that its documents attach
+    (titled with the input's label); each file once."""
     root = ws.root.resolve()
+    out: dict[Path, Enclosure] = {}
+    for enc in case_enclosures(ws, wf, data, wf.documents, documents=False):
+        full = enc.path().resolve()
+        if root in full.parents and full.is_file():
+            out.setdefault(full, replace(enc, file=full))
+    return list(out.values())
+
+
+def case_enclosures(
+    ws: Workspace, wf: Any, data: Mapping[str, Any], specs: Iterable[Any], *, documents: bool = True
+) -> list[Enclosure]:
+    """The enclosure files (สิ่งที่ส่งมาด้วย) that case ``data`` names for documents ``specs``, read
+    cheaply: no letter built, no page counted, nothing converted, no file checked. The generic
+    letter's ``enclosures[].file``; else each document's enclosures that name a file input
+    (titled with its label) or, with ``documents``, another document of the case. Files are of
+    the workspace as given (not resolved): :func:`engine.compose.enclosures` lists a letter's
+    enclosures in full (conditions, counts, links refused)."""
     out: list[Enclosure] = []
 
     def add(title: str, value: Any) -> None:
         for item in value if isinstance(value, list) else [value]:
-            if not isinstance(item, str | Path) or not str(item).strip():
-                continue
-            full = (root / str(item)).resolve()
-            if (root in full.parents) and full.is_file():
-                out.append(Enclosure(title, full))
+            if isinstance(item, str | Path) and str(item).strip():
+                out.append(Enclosure(title, ws.root / str(item)))
 
     if wf.letter_inputs:
         for item in data.get("enclosures") or []:
             if isinstance(item, Mapping) and item.get("file"):
                 add(str(item.get("title") or item["file"]), item["file"])
         return out
-    attached = {enc.file for spec in wf.documents for enc in spec.enclosures if enc.file}
-    specs = wf.input_specs
-    for name in sorted(attached):
-        if name in specs and data.get(name):
-            add(specs[name].label, data[name])
+    inputs = wf.input_specs
+    made = data.get("documents") or {}
+    for spec in specs:
+        for enc in spec.enclosures:
+            if enc.file:
+                label = inputs[enc.file].label if enc.file in inputs else enc.file
+                add(label, data.get(enc.file))
+            elif enc.document and documents:
+                add(enc.document, (made.get(enc.document) or {}).get("path"))
     return out
 
 
@@ -305,30 +315,15 @@ def _letter_of(ws: Workspace, reg: Any, wf: Any, job: Any) -> Any:
 
 def _enclosure_candidates(ws: Workspace, wf: Any, job: Any) -> list[Path]:
     """The files a document's bundle may take, read from the case data without building the
-    letter: the generic letter's ``enclosures[].file``, else the document's own enclosures that
-    name a file input or another document of the case."""
-    out = []
+    letter (:func:`case_enclosures`); the generic letter's only where they are files."""
     if wf.letter_inputs:  # as given: one leading out makes the bundle stale, and is refused
-        for item in job.data.get("enclosures") or []:
-            file = item.get("file") if isinstance(item, Mapping) else None
-            if isinstance(file, str) and (ws.root / file).is_file():
-                out.append(ws.root / file)
-        return out
+        files = [enc.path() for enc in case_enclosures(ws, wf, job.data, [])]
+        return [f for f in files if f.is_file()]
     try:
         spec = wf.document(job.document)
     except UserError:
         return []
-    made = job.data.get("documents") or {}
-    for enc in spec.enclosures:
-        value: Any = None
-        if enc.file:
-            value = job.data.get(enc.file)
-        elif enc.document:
-            value = (made.get(enc.document) or {}).get("path")
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, str) and item.strip():
-                out.append(ws.root / item)
-    return out
+    return [enc.path() for enc in case_enclosures(ws, wf, job.data, [spec])]
 
 
 def publish_stale(
@@ -382,7 +377,7 @@ def publish_stale(
             plans.append((job, main, stale, found))
     batches: list[tuple[list[str | Path], dict, dict, dict]] = []
     paths: list[str | Path] = []
-    encs_of: dict[str | Path, list[tuple[int, str, Path]]] = {}
+    encs_of: dict[str | Path, list[Enclosure]] = {}
     titles: dict[str | Path, str] = {}
     copies_of: dict[str | Path, list[str]] = {}
     if plans:
@@ -393,9 +388,9 @@ def publish_stale(
                 except UserError as exc:
                     errors.append(f"{ws.relative(main)}: {exc}")
                     continue
-                files = [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file]
+                files = attached(letter.enclosures)
                 bundle = main.with_name(f"{main.stem}-bundle.pdf")
-                if stale or (files and _older(bundle, main, *(f for _, _, f in files))):
+                if stale or (files and _older(bundle, main, *(f.path() for f in files))):
                     paths.append(main)
                     encs_of[main] = files
                     titles[main] = letter.subject

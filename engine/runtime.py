@@ -27,7 +27,7 @@ from .compose import Scope, empty
 from .errors import UserError
 from .expressions import ExpressionError, evaluate
 from .inputs import InputError, InputSpec
-from .letter import PageCounter
+from .letter import Enclosure, PageCounter, attached
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
 from .recipients import fingerprint as recipients_fp
 from .recovery import Staging
@@ -47,9 +47,10 @@ class DocumentMade:
     path: str
     date: dt.date | None = None
     #: the letter's subject (the PDF bundle's title) and its enclosures that have a file, each
-    #: (number in the letter's list, title, absolute path): what ``--pdf`` bundles
+    #: numbered by its place in the letter's list (:func:`engine.letter.attached`): what
+    #: ``--pdf`` bundles
     subject: str = ""
-    enclosures: list[tuple[int, str, Path]] = field(default_factory=list)
+    enclosures: list[Enclosure] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -364,7 +365,7 @@ class Run:
         self.documents.append(
             DocumentMade(
                 spec.name, number, rel, letter.date, letter.subject,
-                [(i, e.title, e.file) for i, e in enumerate(letter.enclosures, 1) if e.file],
+                attached(letter.enclosures),
             )
         )  # fmt: skip
         self.scope.made[spec.name] = rel

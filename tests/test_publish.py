@@ -19,6 +19,7 @@ from pypdf import PdfReader, PdfWriter
 
 from engine import fonts, pdf, publish
 from engine.errors import UserError
+from engine.letter import Enclosure
 from engine.pdf import page_texts
 from engine.session import Session
 from engine.workspace import Workspace
@@ -258,11 +259,11 @@ def test_publish_pdfs_is_all_or_nothing(dla: Path) -> None:
     out.write_bytes(b"an earlier PDF")
     write_encrypted_pdf(dla / "locked.pdf")
     with pytest.raises(pdf.EnclosureError, match="“ล็อก”.*encrypted"):
-        publish.publish_pdfs(ws, [docx], {docx: [("ล็อก", "locked.pdf")]})
+        publish.publish_pdfs(ws, [docx], {docx: [Enclosure("ล็อก", Path("locked.pdf"))]})
     assert out.read_bytes() == b"an earlier PDF"
     blank_pdf(dla / "two.pdf", 2)
     written = publish.publish_pdfs(
-        ws, [docx], {docx: [(3, "สองหน้า", "two.pdf")]}, titles={docx: "เรื่อง 2 หน้า"}
+        ws, [docx], {docx: [Enclosure("สองหน้า", Path("two.pdf"), 3)]}, titles={docx: "เรื่อง 2 หน้า"}
     )
     assert written == [out, dla / "letters/drafts/case-00001-letter-bundle.pdf"]
     bundle = PdfReader(written[1])
