@@ -341,24 +341,87 @@ def _check_known_series(reg: Register, series: str, option: str) -> str:
 
 
 def register_export(ws: Workspace, year: str | None, fmt: str, output: str | None) -> str | None:
-    """Export the register (แบบที่ 14) as CSV (stdout when no output) or XLSX."""
+    """Export the register (แบบที่ 14) as CSV (stdout when no output) or XLSX, with the series
+    column and every digit in the office's system (office.yaml ``thai_digits``)."""
     from .register import export_csv, export_xlsx
 
     _check_export_output(ws, fmt, output)
     with Register(ws.register_path) as reg:
         entries = reg.entries(_year(year))
+    thai_digits = ws.office.thai_digits  # one digit system throughout: the office's
     if fmt == "csv":
         if output is None:
             import sys
 
-            export_csv(entries, sys.stdout)
+            export_csv(entries, sys.stdout, thai_digits=thai_digits)
             return None
-        export_csv(entries, output)
+        export_csv(entries, output, thai_digits=thai_digits)
         return output
     if output is None:
         raise UserError("--output FILE is needed for xlsx", field="--output")
-    export_xlsx(entries, output)
+    export_xlsx(entries, output, thai_digits=thai_digits)
     return output
+
+
+def register_print(
+    ws: Workspace,
+    year: str,
+    series: str | None = None,
+    *,
+    pdf: bool = False,
+    out: str | None = None,
+) -> list[str]:
+    """The outgoing register of ``year`` (ทะเบียนหนังสือส่ง, แบบที่ 14) in its regulation form, as
+    a DOCX (:mod:`engine.registerprint`), and with ``pdf`` a PDF beside it; every series, or
+    ``series`` alone. Written to ``out`` (a .docx), else to
+    letters/registers/register-<BE year>[-<series>].docx. Returns the files written."""
+    from . import registerprint
+
+    ce = _year(year)
+    if ce is None:
+        raise UserError("a year is needed", field="--year")
+    _check_export_output(ws, "docx", out)
+    if out is not None and Path(out).suffix.lower() != ".docx":
+        raise UserError(
+            "give a .docx file name (with --pdf the PDF is written beside it)",
+            file=out,
+            field="--out",
+        )
+    with Register(ws.register_path) as reg:
+        if series is not None:
+            _check_known_series(reg, series, "--series")
+        entries = reg.entries(ce, series)
+    be = ce + thai.BE_OFFSET
+    if not entries:
+        what = f"series {series} of " if series else ""
+        raise UserError(
+            f"the register has no numbers in {what}{be}: nothing to print",
+            field="--year",
+        )
+    office = ws.office
+    if pdf:
+        from .pdf import find_soffice
+
+        find_soffice()  # before anything is written
+    name = f"register-{be}" + (f"-{series}" if series else "") + ".docx"
+    docx = Path(out) if out is not None else ws.output_path(Path("registers") / name)
+    registerprint.write_docx(docx, entries, office=office.name, year=ce, font=office.font,
+                             thai_digits=office.thai_digits)  # fmt: skip
+    written = [str(docx)]
+    if pdf:
+        from .pdf import Converter
+
+        # LibreOffice lays out a year of 5,000 rows (some 400 pages) in about a minute: one
+        # worker, with time to match the rows (docs/performance.md)
+        timeout = max(120.0, len(entries) * _PRINT_SECONDS_PER_ROW)
+        with Converter(size=1, timeout=timeout) as converter:
+            written.append(str(converter.convert(docx, docx.with_suffix(".pdf"))))
+    return written
+
+
+#: The time LibreOffice may take per row of a printed register: ten times what it takes on a
+#: loaded 2-core machine (docs/performance.md).
+_PRINT_SECONDS_PER_ROW = 0.1
 
 
 def _check_export_output(ws: Workspace, fmt: str, output: str | None) -> None:

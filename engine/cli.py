@@ -21,8 +21,10 @@ from typing import Any
 from . import __version__, api, failures, resources
 from .errors import UserError
 from .limits import check_argv, printable
+from .register import digits
 from .session import Session
 from .session import entered as entered_session
+from .thai import BE_OFFSET, format_date
 from .workspace import Workspace, find_workspace, init_workspace
 
 
@@ -191,23 +193,29 @@ def cmd_show(args: argparse.Namespace) -> int:
         if args.json:
             _print_json(info.as_json())
         else:
-            _print_case(info)
+            _print_case(info, ws.office.thai_digits)
     elif args.json:
         _print_json(api.entry_json(info))
     else:
+        thai = ws.office.thai_digits
         for key, value in api.entry_json(info).items():
-            if isinstance(value, list | dict):
+            if key == "date":  # BE and the office's digits; --json keeps ISO
+                value = format_date(info.date, "full", thai_digits=False)
+            elif key == "year":
+                value = f"พ.ศ. {info.year + BE_OFFSET}"
+            elif isinstance(value, list | dict):
                 value = json.dumps(value, ensure_ascii=False)
-            print(f"{key}: {value}")
+            print(digits(f"{key}: {value}", thai))
     return 0
 
 
-def _print_case(info: api.CaseInfo) -> None:
+def _print_case(info: api.CaseInfo, thai: bool) -> None:
     print(f"case {info.case}: {info.workflow} — {info.state}")
     print(f"allowed events: {', '.join(info.allowed_events) or '(none)'}")
     for entry in info.letters:
         mark = " [ยกเลิก]" if entry.status == "cancelled" else ""
-        print(f"ที่ {entry.number_text}  {entry.date.isoformat()}  {entry.path}{mark}")
+        day = format_date(entry.date, "full", thai_digits=False)
+        print(digits(f"ที่ {entry.number_text}  {day}  {entry.path}{mark}", thai))
     print("history:")
     for e in info.history:
         src = e.from_state or "∅"
@@ -229,34 +237,43 @@ def cmd_register(args: argparse.Namespace) -> int:
         rows = api.register_list(ws, args.year, args.series)
         if args.json:
             _print_json([api.entry_json(r) for r in rows])
-        else:
+        else:  # BE dates in the office's digits (office.yaml thai_digits); --json keeps ISO
+            thai = ws.office.thai_digits
             for r in rows:
                 mark = f" [ยกเลิก: {r.cancel_reason}]" if r.status == "cancelled" else ""
-                print(
-                    f"{r.series:<9} {r.number:>5}  ที่ {r.number_text}  {r.date.isoformat()}  {r.recipient} — {r.subject}{mark}"
-                )
+                day = format_date(r.date, "full", thai_digits=False)
+                line = f"{r.series:<9} {r.number:>5}  ที่ {r.number_text}  {day}  {r.recipient} — {r.subject}{mark}"  # noqa: E501
+                print(digits(line, thai))
         return 0
     if args.register_cmd == "export":
         out = api.register_export(ws, args.year, args.format, args.output)
         if out is not None:
             print(out)
         return 0
+    if args.register_cmd == "print":
+        for path in api.register_print(ws, args.year, args.series, pdf=args.pdf, out=args.out):
+            print(path)
+        return 0
     if args.register_cmd == "cancel":
         entry = api.register_cancel(ws, args.number, args.reason, args.series, args.year)
-        print(f"cancelled ที่ {entry.number_text} ({entry.series} {entry.number}/{entry.year})")
+        line = f"cancelled ที่ {entry.number_text} ({entry.series} {entry.number}/{entry.year + BE_OFFSET})"  # noqa: E501
+        print(digits(line, ws.office.thai_digits))
         return 0
     if args.register_cmd == "correct":
         entry = api.register_correct(ws, args.number, year=args.year, date=args.date,
                                      subject=args.subject, recipient=args.to,
                                      urgency=args.urgency, reason=args.reason, by=args.by,
                                      force=args.force)  # fmt: skip
-        print(f"corrected ที่ {entry.number_text}  {entry.date}  {entry.recipient} — {entry.subject}")
+        day = format_date(entry.date, "full", thai_digits=False)
+        line = f"corrected ที่ {entry.number_text}  {day}  {entry.recipient} — {entry.subject}"
+        print(digits(line, ws.office.thai_digits))
         print("run `saraban regenerate` to re-render the letters it affects")
         return 0
     if args.register_cmd == "start":
         series = "circular" if args.circular else args.series
         year = api.register_start(ws, series, args.year, args.next)
-        print(f"next number in series {series} for {year}: {args.next}")
+        line = f"next number in series {series} for พ.ศ. {year + BE_OFFSET}: {args.next}"
+        print(digits(line, ws.office.thai_digits))
         return 0
     raise AssertionError(args.register_cmd)
 
@@ -437,6 +454,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", required=True, choices=["csv", "xlsx"])
     r.add_argument("--output", "-o", help="file to write (default: stdout for csv)")
     r = rsub.add_parser(
+        "print", parents=[common], help="the register of a year in its regulation form (DOCX, PDF)"
+    )
+    r.add_argument("--year", required=True, help="BE (2568) or CE (2025)")
+    r.add_argument("--series", help="one series only (default: every series, one section each)")
+    r.add_argument("--pdf", action="store_true", help="also a PDF beside the DOCX (LibreOffice)")
+    r.add_argument("--out", help="the DOCX to write (default letters/registers/register-YEAR.docx)")
+    r = rsub.add_parser(
         "cancel", parents=[common], help="cancel a number: it stays, marked, never reused"
     )
     r.add_argument(
@@ -551,7 +575,7 @@ def _run(args: argparse.Namespace) -> int:
 def _check_paths(args: argparse.Namespace) -> None:
     """A NUL byte cannot be in any file name: say which option holds one (in-process callers;
     a real command line cannot carry one)."""
-    for name in ("workspace", "data", "output", "dir", "target"):
+    for name in ("workspace", "data", "output", "out", "dir", "target"):
         value = getattr(args, name, None)
         if isinstance(value, str) and "\0" in value:
             option = name if name in ("dir", "target") else f"--{name}"

@@ -58,6 +58,9 @@ RUNS = ".runs"
 """The folder of run lock files, in ``letters/``."""
 QUARANTINE = ".quarantine"
 """Where ``check --repair`` moves unregistered letters, in ``letters/``."""
+OWN_FOLDERS = ("drafts", "registers")
+"""Folders of letters/ whose files are no registered letters: drafts, and the printed registers
+(``saraban register print``); ``check`` leaves them alone."""
 PENDING = ".pending~"
 """How a pending file's name begins."""
 _TAG = re.compile(r"~(\d+-[0-9a-f]{6})~")
@@ -599,7 +602,8 @@ def _registered(seen: store_check.Snapshot) -> tuple[dict[str, str], dict[str, s
 def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[str]]:
     """``saraban check``'s look at the register database: reconcile (every file of letters/),
     ``PRAGMA integrity_check``, every registered file present with the SHA-256 recorded at its
-    render, no unregistered DOCX or PDF in letters/ (drafts aside) and no temporary files left.
+    render, no unregistered DOCX or PDF in letters/ (drafts and printed registers aside) and no
+    temporary files left.
     ``repair``: move unregistered files to ``letters/.quarantine/<time>/`` and remove temporary
     files of dead runs. Returns (problems, what was checked or done)."""
     root, letters = ws.root, ws.letters_dir
@@ -652,7 +656,7 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
     for folder, names in _walk(root, letters):
         if folder == root:
             continue
-        if folder == letters / "drafts" or letters / "drafts" in folder.parents:
+        if any(folder == letters / own or letters / own in folder.parents for own in OWN_FOLDERS):
             continue
         for name in sorted(names):
             on_disk = folder / name

@@ -46,12 +46,13 @@ from engine.errors import RegisterError, SarabanError
 from engine.limits import MAX_RUNNING_NUMBER, MAX_YEAR_BE, MIN_YEAR_BE
 from engine.privacy import prepare_register_file
 from engine.store import SCHEMA_VERSION, Conflict, Entry, Status, Store
-from engine.thai import format_date, to_arabic_digits
+from engine.thai import apply_digit_policy, be_year, format_date, to_arabic_digits, to_thai_digits
 
 _Date = date  # Slot.record's parameter named ``date`` shadows the class
 
 __all__ = [
     "CIRCULAR",
+    "EXPORT_HEADERS",
     "NORMAL",
     "ORDER",
     "REGISTER_HEADERS",
@@ -61,11 +62,14 @@ __all__ = [
     "Slot",
     "Status",
     "check_series",
+    "be_year_text",
     "check_year",
+    "digits",
     "export_csv",
     "export_xlsx",
     "formula_risk",
     "neutralise",
+    "number_digits",
     "number_key",
     "register_row",
 ]
@@ -98,6 +102,11 @@ REGISTER_HEADERS: Final = (
     "หมายเหตุ",
 )
 """Column headers of the outgoing register, แบบที่ 14, in the regulation's order."""
+
+SERIES_HEADER: Final = "ชุด"
+EXPORT_HEADERS: Final = (*REGISTER_HEADERS, SERIES_HEADER)
+"""Columns of the CSV and XLSX exports: the regulation's eight, then the series (ชุด: normal,
+circular, order, …), which tells apart the rows that share a running number."""
 
 _LEADING_TI: Final = re.compile(r"^\s*ที่\s*")
 
@@ -467,25 +476,46 @@ class Register:
 # -- export ----------------------------------------------------------------------------------
 
 
-def register_row(entry: Entry) -> tuple[int, str, str, str, str, str, str, str]:
+def digits(text: str, thai_digits: bool) -> str:
+    """``text`` in the office's digits (office.yaml ``thai_digits``): Thai digits as letters print
+    them (:func:`engine.thai.apply_digit_policy`: Latin words, e-mail addresses and URLs keep
+    theirs), or Arabic digits throughout."""
+    return apply_digit_policy(text) if thai_digits else to_arabic_digits(text)
+
+
+def register_row(
+    entry: Entry, *, thai_digits: bool = True, date_style: str = "full"
+) -> tuple[int, str, str, str, str, str, str, str]:
     """One row of แบบที่ 14, in the order of :data:`REGISTER_HEADERS`.
 
-    ที่ is the printed number without its leading "ที่"; ลงวันที่ is the full Thai date; a
-    cancelled number's หมายเหตุ reads "ยกเลิก: <reason>", followed by the original note if any.
+    ที่ is the printed number without its leading "ที่"; ลงวันที่ is the Thai date (BE year) in
+    ``date_style`` (:func:`engine.thai.format_date`); a cancelled number's หมายเหตุ reads
+    "ยกเลิก: <reason>", followed by the original note if any. Every text cell is in one digit
+    system, the office's (:func:`digits`); the running number stays an ``int``.
     """
     note = entry.note
     if entry.cancelled:
         note = f"ยกเลิก: {entry.cancel_reason}" + (f"; {entry.note}" if entry.note else "")
     return (
         entry.number,
-        _LEADING_TI.sub("", entry.number_text),
-        format_date(entry.date, style="full", thai_digits=True),
-        entry.sender,
-        entry.recipient,
-        entry.subject,
-        entry.action,
-        note,
+        digits(_LEADING_TI.sub("", entry.number_text), thai_digits),
+        format_date(entry.date, style=date_style, thai_digits=thai_digits),
+        digits(entry.sender, thai_digits),
+        digits(entry.recipient, thai_digits),
+        digits(entry.subject, thai_digits),
+        digits(entry.action, thai_digits),
+        digits(note, thai_digits),
     )
+
+
+def number_digits(number: int, thai_digits: bool) -> str:
+    """A running number or a year written in the office's digits."""
+    return to_thai_digits(str(number)) if thai_digits else str(number)
+
+
+def be_year_text(year: int, thai_digits: bool) -> str:
+    """The BE year of the CE ``year``, in the office's digits ("๒๕๖๘")."""
+    return number_digits(be_year(date(year, 1, 1)), thai_digits)
 
 
 @contextlib.contextmanager
@@ -502,26 +532,32 @@ def _atomic_path(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def export_csv(entries: Iterable[Entry], out: TextIO | str | os.PathLike[str]) -> None:
-    """Write the register (แบบที่ 14) as CSV: Thai headers, UTF-8 with a BOM for Excel.
+def export_csv(
+    entries: Iterable[Entry],
+    out: TextIO | str | os.PathLike[str],
+    *,
+    thai_digits: bool = True,
+) -> None:
+    """Write the register (แบบที่ 14) as CSV: Thai headers (:data:`EXPORT_HEADERS`, the series
+    last), UTF-8 with a BOM for Excel, every digit in the office's system (``thai_digits``).
 
     ``out`` is a text stream opened with ``encoding="utf-8", newline=""`` (the BOM is written
     here), or a file path, which is written atomically.
     """
     if isinstance(out, str | os.PathLike):
         with _atomic_path(Path(out)) as tmp, tmp.open("w", encoding="utf-8", newline="") as f:
-            _write_csv(entries, f)
+            _write_csv(entries, f, thai_digits)
         return
-    _write_csv(entries, out)
+    _write_csv(entries, out, thai_digits)
 
 
 #: What a spreadsheet takes for the start of a formula (OWASP, CSV injection): = + - @, a tab,
 #: a carriage return, and - as careful exporters add - a line feed, NUL and the full-width
 #: forms of the four signs (some spreadsheet locales read ＝ as =).
 _FORMULA_START: Final = frozenset("=+-@\t\r\n\x00\uff1d\uff0b\uff0d\uff20")
-#: Cells starting with a sign that still cannot be a formula: a plain number (-5, +66, 1.5) and
-#: dashes alone (a register's "-" for "nothing").
-_INERT: Final = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?|-+")
+#: Cells starting with a sign that still cannot be a formula: a plain number (-5, +66, 1.5, in
+#: Arabic or Thai digits) and dashes alone (a register's "-" for "nothing").
+_INERT: Final = re.compile(r"[-+]?[0-9๐-๙]+(?:\.[0-9๐-๙]+)?|-+")
 
 
 def formula_risk(value: object) -> bool:
@@ -539,24 +575,33 @@ def neutralise(value: object) -> object:
     return f"'{value}" if formula_risk(value) else value
 
 
-def _write_csv(entries: Iterable[Entry], out: TextIO) -> None:
+def _write_csv(entries: Iterable[Entry], out: TextIO, thai_digits: bool) -> None:
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(REGISTER_HEADERS)
+    writer.writerow(EXPORT_HEADERS)
     for entry in entries:
-        writer.writerow([neutralise(cell) for cell in register_row(entry)])
+        number, *cells = register_row(entry, thai_digits=thai_digits)
+        row = [number_digits(number, thai_digits), *cells, entry.series]
+        writer.writerow([neutralise(cell) for cell in row])
 
 
-_XLSX_WIDTHS: Final[Sequence[int]] = (14, 24, 20, 28, 32, 50, 20, 32)
+_XLSX_WIDTHS: Final[Sequence[int]] = (14, 24, 20, 28, 32, 50, 20, 32, 12)
+#: Excel's number format that shows a number in Thai digits (numeral shape D07, Thai locale
+#: 041E); LibreOffice reads it too. The running number stays a number (it sorts and sums).
+_THAI_NUMBER_FORMAT: Final = "[$-D07041E]0"
 
 
-def export_xlsx(entries: Iterable[Entry], path: str | os.PathLike[str]) -> None:
+def export_xlsx(
+    entries: Iterable[Entry], path: str | os.PathLike[str], *, thai_digits: bool = True
+) -> None:
     """Write the register (แบบที่ 14) as an Excel workbook at ``path`` (written atomically).
 
-    One sheet, a bold header row frozen at the top, column widths set for Thai text. Every
-    text cell is written as text (never a formula, whatever it starts with); one that a
-    spreadsheet could take for a formula is also marked "quote prefix", so that editing it
-    keeps it text. The running number is a number.
+    One sheet, a bold header row frozen at the top, column widths set for Thai text; the
+    columns of :data:`EXPORT_HEADERS` (the series last). Every text cell is written as text
+    (never a formula, whatever it starts with); one that a spreadsheet could take for a formula
+    is also marked "quote prefix", so that editing it keeps it text. The running number is a
+    number, shown in Thai digits (a number format) when ``thai_digits``; the text cells are in
+    the office's digits.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
@@ -566,15 +611,20 @@ def export_xlsx(entries: Iterable[Entry], path: str | os.PathLike[str]) -> None:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "ทะเบียนหนังสือส่ง"
-    sheet.append(list(REGISTER_HEADERS))
+    sheet.append(list(EXPORT_HEADERS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row, entry in enumerate(entries, start=2):
-        values: tuple[int | str, ...] = register_row(entry)
+        values: tuple[int | str, ...] = (
+            *register_row(entry, thai_digits=thai_digits),
+            entry.series,
+        )
         for column, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=column)
             cell.value = value
+            if isinstance(value, int) and thai_digits:
+                cell.number_format = _THAI_NUMBER_FORMAT
             if isinstance(value, str):
                 cell.data_type = "s"  # openpyxl would make "=…" a formula
                 if formula_risk(value):

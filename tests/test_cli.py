@@ -198,9 +198,9 @@ def test_register_cancel_start_and_export(dla: Path) -> None:
     assert rows(dla)[-1][2] == 50
     csv_out = run_cli("register", "export", "--year", "2568", "--format", "csv", workspace=dla).out
     lines = csv_out.lstrip("\ufeff").splitlines()
-    assert lines[0] == "เลขทะเบียนส่ง,ที่,ลงวันที่,จาก,ถึง,เรื่อง,การปฏิบัติ,หมายเหตุ"
-    assert lines[1].startswith("1,มท 0808.4/0001,๒๕ มีนาคม ๒๕๖๘,กรมส่งเสริมการปกครองท้องถิ่น,")
-    assert lines[1].endswith("ยกเลิก: ออกเลขซ้ำซ้อน")
+    assert lines[0] == "เลขทะเบียนส่ง,ที่,ลงวันที่,จาก,ถึง,เรื่อง,การปฏิบัติ,หมายเหตุ,ชุด"
+    assert lines[1].startswith("๑,มท ๐๘๐๘.๔/๐๐๐๑,๒๕ มีนาคม ๒๕๖๘,กรมส่งเสริมการปกครองท้องถิ่น,")
+    assert lines[1].endswith("ยกเลิก: ออกเลขซ้ำซ้อน,normal")
     xlsx = dla / "register.xlsx"
     assert (
         run_cli("register", "export", "--format", "xlsx", "--output", str(xlsx), workspace=dla).code

@@ -22,6 +22,7 @@ from conftest import ROOT, case_count, run_cli
 from test_cli import LETTER, issue, write_data
 
 from engine import limits
+from engine.thai import apply_digit_policy
 
 # --- helpers ----------------------------------------------------------------------------------
 
@@ -430,10 +431,12 @@ def test_exports_neutralise_formulas(dla: Path) -> None:
     assert stored[-1] == "-" and all(s[:1] in "=+-@\t\r＝" for s in stored)
     table, sheet = _exports(dla)
     subjects = [row[5] for row in table[1:]]
-    assert subjects == [f"'{s}" for s in stored[:-1]] + ["-"]  # a lone "-" cannot compute
+    # in the office's (Thai) digits, as the letters print them: "+1+2" is "+๑+๒"
+    assert subjects == [f"'{apply_digit_policy(s)}" for s in stored[:-1]] + ["-"]  # "-": inert
     for row, subject in enumerate(stored[:-1], start=2):
         cell = sheet.cell(row=row, column=6)
-        assert cell.value == subject and cell.data_type == "s" and cell.quotePrefix
+        assert cell.value == apply_digit_policy(subject)
+        assert cell.data_type == "s" and cell.quotePrefix
         assert sheet.cell(row=row, column=1).data_type == "n"  # the running number
     last = sheet.cell(row=len(stored) + 1, column=6)
     assert last.value == "-" and not last.quotePrefix
@@ -447,8 +450,11 @@ def test_exports_neutralise_what_register_correct_wrote(dla: Path) -> None:
                      "@SUM(A1:A9)", workspace=dla)  # fmt: skip
     assert result.code == 0, result.err
     table, sheet = _exports(dla)
-    assert table[1][4:6] == ["'@SUM(A1:A9)", "'=1+2"]
-    assert [sheet.cell(row=2, column=c).value for c in (5, 6)] == ["@SUM(A1:A9)", "=1+2"]
+    assert table[1][4:6] == ["'@SUM(A1:A9)", "'=๑+๒"]
+    assert [sheet.cell(row=2, column=c).value for c in (5, 6)] == [
+        "@SUM(A1:A9)",
+        "=๑+๒",
+    ]  # Thai digits, text
     assert all(sheet.cell(row=2, column=c).data_type == "s" for c in (5, 6))
 
 

@@ -20,9 +20,9 @@ import pytest
 from engine.errors import RegisterError, SarabanError, UserError
 from engine.register import (
     CIRCULAR,
+    EXPORT_HEADERS,
     NORMAL,
     ORDER,
-    REGISTER_HEADERS,
     SCHEMA_VERSION,
     Entry,
     Register,
@@ -550,7 +550,7 @@ def test_export_csv(reg: Register, tmp_path: Path) -> None:
     assert raw.startswith(b"\xef\xbb\xbf")
     with out.open(encoding="utf-8-sig", newline="") as f:
         table = list(csv.reader(f))
-    assert tuple(table[0]) == REGISTER_HEADERS
+    assert tuple(table[0]) == EXPORT_HEADERS
     assert table[0] == [
         "เลขทะเบียนส่ง",
         "ที่",
@@ -560,11 +560,13 @@ def test_export_csv(reg: Register, tmp_path: Path) -> None:
         "เรื่อง",
         "การปฏิบัติ",
         "หมายเหตุ",
+        "ชุด",
     ]
     assert len(table) == 4
     first = dict(zip(table[0], table[1], strict=True))
-    assert first["เลขทะเบียนส่ง"] == "1"
-    assert first["ที่"] == "นม 0023.26/ว 1"
+    assert first["เลขทะเบียนส่ง"] == "๑"  # one digit system: the office's (Thai by default)
+    assert first["ที่"] == "นม ๐๐๒๓.๒๖/ว ๑"
+    assert first["ชุด"] == CIRCULAR
     assert first["ลงวันที่"] == "๒๘ เมษายน ๒๕๖๖"
     assert first["จาก"] == "อำเภอปักธงชัย"
     assert first["เรื่อง"] == "การยืนยันตัวตน"
@@ -598,8 +600,9 @@ def test_export_xlsx(reg: Register, tmp_path: Path) -> None:
     sheet = load_workbook(out).active
     assert sheet is not None
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert tuple(values[0]) == REGISTER_HEADERS
-    assert values[1][:3] == [1, "นม 0023.26/1", "๑ มกราคม ๒๕๖๖"]
+    assert tuple(values[0]) == EXPORT_HEADERS
+    assert values[1][:3] == [1, "นม ๐๐๒๓.๒๖/๑", "๑ มกราคม ๒๕๖๖"]
+    assert values[1][8] == NORMAL
     assert values[2][0] == 2 and values[2][7] == "ยกเลิก: ซ้ำ"
     assert all(cell.font.bold for cell in sheet[1])
     assert not sheet["A2"].font.bold
