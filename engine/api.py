@@ -380,7 +380,7 @@ def register_print(
     ce = _year(year)
     if ce is None:
         raise UserError("a year is needed", field="--year")
-    _check_export_output(ws, "docx", out)
+    _check_export_output(ws, "docx", out, "--out")
     if out is not None and Path(out).suffix.lower() != ".docx":
         raise UserError(
             "give a .docx file name (with --pdf the PDF is written beside it)",
@@ -424,7 +424,9 @@ def register_print(
 _PRINT_SECONDS_PER_ROW = 0.1
 
 
-def _check_export_output(ws: Workspace, fmt: str, output: str | None) -> None:
+def _check_export_output(
+    ws: Workspace, fmt: str, output: str | None, option: str = "--output"
+) -> None:
     """Refuse an export over a folder or over the register itself (docs/failures.md)."""
     if output is None:
         return
@@ -433,13 +435,13 @@ def _check_export_output(ws: Workspace, fmt: str, output: str | None) -> None:
         raise UserError(
             f"is a folder, not a file: give a file name, such as {out / f'register.{fmt}'}",
             file=output,
-            field="--output",
+            field=option,
         )
     db = ws.register_path
     for kept in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         if out.exists() and kept.exists() and out.samefile(kept):
             raise UserError(
-                "is the register database: give another file name", file=output, field="--output"
+                "is the register database: give another file name", file=output, field=option
             )
 
 

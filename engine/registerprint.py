@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import Final
 from xml.sax.saxutils import escape
 
-from .register import REGISTER_HEADERS, Entry, be_year_text, number_digits, register_row
+from .register import (
+    CIRCULAR,
+    NORMAL,
+    ORDER,
+    REGISTER_HEADERS,
+    Entry,
+    be_year_text,
+    number_digits,
+    register_row,
+)
 from .render import clean_text, write_atomic
 from .thai import FULL_MONTHS
 
@@ -43,13 +52,13 @@ DEFAULT_FONT: Final = "TH Sarabun New"
 """The font when office.yaml names none (the templates' font)."""
 
 SERIES_TITLES: Final = {
-    "normal": "",
-    "circular": "หนังสือเวียน (ว)",
-    "order": "คำสั่ง",
+    NORMAL: "",
+    CIRCULAR: "หนังสือเวียน (ว)",
+    ORDER: "คำสั่ง",
 }
 """The title a series' section carries after "ทะเบียนหนังสือส่ง"; another series shows its name."""
 
-_SERIES_ORDER: Final = ("normal", "circular", "order")
+_SERIES_ORDER: Final = (NORMAL, CIRCULAR, ORDER)
 
 # A4 landscape in twentieths of a point; margins 1.5 cm at the sides, room at the top for the
 # two-line page header.

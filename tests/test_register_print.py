@@ -205,7 +205,7 @@ def test_print_refuses_what_it_cannot_print(dla: Path) -> None:
     pdf_out = run_cli("register", "print", "--year", "2568", "--out", "r.pdf", workspace=dla)
     assert pdf_out.code == 1 and "give a .docx file name" in pdf_out.err
     folder = run_cli("register", "print", "--year", "2568", "--out", str(dla), workspace=dla)
-    assert folder.code == 1 and "is a folder" in folder.err
+    assert folder.code == 1 and "--out: is a folder" in folder.err
     assert not (dla / "letters" / "registers").exists()
 
 
