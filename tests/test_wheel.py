@@ -158,7 +158,7 @@ def test_init_then_new_letter_from_the_installed_wheel(venv: Path, tmp_path: Pat
     assert any(p.endswith("ภายในวันที่ ๓๐ มิถุนายน ๒๕๖๘") for p in body)
 
     listed = _run(saraban, "register", "list", cwd=ws)
-    assert listed.returncode == 0 and "0808.4/0001" in listed.stdout, listed.stdout
+    assert listed.returncode == 0 and "๐๘๐๘.๔/๐๐๐๑" in listed.stdout, listed.stdout
 
 
 def test_a_broken_installation_says_so_in_one_line(wheel: Path, tmp_path: Path) -> None:
