@@ -1,6 +1,7 @@
 # saraban: set-up, demo and tests. Both targets are idempotent and quick once set up.
 #   make demo   set up (apt packages where missing, .venv, the package) and run the demo
 #   make test   the same set-up, then the whole test suite
+#   make install   put `saraban` on PATH: a link in $(BINDIR) (default ~/.local/bin) to .venv/bin/saraban
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,8 +9,9 @@ STAMP := $(VENV)/.saraban-installed
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-thai-tlwg poppler-utils fontconfig \
   libicu-dev pkg-config g++
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BINDIR ?= $(HOME)/.local/bin
 
-.PHONY: setup system fonts demo test lint format bench
+.PHONY: setup system fonts demo test lint format bench install
 
 setup: system $(STAMP) fonts
 
@@ -40,6 +42,14 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(PY) -m engine.demo
+	@echo "saraban is $(CURDIR)/$(VENV)/bin/saraban: run \`. $(VENV)/bin/activate\` to use it in this shell, or \`make install\` once to put it on PATH"
+
+# A link to the venv's saraban in $(BINDIR); says so when that folder is not on PATH.
+install: setup
+	@mkdir -p "$(BINDIR)"
+	@ln -sfn "$(CURDIR)/$(VENV)/bin/saraban" "$(BINDIR)/saraban"
+	@echo "$(BINDIR)/saraban -> $(CURDIR)/$(VENV)/bin/saraban"
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "$(BINDIR) is not on PATH: add  export PATH=\"$(BINDIR):\$$PATH\"  to ~/.profile (~/.bashrc), then open a new terminal";; esac
 
 test: setup
 	$(PY) -m pytest

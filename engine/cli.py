@@ -23,7 +23,7 @@ from .errors import UserError
 from .limits import check_argv, printable
 from .session import Session
 from .session import entered as entered_session
-from .workspace import Workspace, find_workspace, init_workspace
+from .workspace import Workspace, export_templates, find_workspace, init_workspace
 
 
 def print(*values: Any, sep: str = " ", end: str = "\n", file: Any = None) -> None:  # noqa: A001
@@ -76,6 +76,22 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(f"created {p}")
     if not made:
         print(f"{root} is already a workspace")
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    if args.templates_cmd == "list":
+        own = ws.root / "templates"
+        for name in ws.template_names():
+            where = "workspace" if (own / f"{name}.docx").is_file() else "built-in"
+            print(f"{name:<24} {where}")
+        return 0
+    written, kept = export_templates(ws, args.names or None, force=args.force)
+    for path in written:
+        print(f"wrote {ws.relative(path)}")
+    for path in kept:
+        print(f"kept {ws.relative(path)} (yours; --force replaces it)")
     return 0
 
 
@@ -363,6 +379,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dir", nargs="?")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("templates", parents=[common], help="the letter templates (แม่แบบ)")
+    tsub = p.add_subparsers(dest="templates_cmd", required=True, metavar="ACTION")
+    tsub.add_parser("list", parents=[common], help="each template, built-in or the workspace's")
+    t = tsub.add_parser(
+        "export", parents=[common], help="copy built-in templates into templates/ to edit in Word"
+    )
+    t.add_argument("names", nargs="*", metavar="NAME", help="templates to copy (default: all)")
+    t.add_argument("--force", action="store_true", help="replace the workspace's own copies")
+    p.set_defaults(func=cmd_templates)
 
     p = sub.add_parser("workflows", parents=[common], help="list the workflows")
     p.add_argument("--json", action="store_true")

@@ -73,6 +73,8 @@ _OPTIONAL = (
     "register",
     "short_name",
 )
+KEYS = (*_REQUIRED, *_OPTIONAL)
+"""Every key office.yaml may have (docs/office.md lists them; ``init`` writes each)."""
 
 
 def _text(doc: Located, key: str, value: Any) -> str:

@@ -85,10 +85,11 @@ def placeholder_emblem() -> Path:
 
 
 def sample_office() -> Path:
-    """The example office.yaml (the Department of Local Administration) ``init`` writes."""
-    return folder("examples") / "dla" / "office.yaml"
+    """The commented office.yaml of a sub-district administrative organisation (อบต.) that
+    ``init`` writes."""
+    return folder("examples") / "init" / "office.yaml"
 
 
 def sample_letter() -> Path:
     """The sample letter data ``init`` writes as letter.yaml, for that example office."""
-    return folder("examples") / "letter.yaml"
+    return folder("examples") / "init" / "letter.yaml"
