@@ -10,28 +10,18 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-from conftest import EXAMPLES, run_cli
+from conftest import EXAMPLES, needs_pdf, run_cli
 from pypdf import PdfReader
 
-from engine import fonts
 from engine.pdf import default_converter, page_texts
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="needs libreoffice-writer-nogui and poppler-utils",
-)
+pytestmark = needs_pdf
 
 REFS = "dla-guideline: หนังสือกรมส่งเสริมการปกครองท้องถิ่น ที่ มท 0808.4/ว 0036 ลงวันที่ 25 มีนาคม 2568\n"
 ITEM = (
     "๑.๒.๒ สำหรับผู้ใช้งานระบบ "
     + "ให้องค์กรปกครองส่วนท้องถิ่นตรวจสอบรหัสผู้ใช้งานและรหัสผ่านในระบบให้เป็นปัจจุบันและแจ้งผล " * 4
 )
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fonts():
-    fonts.install_fonts()
 
 
 def mtimes(paths: list[Path]) -> dict[Path, int]:
