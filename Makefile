@@ -34,10 +34,13 @@ system:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The editable install in compat mode: a plain path in a .pth file. The default (an import
+# finder, chosen because of the engine.data.* package-dir mapping) costs every Python start in
+# this venv ~10 ms (docs/performance.md); engine/resources.py finds the data from the source tree.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 demo: setup

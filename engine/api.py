@@ -12,30 +12,42 @@ from . import limits, sheets, thai
 from .cases import CaseStore
 from .errors import UserError
 from .register import Register
-from .results import (
-    PDF_KINDS,
-    CaseInfo,
-    CaseSummary,
-    CheckResult,
-    DocumentInfo,
-    DueItem,
-    EventInfo,
-    InputInfo,
-    Made,
-    MadeDocument,
-    Proofed,
-    StateInfo,
-    WorkflowInfo,
-)
+from .results import PDF_KINDS, Made, MadeDocument
 from .results import entry_json as entry_json  # the JSON of a register entry, for the CLI
 from .session import Session, accepts
 from .workflow import Machine, Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
 if TYPE_CHECKING:
+    from .infos import CaseInfo as CaseInfo
+    from .infos import CaseSummary as CaseSummary
+    from .infos import CheckResult as CheckResult
+    from .infos import DocumentInfo as DocumentInfo
+    from .infos import DueItem as DueItem
+    from .infos import EventInfo as EventInfo
+    from .infos import InputInfo as InputInfo
+    from .infos import Proofed as Proofed
+    from .infos import StateInfo as StateInfo
+    from .infos import WorkflowInfo as WorkflowInfo
     from .regenerate import Report
     from .runtime import Outcome
     from .store import Entry
+
+
+_INFOS = frozenset(
+    {"CaseInfo", "CaseSummary", "CheckResult", "DocumentInfo", "DueItem", "EventInfo",
+     "InputInfo", "Proofed", "StateInfo", "WorkflowInfo"}
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """``api.CaseInfo`` and the other read-only result types (:mod:`engine.infos`), imported when
+    first asked for: a one-letter command never creates them."""
+    if name in _INFOS:
+        from . import infos
+
+        return getattr(infos, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_workflow(ws: Workspace, name: str) -> Workflow:
@@ -197,6 +209,8 @@ def cases(
         if workflow or state:
             _check_case_filter(ws, store, workflow, state)
         rows = store.list(workflow, state)
+    from .infos import CaseSummary
+
     return [
         CaseSummary(
             case=c.id,
@@ -254,6 +268,8 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[DueItem
             f"the days to look ahead are from 0 to {limits.MAX_DUE_DAYS}, not {days}",
             field="--days",
         )
+    from .infos import DueItem
+
     day = runtime.date_option(today, "--today")
     workflows = {}
     for name in ws.workflow_paths():
@@ -266,6 +282,8 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[DueItem
 
 def workflow_info(ws: Workspace, name: str) -> WorkflowInfo:
     """A workflow's inputs, states, events and documents (for ``saraban workflow show``)."""
+    from .infos import DocumentInfo, EventInfo, InputInfo, StateInfo, WorkflowInfo
+
     wf = get_workflow(ws, name)
     inputs: Literal["letter"] | tuple[InputInfo, ...] = "letter"
     if not wf.letter_inputs:
@@ -484,6 +502,8 @@ def register_start(ws: Workspace, series: str, year: str, next_number: int) -> i
 def show(ws: Workspace, key: str) -> CaseInfo | Entry:
     """A case by its number (with its history and letters), or a registered letter by its
     printed number ("มท 0808.4/ว 36"); :func:`entry_json` gives a letter's JSON."""
+    from .infos import CaseInfo
+
     text = thai.to_arabic_digits(key.strip())
     with Register(ws.register_path) as reg:
         if text.isascii() and text.isdigit():
@@ -527,6 +547,8 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
 
     Returns the problems (each naming file, line and field) and what was checked or done.
     """
+    from .infos import CheckResult
+
     problems: list[str] = []
     checked: list[str] = []
     try:
@@ -586,6 +608,7 @@ def proof(ws: Workspace, target: str) -> list[Proofed]:
     case number (every PDF, bundle and combined copies of its documents): each PDF's path and
     findings."""
     from . import proof as proofing
+    from .infos import CaseInfo, Proofed
 
     path = Path(target)
     if path.suffix.lower() == ".pdf" or not thai.to_arabic_digits(target.strip()).isdigit():

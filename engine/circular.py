@@ -23,15 +23,17 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import confine, progress, thai
 from .combine import DOCUMENT, CombinedWriter
 from .errors import UserError
 from .letter import Letter, salutation_for
-from .recipients import Recipient, load_recipients
 from .register import Register
 from .store import StoredRecipient
+
+if TYPE_CHECKING:  # engine.recipients (csv, xlsx) is imported when a circular has recipients
+    from .recipients import Recipient
 
 
 def copies_dir(master: Path) -> Path:
@@ -226,6 +228,8 @@ def store_recipients(
 
 
 def stored_recipients(reg: Register, entry_id: int) -> list[Recipient]:
+    from .recipients import Recipient
+
     rows = reg.store.recipients.of_entry(entry_id)
     return [Recipient(r.organisation, r.position, r.addressee, r.address, r.email) for r in rows]
 
@@ -305,4 +309,6 @@ def prepare(run: Any, letter: Letter) -> Circular | None:
             file=f"case {run.case_id}",
             field="recipients",
         )
+    from .recipients import load_recipients
+
     return Circular(load_recipients(value, run.ws.root))

@@ -35,13 +35,13 @@ def print(*values: Any, sep: str = " ", end: str = "\n", file: Any = None) -> No
 
 
 #: Characters json.dumps leaves raw that a terminal acts on: DEL, C1 controls, bidi overrides.
-_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_RAW_CONTROL = r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"  # compiled on first use (--json)
 
 
 def _print_json(obj: Any) -> None:
     text = json.dumps(obj, ensure_ascii=False, indent=2, default=str)
     # json.dumps escapes C0 controls; these are escaped the same way (still the same JSON)
-    builtins.print(_JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+    builtins.print(re.sub(_JSON_RAW_CONTROL, lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 def _print_made(made: api.Made, as_json: bool) -> None:

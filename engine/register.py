@@ -32,7 +32,6 @@ every SQL statement are in :mod:`engine.store` (``reg.store``).
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import re
@@ -540,6 +539,8 @@ def neutralise(value: object) -> object:
 
 
 def _write_csv(entries: Iterable[Entry], out: TextIO) -> None:
+    import csv  # only for an export
+
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(REGISTER_HEADERS)

@@ -5,8 +5,10 @@ This module is the one place that knows where they are. In the source tree they 
 repository's top-level folders (``templates/``, ``workflows/``, ``schema/``, ``assets/``,
 ``examples/``); a wheel carries the same folders as package data under ``engine/data/``
 (pyproject.toml maps them there at build time, see its comment). Both are found from the
-``engine`` package that is actually imported, through :mod:`importlib.resources`, so a checkout
-(``PYTHONPATH``), an editable install and an installed wheel each read their own copy:
+``engine`` package that is actually imported (the folder of this module, which is what
+:func:`importlib.resources.files` gives for a package on the file system, without the 7 ms its
+import of :mod:`zipfile` adds to every command), so a checkout (``PYTHONPATH``), an editable
+install and an installed wheel each read their own copy:
 
 ========================  ====================================================================
 installed from a wheel    ``<site-packages>/engine/data/<folder>``
@@ -21,7 +23,6 @@ saraban``.
 
 from __future__ import annotations
 
-from importlib import resources as _resources
 from pathlib import Path
 
 from .errors import UserError
@@ -32,7 +33,7 @@ FOLDERS = ("templates", "workflows", "schema", "assets", "examples")
 
 def package_dir() -> Path:
     """The imported ``engine`` package's folder, on the file system."""
-    return Path(str(_resources.files(__package__ or "engine"))).resolve()
+    return Path(__file__).resolve().parent
 
 
 def source_tree() -> Path | None:

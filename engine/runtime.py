@@ -11,9 +11,7 @@ which renders, numbers, attaches and records.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -29,7 +27,6 @@ from .expressions import ExpressionError, evaluate
 from .inputs import InputError, InputSpec
 from .letter import Enclosure, PageCounter, attached
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
-from .recipients import fingerprint as recipients_fp
 from .recovery import Staging
 from .references import checker as references_checker
 from .register import Register
@@ -151,6 +148,8 @@ def validate_inputs(
     for key in data:
         if key not in specs:
             known = list(specs)
+            import difflib  # only for the error
+
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise doc.error(
@@ -197,6 +196,8 @@ def add_months(d: dt.date, months: int) -> dt.date:
     """``d`` plus whole months; the 31st of a shorter month becomes its last day."""
     month0 = d.month - 1 + months
     year, month = d.year + month0 // 12, month0 % 12 + 1
+    import calendar  # not on a letter's path
+
     day = min(d.day, calendar.monthrange(year, month)[1])
     return dt.date(year, month, day)
 
@@ -359,6 +360,8 @@ class Run:
         if issue:  # what it was rendered from, for `saraban regenerate`
             deps = made.dependencies(entry_id)
             if circ:
+                from .recipients import fingerprint as recipients_fp
+
                 deps[f"recipients:{entry_id}"] = recipients_fp(circ.recipients)
             dependencies.record(self.reg, self.case_id, spec.name, entry_id=entry_id,
                                 date=letter.date.isoformat(), files=hashes, deps=deps)  # fmt: skip

@@ -80,10 +80,10 @@ _NON_THAI_RUN_RE: Final = re.compile(f"[^{_THAI_CLASS}]+")
 _PROTECTED_HINT_RE: Final = re.compile(r"@|://|www\.", re.IGNORECASE)
 # URLs (with a scheme, or starting with www.) run to the end of their token: their path may hold
 # Thai text. E-mail addresses: an ASCII local part and a domain that may be Thai (.ไทย).
-_PROTECTED_RE: Final = re.compile(
-    r"(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.)\S+"
-    rf"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9{_THAI_CLASS}\-]+(?:\.[A-Za-z0-9{_THAI_CLASS}\-]+)+",
-    re.IGNORECASE,
+# (Text, not compiled: re compiles it on first use; most letters never need it.)
+_PROTECTED: Final = (
+    r"(?i:(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.)\S+"
+    rf"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9{_THAI_CLASS}\-]+(?:\.[A-Za-z0-9{_THAI_CLASS}\-]+)+)"
 )
 
 
@@ -95,7 +95,7 @@ def _digit_token(token: str) -> str:
     # Thai and non-Thai text glued together ("ปี2568", "ระบบ2FA", "ข้อ1.1"): split the token at
     # script boundaries and decide for each non-Thai run; URLs and e-mails stay whole.
     protected = (
-        [m.span() for m in _PROTECTED_RE.finditer(token)]
+        [m.span() for m in re.finditer(_PROTECTED, token)]
         if _PROTECTED_HINT_RE.search(token)
         else []
     )
@@ -237,10 +237,11 @@ _WEEKDAY_LOOKUP: Final[dict[str, int]] = {
 }
 _WEEKDAY_LOOKUP["พฤหัส"] = 3
 
-_INVISIBLE_RE: Final = re.compile("[\u200b-\u200d\u2060\ufeff]")
-_ISO_RE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# Date patterns as text: re compiles them on first use (parsing a date is not on every path).
+_INVISIBLE: Final = "[\u200b-\u200d\u2060\ufeff]"
+_ISO: Final = r"(\d{4})-(\d{1,2})-(\d{1,2})"
 _WEEKDAY_ALT: Final = "|".join(sorted(_WEEKDAY_LOOKUP, key=len, reverse=True))
-_THAI_DATE_RE: Final = re.compile(
+_THAI_DATE: Final = (
     r"(?:ลง\s*วัน\s*ที่\s*"  # ลงวันที่ …
     rf"|(?:วัน\s*)?(?P<weekday>{_WEEKDAY_ALT})\s*(?:ที่\s*)?"  # วันศุกร์ที่ …
     r"|วัน\s*ที่\s*|ที่\s*)?"
@@ -294,7 +295,7 @@ def format_time(t: time, thai_digits: bool = True) -> str:
 
 
 def _normalise(text: str) -> str:
-    return _INVISIBLE_RE.sub("", text).strip().translate(_TO_ARABIC)
+    return re.sub(_INVISIBLE, "", text).strip().translate(_TO_ARABIC)
 
 
 def _ce_from_4_digits(year: int) -> int:
@@ -361,14 +362,14 @@ def parse_date(text: str) -> date:
     if not isinstance(text, str):
         raise TypeError(f"parse_date expects a str, not {type(text).__name__}")
     norm = _normalise(text)
-    iso = _ISO_RE.fullmatch(norm)
+    iso = re.fullmatch(_ISO, norm)
     if iso is not None:
         year, month, day = (int(g) for g in iso.groups())
         if not 1 <= month <= 12:
             raise ValueError(f"invalid date {text!r}: month {month} does not exist")
         return _make_date(_ce_from_4_digits(year), month, day, text)
 
-    m = _THAI_DATE_RE.fullmatch(norm)
+    m = re.fullmatch(_THAI_DATE, norm)
     if m is None:
         raise ValueError(
             f"not a date: {text!r}; write it as day, Thai month and year "
@@ -405,7 +406,7 @@ def parse_date(text: str) -> date:
     return result
 
 
-_YEAR_RE: Final = re.compile(r"(?:(?P<era>พ|ค)\.?\s*ศ\.?\s*)?(?P<year>\d{4})")
+_YEAR: Final = r"(?:(?P<era>พ|ค)\.?\s*ศ\.?\s*)?(?P<year>\d{4})"  # compiled on first use
 
 
 def parse_year(text: str | int) -> int:
@@ -423,7 +424,7 @@ def parse_year(text: str | int) -> int:
         return _ce_from_4_digits(text)
     if not isinstance(text, str):
         raise TypeError(f"parse_year expects a str or an int, not {type(text).__name__}")
-    m = _YEAR_RE.fullmatch(_normalise(text))
+    m = re.fullmatch(_YEAR, _normalise(text))
     if m is None:
         raise ValueError(f"invalid year {text!r}: expected a 4-digit BE (๒๕๖๘) or CE (2025) year")
     year = int(m["year"])

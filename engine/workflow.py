@@ -19,7 +19,6 @@ the register database (``start_value``).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import json
 import os
@@ -328,6 +327,8 @@ def _schema_error(doc: Located, error: Any) -> UserError:
         extra = [k for k in error.instance if k not in known]
         if extra:
             key = extra[0]
+            import difflib  # only for the error
+
             close = difflib.get_close_matches(str(key), known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             return doc.error(
