@@ -18,6 +18,8 @@ from typing import Any
 from . import confine, thai
 from .errors import UserError
 from .office import Office, Signer
+from .salutation import HIGH_OFFICES as HIGH_OFFICES  # the table lives in engine.salutation
+from .salutation import salutation_for
 from .yamlio import Located
 
 #: Kinds of letter (ชนิดของหนังสือ) the engine lays out, with their template names.
@@ -28,54 +30,6 @@ SERIES = ("normal", "circular", "order")
 
 URGENCIES = ("ด่วนที่สุด", "ด่วนมาก", "ด่วน")
 SECRECIES = ("ลับที่สุด", "ลับมาก", "ลับ")
-
-#: The 14 offices addressed with กราบเรียน / ขอแสดงความนับถืออย่างยิ่ง (ภาคผนวก ๒).
-HIGH_OFFICES = (
-    "ประธานองคมนตรี",
-    "นายกรัฐมนตรี",
-    "ประธานรัฐสภา",
-    "ประธานสภาผู้แทนราษฎร",
-    "ประธานวุฒิสภา",
-    "ประธานศาลฎีกา",
-    "รัฐบุรุษ",
-    "ประธานศาลรัฐธรรมนูญ",
-    "ประธานศาลปกครองสูงสุด",
-    "ประธานกรรมการการเลือกตั้ง",
-    "ประธานกรรมการสิทธิมนุษยชนแห่งชาติ",
-    "ประธานกรรมการป้องกันและปราบปรามการทุจริตแห่งชาติ",
-    "ประธานกรรมการตรวจเงินแผ่นดิน",
-    "ผู้ตรวจการแผ่นดิน",
-)
-
-#: Monks (พระภิกษุ) by rank: salutation and closing formula.
-MONK_FORMS = {
-    "somdet": ("นมัสการ", "ขอนมัสการด้วยความเคารพอย่างยิ่ง"),  # สมเด็จพระราชาคณะ
-    "rajakhana": ("นมัสการ", "ขอนมัสการด้วยความเคารพอย่างสูง"),  # พระราชาคณะ
-    "monk": ("นมัสการ", "ขอนมัสการด้วยความเคารพ"),  # พระภิกษุสงฆ์ทั่วไป
-}
-
-DEFAULT_FORMS = ("เรียน", "ขอแสดงความนับถือ")
-HIGH_FORMS = ("กราบเรียน", "ขอแสดงความนับถืออย่างยิ่ง")
-
-
-def salutation_for(recipient: str, monk: str | None = None) -> tuple[str, str]:
-    """Salutation (คำขึ้นต้น) and closing formula (คำลงท้าย) for a recipient.
-
-    ``monk`` is the rank of a monk recipient: ``somdet`` (สมเด็จพระราชาคณะ), ``rajakhana``
-    (พระราชาคณะ) or ``monk``. Otherwise the 14 high offices get กราบเรียน, everybody else เรียน.
-    A recipient matches a high office when it is the office's title, alone or followed by a space
-    (so "รองนายกรัฐมนตรี" is not "นายกรัฐมนตรี").
-    """
-    if monk:
-        try:
-            return MONK_FORMS[monk]
-        except KeyError:
-            raise ValueError(f"monk rank must be one of {', '.join(MONK_FORMS)}") from None
-    text = " ".join(recipient.split())
-    for title in HIGH_OFFICES:
-        if text == title or text.startswith(title + " "):
-            return HIGH_FORMS
-    return DEFAULT_FORMS
 
 
 def number_text(office: Office, series: str, number: int | None, year: int | None = None) -> str:
@@ -269,7 +223,7 @@ LETTER_KEYS = {
     "cc": "สำเนาส่ง: list of texts",
     "salutation": "override the salutation (คำขึ้นต้น)",
     "complimentary_close": "override the closing formula (คำลงท้าย)",
-    "monk": "somdet | rajakhana | monk: a monk recipient's rank",
+    "monk": "somdet | rajakhana | monk | none: a monk recipient's rank (else read from `to`)",
     "date": "the letter date (ISO or Thai); --date wins",
 }
 REQUIRED_LETTER_KEYS = ("to", "subject", "body", "signer")
