@@ -224,9 +224,45 @@ LETTER_KEYS = {
     "salutation": "override the salutation (คำขึ้นต้น)",
     "complimentary_close": "override the closing formula (คำลงท้าย)",
     "monk": "somdet | rajakhana | monk | none: a monk recipient's rank (else read from `to`)",
+    "legal_basis": "an order's legal basis (อาศัยอำนาจตาม…); office.yaml's order_legal_basis "
+    "by default, - for none",
     "date": "the letter date (ISO or Thai); --date wins",
 }
 REQUIRED_LETTER_KEYS = ("to", "subject", "body", "signer")
+
+
+#: ``legal_basis: "-"``: this order has no legal-basis clause, whatever office.yaml says.
+NO_LEGAL_BASIS = "-"
+_LEGAL_BASIS_OPENING = "อาศัยอำนาจ"
+
+
+def legal_basis(office: Office, given: Any = None) -> str:
+    """An order's legal-basis clause (อาศัยอำนาจตาม…): the case's ``given`` text, else the
+    office's ``order_legal_basis``; ``-`` for none. A text that does not open with อาศัยอำนาจ
+    gets "อาศัยอำนาจตาม" before it ("ความในมาตรา ๖๐ แห่ง…" → "อาศัยอำนาจตามความในมาตรา ๖๐ แห่ง…")."""
+    text = " ".join(str(given).split()) if given not in (None, "") else ""
+    text = text or office.order_legal_basis
+    if not text or text == NO_LEGAL_BASIS:
+        return ""
+    return text if text.startswith(_LEGAL_BASIS_OPENING) else f"อาศัยอำนาจตาม{text}"
+
+
+def with_legal_basis(body: list[str], clause: str) -> list[str]:
+    """An order's body with its legal-basis clause where Thai orders put it: after the preamble
+    (ตามที่… นั้น, เพื่อให้…), just before the จึง… that opens the operative part — in the last
+    paragraph that has one ("เพื่อให้… อาศัยอำนาจตาม… จึงแต่งตั้ง…"; a paragraph that opens with
+    จึง becomes "อาศัยอำนาจตาม… จึง…"). A body without จึง gets the clause as a paragraph of its own
+    before its last paragraph. A body that already says อาศัยอำนาจ is left as it is."""
+    if not clause or not body or any(_LEGAL_BASIS_OPENING in p for p in body):
+        return list(body)
+    out = list(body)
+    for i in range(len(out) - 1, -1, -1):
+        at = out[i].find("จึง")
+        if at >= 0:
+            before, after = out[i][:at].rstrip(), out[i][at:]
+            out[i] = f"{before} {clause} {after}" if before else f"{clause} {after}"
+            return out
+    return [*out[:-1], clause, out[-1]]
 
 
 def _str(doc: Located, value: Any, *path: Any, required: bool = False) -> str:
@@ -400,6 +436,9 @@ def letter_from_data(
     salutation = _str(doc, data.get("salutation"), "salutation") or salutation
     close = _str(doc, data.get("complimentary_close"), "complimentary_close") or close
 
+    if data.get("legal_basis") not in (None, "") and kind != "order":
+        raise doc.error("only an order (คำสั่ง) takes a legal basis", "legal_basis")
+
     body_value = data.get("body")
     if isinstance(body_value, list):
         body = [
@@ -409,6 +448,9 @@ def letter_from_data(
         body = split_paragraphs(_str(doc, body_value, "body", required=True))
     if not body:
         raise doc.error("must not be empty", "body")
+    if kind == "order":
+        basis = _str(doc, data.get("legal_basis"), "legal_basis")
+        body = with_legal_basis(body, legal_basis(office, basis))
 
     letter_date = None
     if data.get("date") not in (None, ""):
