@@ -113,16 +113,19 @@ def with_distribution_list(parts: Mapping[str, str], xml: str) -> dict[str, str]
 
 # --- copies --------------------------------------------------------------------------------------
 def copy_context(base: Mapping[str, Any], recipient: Recipient) -> dict[str, Any]:
-    """The master's template context addressed to one recipient."""
+    """The master's template context addressed to one recipient, with the salutation and
+    closing formula that recipient calls for (:meth:`Recipient.forms`). The master's forms,
+    where its data set them other than its collective recipient calls for (e.g. กราบเรียน),
+    hold for the copies whose recipients call for the same forms as the collective one."""
     ctx = dict(base)
-    to = recipient.addressee
-    ctx["recipient"] = to
-    salutation, close = salutation_for(to)
-    # an office that overrides the salutation of the master (e.g. กราบเรียน) keeps it
-    if base.get("salutation") in ("เรียน", "กราบเรียน") and salutation == "เรียน":
-        salutation = str(base["salutation"])
-    ctx["salutation"] = salutation
-    ctx["complimentary_close"] = base.get("complimentary_close") or close
+    ctx["recipient"] = recipient.addressee
+    collective = salutation_for(str(base.get("recipient") or ""))
+    master = (str(base.get("salutation") or ""), str(base.get("complimentary_close") or ""))
+    given = (
+        master[0] if master[0] != collective[0] else "",
+        master[1] if master[1] != collective[1] else "",
+    )
+    ctx["salutation"], ctx["complimentary_close"] = recipient.forms(given, collective)
     return ctx
 
 
@@ -218,20 +221,31 @@ def store_recipients(
     reg: Register, entry_id: int, recipients: Sequence[Recipient], paths: Sequence[str]
 ) -> None:
     """Keep the recipient list with the register entry (joins the open transaction)."""
+    # the stored row is the recipient's fields with the copy's path after the e-mail address
     reg.store.recipients.insert(
         entry_id,
         [
-            StoredRecipient(r.organisation, r.position, r.to, r.address, r.email, p)
+            StoredRecipient(
+                r.organisation,
+                r.position,
+                r.to,
+                r.address,
+                r.email,
+                p,
+                r.monk,
+                r.salutation,
+                r.complimentary_close,
+            )  # fmt: skip
             for r, p in zip(recipients, paths, strict=True)
         ],
     )
 
 
 def stored_recipients(reg: Register, entry_id: int) -> list[Recipient]:
+    """The recipient list as the register keeps it (the stored row without its path)."""
     from .recipients import Recipient
 
-    rows = reg.store.recipients.of_entry(entry_id)
-    return [Recipient(r.organisation, r.position, r.addressee, r.address, r.email) for r in rows]
+    return [Recipient(*r[:5], *r[6:]) for r in reg.store.recipients.of_entry(entry_id)]
 
 
 def stored_copy_paths(reg: Register, entry_id: int, root: Path) -> list[Path | None]:

@@ -33,10 +33,12 @@ from .letter import (
     Letter,
     PageCounter,
     count_from_file,
+    legal_basis,
     letter_from_data,
     number_text,
     salutation_for,
     split_paragraphs,
+    with_legal_basis,
 )
 from .office import Signer
 from .references import Resolver
@@ -360,6 +362,8 @@ def build_letter(scope: Scope, spec: DocumentSpec) -> Letter:
         body = split_paragraphs(render_text(spec.body or "", ctx))
     except ExpressionError as exc:
         raise scope.error(str(exc), "documents", spec.name, "body") from None
+    if spec.kind == "order":  # อาศัยอำนาจตาม…: the case's legal_basis, else office.yaml's
+        body = with_legal_basis(body, legal_basis(ws.office, scope.data.get("legal_basis")))
     closing = scope.text(spec.closing, spec, "closing")
     return Letter(
         kind=spec.kind,

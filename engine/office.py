@@ -43,6 +43,8 @@ class Office:
     emblem: Path | None = None
     font: str = ""  # the letters' font family; "" keeps the template's (TH Sarabun New)
     register: Path | None = None
+    #: the legal-basis clause of the office's orders (อาศัยอำนาจตาม…), "" for none
+    order_legal_basis: str = ""
     source: str = "office.yaml"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -72,6 +74,7 @@ _OPTIONAL = (
     "font",
     "register",
     "short_name",
+    "order_legal_basis",
 )
 KEYS = (*_REQUIRED, *_OPTIONAL)
 """Every key office.yaml may have (docs/office.md lists them; ``init`` writes each)."""
@@ -171,6 +174,7 @@ def parse_office(doc: Located, workspace: Path) -> Office:
         emblem=emblem,
         font=font,
         register=opt_path("register"),
+        order_legal_basis=opt_text("order_legal_basis"),
         source=doc.file,
         extra={"short_name": opt_text("short_name")},
     )

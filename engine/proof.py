@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .letter import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
 from .linebreak import (
     BOUND_PREFIXES,
     DEFAULT_BREAKER,
@@ -38,6 +37,7 @@ from .linebreak import (
     group_spans,
 )
 from .programs import tool
+from .salutation import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
 
 MM = 72 / 25.4
 FLUSH_TOLERANCE = 1 * MM
