@@ -33,6 +33,7 @@ from typing import Any
 
 from . import confine
 from .errors import UserError
+from .i18n import _
 from .limits import FILE_LIMITS, MAX_RECIPIENTS, MAX_XLSX_UNPACKED, read_capped, too_large
 
 #: Column name → the field it fills (lower-cased, spaces and underscores ignored).
@@ -130,8 +131,9 @@ def _decode(data: bytes, file: str) -> str:
         row = data[: exc.start].count(b"\n") + 1
         raise _error(
             file,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file "
-            "as 'CSV UTF-8' from Excel, or convert it (e.g. iconv -f TIS-620 -t UTF-8)",
+            _(
+                "not UTF-8 text (byte 0x{byte:02x} at offset {start}); save the file as 'CSV UTF-8' from Excel, or convert it (e.g. iconv -f TIS-620 -t UTF-8)"
+            ).format(byte=data[exc.start], start=exc.start),
             row=row,
         ) from None
     return text.removeprefix("\ufeff")
@@ -147,16 +149,18 @@ def _rows_csv(path: Path, file: str) -> tuple[list[str], Iterable[tuple[int, lis
     try:
         header = next(reader)
     except StopIteration:
-        raise _error(file, "the file is empty (a header row is needed)") from None
+        raise _error(file, _("the file is empty (a header row is needed)")) from None
     except csv.Error as exc:
-        raise _error(file, f"not a CSV file: {exc}", row=1) from None
+        raise _error(file, _("not a CSV file: {exc}").format(exc=exc), row=1) from None
 
     def rows() -> Iterable[tuple[int, list[Any]]]:
         try:
             for row in reader:
                 yield reader.line_num, row
         except csv.Error as exc:
-            raise _error(file, f"not a CSV file: {exc}", row=reader.line_num) from None
+            raise _error(
+                file, _("not a CSV file: {exc}").format(exc=exc), row=reader.line_num
+            ) from None
 
     return header, rows()
 
@@ -174,24 +178,30 @@ def _rows_xlsx(
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise _error(file, f"not an XLSX workbook: {exc}") from None
+        raise _error(file, _("not an XLSX workbook: {exc}").format(exc=exc)) from None
     if unpacked > MAX_XLSX_UNPACKED:
         raise _error(
             file,
-            f"the workbook unpacks to more than {MAX_XLSX_UNPACKED // 2**20} MB, the limit for "
-            "a recipients workbook",
+            _(
+                "the workbook unpacks to more than {size} MB, the limit for a recipients workbook"
+            ).format(size=MAX_XLSX_UNPACKED // 2**20),
         )
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds
-        raise _error(file, f"not an XLSX workbook: {exc}") from None
+        raise _error(file, _("not an XLSX workbook: {exc}").format(exc=exc)) from None
     if sheet is not None and sheet not in wb.sheetnames:
-        raise _error(file, f"no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+        raise _error(
+            file,
+            _("no sheet {sheet!r}; sheets: {names}").format(
+                sheet=sheet, names=", ".join(wb.sheetnames)
+            ),
+        )
     ws = wb[sheet] if sheet else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = next(it, None)
     if header is None:
-        raise _error(file, "the sheet is empty (a header row is needed)")
+        raise _error(file, _("the sheet is empty (a header row is needed)"))
     return [str(h) if h is not None else "" for h in header], (
         (i, list(row)) for i, row in enumerate(it, start=2)
     )
@@ -209,19 +219,19 @@ def _rows_list(data: Any, file: str, line: Any = None) -> list[tuple[int, dict[s
     if isinstance(data, Mapping) and "recipients" in data:
         data = data["recipients"]
     if not isinstance(data, list):
-        raise _error(file, "recipients must be a list of {organisation, position, …}")
+        raise _error(file, _("recipients must be a list of {organisation, position, …}"))
     out = []
     for i, item in enumerate(data):
         row = line(i) if line else i + 1
         if not isinstance(item, Mapping):
-            raise _error(file, "a recipient must be {organisation, position, …}", row=row)
+            raise _error(file, _("a recipient must be {organisation, position, …}"), row=row)
         out.append((row, dict(item)))
     return out
 
 
 def _from_mappings(rows: list[tuple[int, dict[str, Any]]], file: str) -> list[Recipient]:
     if not rows:
-        raise _error(file, "no recipients")
+        raise _error(file, _("no recipients"))
     header = sorted({str(k) for _, r in rows for k in r})
     fields = _fields(header, file, check_required=False)
     out = []
@@ -229,16 +239,21 @@ def _from_mappings(rows: list[tuple[int, dict[str, Any]]], file: str) -> list[Re
         values = {fields[str(k)]: v for k, v in item.items() if str(k) in fields}
         for k in item:
             if str(k) not in fields:
-                raise _error(file, f"unknown key {k!r}; {_known()}", row=row, column=str(k))
+                raise _error(
+                    file,
+                    _("unknown key {k!r}; {known}").format(k=k, known=_known()),
+                    row=row,
+                    column=str(k),
+                )
         for req in REQUIRED:
             if req not in values:
-                raise _error(file, "missing", row=row, column=req)
+                raise _error(file, _("missing"), row=row, column=req)
         out.append((row, values))
     return _build(out, file, {v: v for v in ("organisation", "position")})
 
 
 def _known() -> str:
-    return "columns: organisation (ชื่อหน่วยงาน), position (ตำแหน่ง), to, address, email"
+    return _("columns: organisation (ชื่อหน่วยงาน), position (ตำแหน่ง), to, address, email")
 
 
 def _fields(header: list[str], file: str, check_required: bool = True) -> dict[str, str]:
@@ -250,7 +265,12 @@ def _fields(header: list[str], file: str, check_required: bool = True) -> dict[s
             continue
         if key in seen:
             raise _error(
-                file, f"two columns for {key}: {seen[key]!r} and {col!r}", row=1, column=col
+                file,
+                _("two columns for {key}: {seen!r} and {col!r}").format(
+                    key=key, seen=seen[key], col=col
+                ),
+                row=1,
+                column=col,
             )
         seen[key] = col
         fields[col] = key
@@ -259,7 +279,11 @@ def _fields(header: list[str], file: str, check_required: bool = True) -> dict[s
             if req not in seen:
                 raise _error(
                     file,
-                    f"missing column {req!r} (header: {', '.join(h for h in header if h) or 'empty'}); {_known()}",
+                    _("missing column {req!r} (header: {header}); {known}").format(
+                        req=req,
+                        header=", ".join(h for h in header if h) or _("empty"),
+                        known=_known(),
+                    ),
                     row=1,
                     column=req,
                 )
@@ -297,14 +321,19 @@ def _from_table(
 
 
 def _too_many(file: str) -> UserError:
-    return _error(file, f"more than {MAX_RECIPIENTS:,} recipients, the limit for one circular")
+    return _error(
+        file,
+        _("more than {max_recipients:,} recipients, the limit for one circular").format(
+            max_recipients=MAX_RECIPIENTS
+        ),
+    )
 
 
 def _build(
     rows: list[tuple[int, dict[str, Any]]], file: str, names: Mapping[str, str]
 ) -> list[Recipient]:
     if not rows:
-        raise _error(file, "no recipients (only a header row)")
+        raise _error(file, _("no recipients (only a header row)"))
     if len(rows) > MAX_RECIPIENTS:
         raise _too_many(file)
     out: list[Recipient] = []
@@ -312,15 +341,17 @@ def _build(
     for row, values in rows:
         cells = {k: _cell(v) for k, v in values.items()}
         if not any(cells.values()):
-            raise _error(file, "empty row", row=row)
+            raise _error(file, _("empty row"), row=row)
         for req in REQUIRED:
             if not cells.get(req):
-                raise _error(file, "empty", row=row, column=names.get(req, req))
+                raise _error(file, _("empty"), row=row, column=names.get(req, req))
         org = cells["organisation"]
         if org in seen:
             raise _error(
                 file,
-                f"duplicate organisation {org!r} (first in row {seen[org]})",
+                _("duplicate organisation {org!r} (first in row {seen})").format(
+                    org=org, seen=seen[org]
+                ),
                 row=row,
                 column=names.get("organisation", "organisation"),
             )
@@ -328,7 +359,10 @@ def _build(
         email = cells.get("email", "")
         if email and ("@" not in email or " " in email):
             raise _error(
-                file, f"not an e-mail address: {email!r}", row=row, column=names.get("email")
+                file,
+                _("not an e-mail address: {email!r}").format(email=email),
+                row=row,
+                column=names.get("email"),
             )
         out.append(
             Recipient(
@@ -349,14 +383,18 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
         return _from_mappings(_rows_list(value, origin), origin)
     if not isinstance(value, str) or not value.strip():
         raise UserError(
-            "must be a file (CSV, XLSX or YAML) or a list of recipients", field="recipients"
+            _("must be a file (CSV, XLSX or YAML) or a list of recipients"), field="recipients"
         )
-    text, _, sheet = value.strip().partition("#")
+    text, _hash, sheet = value.strip().partition("#")
     file = str(Path(text)) if not Path(text).is_absolute() else text
     # inside the workspace only (a symbolic link leading out is refused, by name)
     path = confine.inside(workspace.resolve(), text, field="recipients")
     if not path.is_file():
-        raise UserError(f"recipients file not found: {path}", file=origin, field="recipients")
+        raise UserError(
+            _("recipients file not found: {path}").format(path=path),
+            file=origin,
+            field="recipients",
+        )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         header, rows = _rows_xlsx(path, sheet or None, file)
@@ -367,6 +405,8 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
         header, rows = _rows_csv(path, file)
         return _from_table(header, rows, file)
     raise UserError(
-        f"unknown recipients file type {suffix or '(none)'!r}: use .csv, .xlsx or .yaml",
+        _("unknown recipients file type {value!r}: use .csv, .xlsx or .yaml").format(
+            value=suffix or _("(none)")
+        ),
         file=file,
     )
