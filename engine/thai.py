@@ -313,11 +313,11 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
             ) from None
         raise ValueError(
             _(
-                "invalid date {text!r}: {full_months} {value} ({month} {year}) has no day {day}"
+                "invalid date {text!r}: {thai_month} {be_year} ({month} {year}) has no day {day}"
             ).format(
                 text=text,
-                full_months=FULL_MONTHS[month - 1],
-                value=year + BE_OFFSET,
+                thai_month=FULL_MONTHS[month - 1],
+                be_year=year + BE_OFFSET,
                 month=_month_name_en(month),
                 year=year,
                 day=day,
@@ -418,14 +418,14 @@ def parse_date(text: str) -> date:
         if stated != actual:
             raise ValueError(
                 _(
-                    "weekday mismatch in {text!r}: {result} is a {weekdays_en} ({weekdays}), not a {weekdays_en2} ({weekdays2})"
+                    "weekday mismatch in {text!r}: {result} is a {actual_en} ({actual}), not a {stated_en} ({stated})"
                 ).format(
                     text=text,
                     result=format_date(result),
-                    weekdays_en=_WEEKDAYS_EN[actual],
-                    weekdays=WEEKDAYS[actual],
-                    weekdays_en2=_WEEKDAYS_EN[stated],
-                    weekdays2=WEEKDAYS[stated],
+                    actual_en=_WEEKDAYS_EN[actual],
+                    actual=WEEKDAYS[actual],
+                    stated_en=_WEEKDAYS_EN[stated],
+                    stated=WEEKDAYS[stated],
                 )
             )
     return result

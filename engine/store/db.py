@@ -25,8 +25,7 @@ from typing import Any, Final
 
 from engine.errors import RegisterError, SarabanError
 from engine.failures import database_reason
-
-from ..i18n import _
+from engine.i18n import _
 
 __all__ = [
     "Conflict",
@@ -253,8 +252,8 @@ class Database(Connection):
         if version > self.version:
             raise RegisterError(
                 _(
-                    "the register was written by a newer saraban (schema version {version}, this one knows {version2})"
-                ).format(version=version, version2=self.version),
+                    "the register was written by a newer saraban (schema version {version}, this one knows {known})"
+                ).format(version=version, known=self.version),
                 file=self.path,
             )
         return version
