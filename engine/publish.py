@@ -407,7 +407,7 @@ def publish_stale(
     if paths:
         batches.append((paths, encs_of, titles, copies_of))
     if dry_run:
-        for paths, encs_of, _, _ in batches:
+        for paths, encs_of, _titles, _copies in batches:
             for p in paths:
                 written.append(ws.relative(Path(p).with_suffix(".pdf")))
                 if encs_of.get(p):
