@@ -11,7 +11,7 @@ APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-thai-tlwg poppler-uti
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BINDIR ?= $(HOME)/.local/bin
 
-.PHONY: setup system fonts demo test lint format bench install
+.PHONY: setup system fonts demo test lint format bench install messages
 
 setup: system $(STAMP) fonts
 
@@ -69,3 +69,15 @@ format: setup
 
 bench: setup
 	$(PY) bench/bench_render.py
+
+# The Thai catalog (docs/messages.md): extract every _()/N_() message of engine/, merge the new
+# ones into the .po (translate them there: tests/test_messages.py fails until every one is), and
+# compile the .mo the program reads.
+LOCALE := engine/locale
+messages: setup
+	$(VENV)/bin/pybabel -q extract --project=saraban --sort-by-file --add-location=file \
+	  -o $(LOCALE)/saraban.pot engine
+	$(VENV)/bin/pybabel -q update -i $(LOCALE)/saraban.pot -d $(LOCALE) -D saraban -l th \
+	  --ignore-obsolete --width=100
+	rm -f $(LOCALE)/saraban.pot
+	$(VENV)/bin/pybabel compile -d $(LOCALE) -D saraban -l th --statistics

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import limits, sheets, thai
 from .cases import CaseStore
 from .errors import UserError
+from .i18n import N_, _
 from .register import Register
 from .results import PDF_KINDS, Made, MadeDocument
 from .results import entry_json as entry_json  # the JSON of a register entry, for the CLI
@@ -133,9 +134,9 @@ def _publish(ws: Workspace, outcome: Outcome, made: Made) -> None:
         numbered = [d for d in made.documents if d.number]
         if made.state != "draft" and numbered:
             numbers = ", ".join(f"ที่ {d.number} ({d.path})" for d in numbered)
-            what = f"the letter is issued and registered as {numbers}"
+            what = _("the letter is issued and registered as {numbers}").format(numbers=numbers)
         else:
-            what = f"{', '.join(made.files)} written"
+            what = _("{files} written").format(files=", ".join(made.files))
         raise publish.not_made(what, exc) from exc
     for doc in made.documents:
         for kind in PDF_KINDS:  # copies: a circular's combined copies
@@ -195,8 +196,10 @@ def _pdf_preflight_advance(ws: Workspace, case_id: int, event: str, sets: list[s
 def _case_number(key: int | str) -> int:
     text = thai.to_arabic_digits(str(key).strip())
     if not text.isascii() or not text.isdigit():
-        raise UserError(f"a case is a number, got {limits.shorten(str(key))!r}", field="case")
-    return limits.bounded_int(text, "a case number", low=1, high=limits.MAX_CASE, field="case")
+        raise UserError(
+            _("a case is a number, got {key!r}").format(key=limits.shorten(str(key))), field="case"
+        )
+    return limits.bounded_int(text, N_("a case number"), low=1, high=limits.MAX_CASE, field="case")
 
 
 def cases(
@@ -230,9 +233,11 @@ def _check_case_filter(
     stored = store.workflow_states()
     workflows = set(ws.workflow_paths()) | {w for w, _ in stored}
     if workflow and workflow not in workflows:
-        known = ", ".join(sorted(workflows)) or "(none)"
+        known = ", ".join(sorted(workflows)) or _("(none)")
         raise UserError(
-            f"unknown workflow {workflow!r}; known workflows: {known}",
+            _("unknown workflow {workflow!r}; known workflows: {known}").format(
+                workflow=workflow, known=known
+            ),
             field="--workflow",
         )
     if not state:
@@ -244,9 +249,14 @@ def _check_case_filter(
         except UserError:
             continue
     if state not in states:
-        of = f" of workflow {workflow}" if workflow else ""
+        known = ", ".join(sorted(states)) or _("(none)")
+        message = (
+            _("unknown state {state!r}; the states of workflow {workflow}: {known}")
+            if workflow
+            else _("unknown state {state!r}; the states: {known}")
+        )
         raise UserError(
-            f"unknown state {state!r}; the states{of}: {', '.join(sorted(states)) or '(none)'}",
+            message.format(state=state, workflow=workflow, known=known),
             field="--state",
         )
 
@@ -265,7 +275,9 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[DueItem
 
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= limits.MAX_DUE_DAYS:
         raise UserError(
-            f"the days to look ahead are from 0 to {limits.MAX_DUE_DAYS}, not {days}",
+            _("the days to look ahead are from 0 to {max_due_days}, not {days}").format(
+                max_due_days=limits.MAX_DUE_DAYS, days=days
+            ),
             field="--days",
         )
     from .infos import DueItem
@@ -327,7 +339,9 @@ def _year(text: str | int | None) -> int | None:
     try:
         return check_year(thai.parse_year(text))
     except ValueError as exc:
-        raise UserError(f"invalid year {text!r}: {exc}", field="--year") from None
+        raise UserError(
+            _("invalid year {text!r}: {exc}").format(text=text, exc=exc), field="--year"
+        ) from None
     except UserError as exc:  # out of the register's range
         raise UserError(exc.message, field="--year") from None
 
@@ -352,7 +366,9 @@ def _check_known_series(reg: Register, series: str, option: str) -> str:
     known = dict.fromkeys([*SERIES, *reg.series_names()])
     if series not in known:
         raise UserError(
-            f"unknown series {limits.shorten(series)!r}; the series are: {', '.join(known)}",
+            _("unknown series {series!r}; the series are: {names}").format(
+                series=limits.shorten(series), names=", ".join(known)
+            ),
             field=option,
         )
     return series
@@ -374,7 +390,7 @@ def register_export(ws: Workspace, year: str | None, fmt: str, output: str | Non
         export_csv(entries, output)
         return output
     if output is None:
-        raise UserError("--output FILE is needed for xlsx", field="--output")
+        raise UserError(_("--output FILE is needed for xlsx"), field="--output")
     export_xlsx(entries, output)
     return output
 
@@ -386,7 +402,9 @@ def _check_export_output(ws: Workspace, fmt: str, output: str | None) -> None:
     out = Path(output)
     if out.is_dir():
         raise UserError(
-            f"is a folder, not a file: give a file name, such as {out / f'register.{fmt}'}",
+            _("is a folder, not a file: give a file name, such as {example}").format(
+                example=out / f"register.{fmt}"
+            ),
             file=output,
             field="--output",
         )
@@ -394,7 +412,7 @@ def _check_export_output(ws: Workspace, fmt: str, output: str | None) -> None:
     for kept in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         if out.exists() and kept.exists() and out.samefile(kept):
             raise UserError(
-                "is the register database: give another file name", file=output, field="--output"
+                _("is the register database: give another file name"), file=output, field="--output"
             )
 
 
@@ -403,16 +421,18 @@ def find_entry(reg: Register, number: str, series: str | None, year: int | None)
     text = thai.to_arabic_digits(number.strip())
     if text.isascii() and text.isdigit():
         if year is None:
-            raise UserError("a running number needs --year", field="--year")
+            raise UserError(_("a running number needs --year"), field="--year")
         if series is not None:
             _check_known_series(reg, series, "--series")
         n = limits.bounded_int(
-            text, "a running number", low=1, high=limits.MAX_RUNNING_NUMBER, field="number"
+            text, N_("a running number"), low=1, high=limits.MAX_RUNNING_NUMBER, field="number"
         )
         return reg.get(series or "normal", year, n)
     entry = reg.find(number, year=year)
     if entry is None:
-        raise UserError(f"no letter numbered {number!r} in the register", field="number")
+        raise UserError(
+            _("no letter numbered {number!r} in the register").format(number=number), field="number"
+        )
     return entry
 
 
@@ -470,7 +490,12 @@ def regenerate(
 
     limits.check_by(by)
     if workers is not None and not 1 <= workers <= limits.MAX_WORKERS:
-        raise UserError(f"from 1 to {limits.MAX_WORKERS}, not {workers}", field="--workers")
+        raise UserError(
+            _("from 1 to {max_workers}, not {workers}").format(
+                max_workers=limits.MAX_WORKERS, workers=workers
+            ),
+            field="--workers",
+        )
     if pdf and not dry_run:
         from .pdf import find_soffice
 
@@ -478,7 +503,9 @@ def regenerate(
             find_soffice()
         except UserError as exc:
             raise UserError(
-                f"{exc.message} (or leave out --pdf); nothing was regenerated"
+                _("{message} (or leave out --pdf); nothing was regenerated").format(
+                    message=exc.message
+                )
             ) from None
     return run(ws, dry_run=dry_run, everything=everything, by=by, workers=workers, pdf=pdf)
 
@@ -486,11 +513,13 @@ def regenerate(
 def register_start(ws: Workspace, series: str, year: str, next_number: int) -> int:
     ce = _year(year)
     if ce is None:
-        raise UserError("a year is needed", field="--year")
+        raise UserError(_("a year is needed"), field="--year")
     if not 1 <= next_number <= limits.MAX_RUNNING_NUMBER:
         raise UserError(
-            f"the next number is from 1 to {limits.MAX_RUNNING_NUMBER}, not "
-            f"{limits.shorten(str(next_number))}",
+            _("the next number is from 1 to {max_running_number}, not {next_number}").format(
+                max_running_number=limits.MAX_RUNNING_NUMBER,
+                next_number=limits.shorten(str(next_number)),
+            ),
             field="--next",
         )
     with Register(ws.register_path) as reg:
@@ -554,7 +583,11 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
     try:
         office = ws.office
         checked.append(
-            f"{ws.relative(ws.root / 'office.yaml')}: {office.name}, {len(office.signers)} signer(s)"
+            _("{file}: {name}, {signers} signer(s)").format(
+                file=ws.relative(ws.root / "office.yaml"),
+                name=office.name,
+                signers=len(office.signers),
+            )
         )
     except UserError as exc:
         problems.append(str(exc))
@@ -564,7 +597,11 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
     if words.exists():
         try:
             units = read_word_list(words)
-            checked.append(f"{ws.relative(words)}: {len(units)} unit(s) kept whole")
+            checked.append(
+                _("{words}: {units} unit(s) kept whole").format(
+                    words=ws.relative(words), units=len(units)
+                )
+            )
         except UserError as exc:
             problems.append(str(exc))
     for name in ws.template_names():
@@ -576,15 +613,21 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
             tpl = CompiledTemplate(path)  # compiled in the sandbox that issuing uses
             unknown = tpl.variables() - CONTEXT_KEYS
             refused = [
-                f"{path}: {part}: the template sandbox refuses {what}; issuing would fail"
+                _("{path}: {part}: the template sandbox refuses {what}; issuing would fail").format(
+                    path=path, part=part, what=what
+                )
                 for part, src in tpl.sources.items()
                 for what in refusals(tpl.env, src)
             ]
             problems += refused
             if unknown:
-                problems.append(f"{path}: undeclared variable(s): {', '.join(sorted(unknown))}")
+                problems.append(
+                    _("{path}: undeclared variable(s): {names}").format(
+                        path=path, names=", ".join(sorted(unknown))
+                    )
+                )
             elif not refused:
-                checked.append(f"template {name} ({path})")
+                checked.append(_("template {name} ({path})").format(name=name, path=path))
         except UserError as exc:
             problems.append(str(exc))
     for name, path in ws.workflow_paths().items():
@@ -592,7 +635,7 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
             wf = load_workflow(path)
             for spec in wf.documents:
                 ws.template_path(spec.template)
-            checked.append(f"workflow {name} ({path})")
+            checked.append(_("workflow {name} ({path})").format(name=name, path=path))
         except UserError as exc:
             if exc.file is None:
                 exc.file = str(path)
@@ -615,7 +658,7 @@ def proof(ws: Workspace, target: str) -> list[Proofed]:
         if not path.is_file() and (ws.root / path).is_file():
             path = ws.root / path  # as the workspace's commands print it: letters/…
         if not path.is_file():
-            raise UserError("not a file" if path.exists() else "file not found", file=path)
+            raise UserError(_("not a file") if path.exists() else _("file not found"), file=path)
         breaker = ws.line_breaker if (ws.root / "office.yaml").is_file() else None
         return [Proofed(str(path), proofing.proof_pdf(path, breaker))]
     info = show(ws, target)
@@ -637,7 +680,9 @@ def proof(ws: Workspace, target: str) -> list[Proofed]:
         made = [ws.confine(p) for p in pdfs if p.is_file()]  # no link leading out
         if not made:
             raise UserError(
-                f"no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"
+                _(
+                    "no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"
+                ).format(doc=doc)
             )
         found += made
     return [

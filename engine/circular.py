@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from . import confine, progress, thai
 from .combine import DOCUMENT, CombinedWriter
 from .errors import UserError
+from .i18n import _
 from .letter import Letter, salutation_for
 from .register import Register
 from .store import StoredRecipient
@@ -185,7 +186,9 @@ def render_circular(
     given = list(paths) if paths is not None else [None] * len(recipients)
     if len(given) != len(recipients):
         raise UserError(
-            f"the register keeps {len(given)} copy path(s) for {len(recipients)} recipient(s)",
+            _("the register keeps {given} copy path(s) for {recipients} recipient(s)").format(
+                given=len(given), recipients=len(recipients)
+            ),
             file=master,
         )
     targets = [
@@ -204,7 +207,8 @@ def render_circular(
     combined = CombinedWriter(template, combined_path(master))
     try:
         for path, recipient in progress.track(
-            list(zip(targets, recipients, strict=True)), f"copies {label}".strip()
+            list(zip(targets, recipients, strict=True)),
+            _("copies {number}").format(number=label).strip(),
         ):
             cparts = template.render_parts(copy_context(context, recipient))
             sink.write(path, template.pack(cparts))
@@ -275,8 +279,9 @@ class Circular:
         copies = copies_dir(master)
         if copies.is_dir() and any(not n.startswith(".") for n in os.listdir(copies)):
             raise UserError(
-                "already holds files but the register has no such number: `saraban check "
-                "--repair` moves them to letters/.quarantine/",
+                _(
+                    "already holds files but the register has no such number: `saraban check --repair` moves them to letters/.quarantine/"
+                ),
                 file=run.ws.relative(copies),
             )
 
@@ -318,8 +323,9 @@ def prepare(run: Any, letter: Letter) -> Circular | None:
         return None
     if letter.series != "circular":
         raise UserError(
-            "recipients are for circular letters (the ว series): use the circular workflow "
-            "or circular: true",
+            _(
+                "recipients are for circular letters (the ว series): use the circular workflow or circular: true"
+            ),
             file=f"case {run.case_id}",
             field="recipients",
         )

@@ -26,6 +26,7 @@ from typing import Any
 from . import dependencies
 from .errors import UserError
 from .expressions import ExpressionError, evaluate, render_text
+from .i18n import _
 from .inputs import InputSpec, ThaiDate
 from .letter import (
     LETTER_KEYS,
@@ -454,7 +455,7 @@ def signer(scope: Scope, spec: DocumentSpec) -> Signer:
     """The document's signer: a key of office.yaml's signers, or {name, position, acting}."""
     given = spec.signer
     if given is None:
-        raise scope.error("the document needs a signer", "documents", spec.name)
+        raise scope.error(_("the document needs a signer"), "documents", spec.name)
     if isinstance(given, SignerSpec):
         return Signer(
             name=scope.text(given.name, spec, "signer", "name"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from . import confine, thai
 from .errors import UserError
+from .i18n import _
 from .office import Office, Signer
 from .salutation import HIGH_OFFICES as HIGH_OFFICES  # the table lives in engine.salutation
 from .salutation import salutation_for
@@ -71,7 +72,7 @@ class Enclosure:
     def path(self) -> Path:
         """Its file: one without a file cannot be bundled (a UserError naming it)."""
         if self.file is None:
-            raise UserError(f"enclosure “{self.title}” has no file to bundle")
+            raise UserError(_("enclosure “{title}” has no file to bundle").format(title=self.title))
         return self.file
 
 
@@ -268,13 +269,13 @@ def with_legal_basis(body: list[str], clause: str) -> list[str]:
 def _str(doc: Located, value: Any, *path: Any, required: bool = False) -> str:
     if value is None:
         if required:
-            raise doc.error("is required", *path)
+            raise doc.error(_("is required"), *path)
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise doc.error("must be text", *path)
+        raise doc.error(_("must be text"), *path)
     text = str(value).strip()
     if required and not text:
-        raise doc.error("must not be empty", *path)
+        raise doc.error(_("must not be empty"), *path)
     return text
 
 
@@ -284,7 +285,7 @@ def _str_list(doc: Located, value: Any, *path: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise doc.error("must be a list", *path)
+        raise doc.error(_("must be a list"), *path)
     return [_str(doc, v, *path, i, required=True) for i, v in enumerate(value)]
 
 
@@ -297,7 +298,7 @@ def _references(doc: Located, value: Any, resolve: Callable[[Any], str] | None) 
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise doc.error("must be a list", "references")
+        raise doc.error(_("must be a list"), "references")
     out = []
     for i, item in enumerate(value):
         if isinstance(item, Mapping):
@@ -345,10 +346,12 @@ def parse_enclosures(
             out.append(Enclosure(title=_str(doc, item, "enclosures", i, required=True)))
             continue
         if not isinstance(item, Mapping):
-            raise doc.error("must be a text or {title, count, file}", "enclosures", i)
+            raise doc.error(_("must be a text or {title, count, file}"), "enclosures", i)
         for k in item:
             if k not in ("title", "count", "file"):
-                raise doc.error(f"unknown key {k!r}; use title, count, file", "enclosures", i, k)
+                raise doc.error(
+                    _("unknown key {k!r}; use title, count, file").format(k=k), "enclosures", i, k
+                )
         title = _str(doc, item.get("title"), "enclosures", i, "title", required=True)
         count = _str(doc, item.get("count"), "enclosures", i, "count")
         if count and not count.startswith("จำนวน"):
@@ -364,7 +367,9 @@ def parse_enclosures(
                 "file",
             )
             if not file.is_file():
-                raise doc.error(f"enclosure file not found: {file}", "enclosures", i, "file")
+                raise doc.error(
+                    _("enclosure file not found: {file}").format(file=file), "enclosures", i, "file"
+                )
             if not count and count_pages is not None:
                 count = count_from_file(file, count_pages)
         out.append(Enclosure(title=title, count=count, file=file))
@@ -406,26 +411,33 @@ def letter_from_data(
     (:class:`engine.references.Resolver`); without it such items are only checked."""
     data = doc.data
     if not isinstance(data, Mapping):
-        raise doc.error("the data must be a mapping of keys (to, subject, body, signer, …)")
+        raise doc.error(_("the data must be a mapping of keys (to, subject, body, signer, …)"))
     allowed = set(allowed_keys) if allowed_keys is not None else set(LETTER_KEYS)
     for key in data:
         if key not in allowed:
-            raise doc.error(f"unknown key {key!r}; known keys: {', '.join(LETTER_KEYS)}", key)
+            raise doc.error(
+                _("unknown key {key!r}; known keys: {names}").format(
+                    key=key, names=", ".join(LETTER_KEYS)
+                ),
+                key,
+            )
     for key in REQUIRED_LETTER_KEYS:
         if data.get(key) in (None, "", []):
             if key in doc.origins:  # given empty on the command line (--set subject=)
-                raise UserError("empty; this key needs a value", file=doc.origins[key], field=key)
-            raise UserError("missing required key", file=doc.file, line=doc.line(), field=key)
+                raise UserError(
+                    _("empty; this key needs a value"), file=doc.origins[key], field=key
+                )
+            raise UserError(_("missing required key"), file=doc.file, line=doc.line(), field=key)
 
     circular = data.get("circular", False)
     if not isinstance(circular, bool):
-        raise doc.error("must be true or false", "circular")
+        raise doc.error(_("must be true or false"), "circular")
     urgency = _str(doc, data.get("urgency"), "urgency")
     if urgency and urgency not in URGENCIES:
-        raise doc.error(f"must be one of {' | '.join(URGENCIES)}", "urgency")
+        raise doc.error(_("must be one of {names}").format(names=" | ".join(URGENCIES)), "urgency")
     secrecy = _str(doc, data.get("secrecy"), "secrecy")
     if secrecy and secrecy not in SECRECIES:
-        raise doc.error(f"must be one of {' | '.join(SECRECIES)}", "secrecy")
+        raise doc.error(_("must be one of {names}").format(names=" | ".join(SECRECIES)), "secrecy")
 
     recipient = _str(doc, data.get("to"), "to", required=True)
     monk = _str(doc, data.get("monk"), "monk") or None
@@ -437,7 +449,7 @@ def letter_from_data(
     close = _str(doc, data.get("complimentary_close"), "complimentary_close") or close
 
     if data.get("legal_basis") not in (None, "") and kind != "order":
-        raise doc.error("only an order (คำสั่ง) takes a legal basis", "legal_basis")
+        raise doc.error(_("only an order (คำสั่ง) takes a legal basis"), "legal_basis")
 
     body_value = data.get("body")
     if isinstance(body_value, list):
@@ -447,7 +459,7 @@ def letter_from_data(
     else:
         body = split_paragraphs(_str(doc, body_value, "body", required=True))
     if not body:
-        raise doc.error("must not be empty", "body")
+        raise doc.error(_("must not be empty"), "body")
     if kind == "order":
         basis = _str(doc, data.get("legal_basis"), "legal_basis")
         body = with_legal_basis(body, legal_basis(office, basis))
@@ -461,7 +473,7 @@ def letter_from_data(
             try:
                 letter_date = thai.parse_date(_str(doc, raw, "date"))
             except ValueError as exc:
-                raise doc.error(f"invalid date: {exc}", "date") from None
+                raise doc.error(_("invalid date: {exc}").format(exc=exc), "date") from None
 
     return Letter(
         kind=kind,

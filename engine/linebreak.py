@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 
 ZWSP = "\u200b"
 """ZERO WIDTH SPACE: a line may break here (between two Thai words)."""
@@ -153,12 +154,14 @@ def read_word_list(path: Path) -> tuple[str, ...]:
     except FileNotFoundError:
         return ()
     except OSError as exc:
-        raise UserError(f"cannot read the word list: {exc.strerror}", file=path) from None
+        raise UserError(
+            _("cannot read the word list: {strerror}").format(strerror=exc.strerror), file=path
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         at = raw[: exc.start].count(b"\n") + 1
-        raise UserError("not UTF-8 text", file=path, line=at) from None
+        raise UserError(_("not UTF-8 text"), file=path, line=at) from None
     units = []
     for number, line in enumerate(text.splitlines(), 1):
         entry = line.split("#", 1)[0].strip()
@@ -166,13 +169,14 @@ def read_word_list(path: Path) -> tuple[str, ...]:
             continue
         if not THAI_RUN.fullmatch(entry):
             raise UserError(
-                f"{entry!r} is not one word: a line of {WORDS_FILE} holds one run of Thai "
-                "letters, without spaces, digits or Latin letters (# starts a comment)",
+                _(
+                    "{entry!r} is not one word: a line of {words_file} holds one run of Thai letters, without spaces, digits or Latin letters (# starts a comment)"
+                ).format(entry=entry, words_file=WORDS_FILE),
                 file=path,
                 line=number,
             )
         if len(entry) > 60:
-            raise UserError("a unit is at most 60 characters long", file=path, line=number)
+            raise UserError(_("a unit is at most 60 characters long"), file=path, line=number)
         units.append(entry)
     return tuple(units)
 

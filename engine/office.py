@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
+from .i18n import _
 from .yamlio import Located, load_yaml
 
 
@@ -54,9 +55,11 @@ class Office:
         try:
             return self.signers[key]
         except KeyError:
-            known = ", ".join(sorted(self.signers)) or "(none)"
+            known = ", ".join(sorted(self.signers)) or _("(none)")
             raise UserError(
-                f"unknown signer {key!r}; {self.source} defines: {known}",
+                _("unknown signer {key!r}; {source} defines: {known}").format(
+                    key=key, source=self.source, known=known
+                ),
                 file=self.source,
                 field="signers",
             ) from None
@@ -82,10 +85,10 @@ KEYS = (*_REQUIRED, *_OPTIONAL)
 
 def _text(doc: Located, key: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise doc.error("must be text", key)
+        raise doc.error(_("must be text"), key)
     text = str(value).strip()
     if not text:
-        raise doc.error("must not be empty", key)
+        raise doc.error(_("must not be empty"), key)
     return text
 
 
@@ -93,7 +96,7 @@ def _lines(doc: Located, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        raise doc.error("must be a line of text or a list of lines", key)
+        raise doc.error(_("must be a line of text or a list of lines"), key)
     return tuple(_text(doc, key, v) for v in value)
 
 
@@ -101,30 +104,35 @@ def parse_office(doc: Located, workspace: Path) -> Office:
     """Validate a loaded office.yaml; every problem names the file, line and key."""
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error("office.yaml must be a mapping of keys (name, letterhead, prefix, …)")
+        raise doc.error(_("office.yaml must be a mapping of keys (name, letterhead, prefix, …)"))
     for key in data:
         if key not in _REQUIRED and key not in _OPTIONAL:
             known = ", ".join((*_REQUIRED, *_OPTIONAL))
-            raise doc.error(f"unknown key {key!r}; known keys: {known}", key)
+            raise doc.error(
+                _("unknown key {key!r}; known keys: {known}").format(key=key, known=known), key
+            )
     for key in _REQUIRED:
         if key not in data or data[key] in (None, "", []):
-            raise UserError("missing required key", file=doc.file, line=doc.line(), field=key)
+            raise UserError(_("missing required key"), file=doc.file, line=doc.line(), field=key)
 
     signers_raw = data["signers"]
     if not isinstance(signers_raw, dict) or not signers_raw:
-        raise doc.error("must map a role to {name, position}", "signers")
+        raise doc.error(_("must map a role to {name, position}"), "signers")
     signers: dict[str, Signer] = {}
     for role, spec in signers_raw.items():
         if not isinstance(spec, dict):
-            raise doc.error("must be {name: …, position: …}", "signers", role)
+            raise doc.error(_("must be {name: …, position: …}"), "signers", role)
         for k in spec:
             if k not in ("name", "position", "acting"):
                 raise doc.error(
-                    f"unknown key {k!r}; a signer has name, position, acting", "signers", role, k
+                    _("unknown key {k!r}; a signer has name, position, acting").format(k=k),
+                    "signers",
+                    role,
+                    k,
                 )
         for k in ("name", "position"):
             if not spec.get(k):
-                raise doc.error(f"missing {k}", "signers", role)
+                raise doc.error(_("missing {k}").format(k=k), "signers", role)
         signers[str(role)] = Signer(
             name=_text(doc, f"signers.{role}.name", spec["name"]),
             position=_text(doc, f"signers.{role}.position", spec["position"]),
@@ -134,10 +142,10 @@ def parse_office(doc: Located, workspace: Path) -> Office:
 
     width = data.get("number_width", 0)
     if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= 8:
-        raise doc.error("must be a whole number from 0 to 8", "number_width")
+        raise doc.error(_("must be a whole number from 0 to 8"), "number_width")
     thai_digits = data.get("thai_digits", True)
     if not isinstance(thai_digits, bool):
-        raise doc.error("must be true or false", "thai_digits")
+        raise doc.error(_("must be true or false"), "thai_digits")
 
     def opt_text(key: str) -> str:
         return _text(doc, key, data[key]) if data.get(key) not in (None, "") else ""
@@ -152,13 +160,13 @@ def parse_office(doc: Located, workspace: Path) -> Office:
     emblem = opt_path("emblem")
     if emblem is not None:
         if not emblem.is_file():
-            raise doc.error(f"emblem file not found: {emblem}", "emblem")
+            raise doc.error(_("emblem file not found: {emblem}").format(emblem=emblem), "emblem")
         if emblem.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            raise doc.error("emblem must be a PNG or JPEG image", "emblem")
+            raise doc.error(_("emblem must be a PNG or JPEG image"), "emblem")
 
     font = opt_text("font")
     if font and not re.fullmatch(r"[^<>&\"\x00-\x1f]{1,64}", font):
-        raise doc.error("must be a font family name, such as TH SarabunIT๙", "font")
+        raise doc.error(_("must be a font family name, such as TH SarabunIT๙"), "font")
 
     return Office(
         name=_text(doc, "name", data["name"]),
@@ -185,6 +193,6 @@ def load_office(workspace: Path) -> Office:
     path = workspace / "office.yaml"
     if not path.is_file():
         raise UserError(
-            "no office.yaml here: run `saraban init` or pass --workspace DIR", file=path
+            _("no office.yaml here: run `saraban init` or pass --workspace DIR"), file=path
         )
     return parse_office(load_yaml(path, "office", cached=True), workspace)

@@ -70,6 +70,7 @@ from pypdf.generic import (
 
 from engine import files, pdfclean
 from engine.errors import UserError
+from engine.i18n import _
 from engine.letter import Enclosure
 from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
 from engine.programs import tool
@@ -145,8 +146,9 @@ def _find_soffice() -> str:
         if os.path.isfile(explicit) and os.access(explicit, os.X_OK):
             return explicit
         raise ConversionError(
-            f"LibreOffice is not at $SARABAN_SOFFICE ({explicit}): install it with "
-            f"`{LIBREOFFICE_HINT}`, or point SARABAN_SOFFICE at its soffice"
+            _(
+                "LibreOffice is not at $SARABAN_SOFFICE ({explicit}): install it with `{libreoffice_hint}`, or point SARABAN_SOFFICE at its soffice"
+            ).format(explicit=explicit, libreoffice_hint=LIBREOFFICE_HINT)
         )
     candidates = [
         shutil.which("soffice"),
@@ -159,7 +161,11 @@ def _find_soffice() -> str:
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
-    raise ConversionError(f"LibreOffice is not installed: install it with `{LIBREOFFICE_HINT}`")
+    raise ConversionError(
+        _("LibreOffice is not installed: install it with `{libreoffice_hint}`").format(
+            libreoffice_hint=LIBREOFFICE_HINT
+        )
+    )
 
 
 def find_uno_python(sess: Session | None = None) -> str:
@@ -186,8 +192,9 @@ def _find_uno_python(soffice: str) -> str:
         if probe.returncode == 0:
             return candidate
     raise ConversionError(
-        "no Python can import LibreOffice's uno module: install it with "
-        f"`{LIBREOFFICE_HINT} python3-uno`"
+        _(
+            "no Python can import LibreOffice's uno module: install it with `{libreoffice_hint} python3-uno`"
+        ).format(libreoffice_hint=LIBREOFFICE_HINT)
     )
 
 
@@ -628,7 +635,9 @@ class Converter:
         try:
             stat = src.stat()
         except OSError as exc:
-            raise ConversionError(f"cannot read: {exc.strerror}", file=src) from exc
+            raise ConversionError(
+                _("cannot read: {strerror}").format(strerror=exc.strerror), file=src
+            ) from exc
         if dst is None:
             key = (str(src), stat.st_size, stat.st_mtime_ns, destinations, tighten)
             with self._lock:
@@ -685,26 +694,30 @@ class Converter:
                 except _StartFailed as exc:
                     worker.kill()
                     what = (
-                        "LibreOffice stopped converting this document and did not start again"
+                        _("LibreOffice stopped converting this document and did not start again")
                         if crashed
-                        else "LibreOffice did not start"
+                        else _("LibreOffice did not start")
                     )
                     raise ConversionError(
-                        f"{what}: {exc}; check that "
-                        f"`soffice --headless --version` runs (to reinstall: `{LIBREOFFICE_HINT}`)",
+                        _(
+                            "{what}: {exc}; check that `soffice --headless --version` runs (to reinstall: `{libreoffice_hint}`)"
+                        ).format(what=what, exc=exc, libreoffice_hint=LIBREOFFICE_HINT),
                         file=src,
                     ) from exc
                 except _WorkerFailed as exc:
                     worker.kill()
                     if attempt == 2:
                         raise ConversionError(
-                            f"LibreOffice failed twice converting this document ({exc})", file=src
+                            _("LibreOffice failed twice converting this document ({exc})").format(
+                                exc=exc
+                            ),
+                            file=src,
                         ) from exc
                     crashed = exc
                     log.warning("LibreOffice worker %s: %s; restarting it", worker.name, exc)
                 except _DocumentFailed as exc:
                     raise ConversionError(
-                        f"LibreOffice cannot convert it: {exc}", file=src
+                        _("LibreOffice cannot convert it: {exc}").format(exc=exc), file=src
                     ) from exc
             try:
                 if self.root in dst.parents:
@@ -714,7 +727,9 @@ class Converter:
                     shutil.copyfile(out, tmp)
                     os.replace(tmp, dst)
             except OSError as exc:
-                raise ConversionError(f"cannot write the PDF: {exc.strerror}", file=dst) from exc
+                raise ConversionError(
+                    _("cannot write the PDF: {strerror}").format(strerror=exc.strerror), file=dst
+                ) from exc
         finally:
             tmp.unlink(missing_ok=True)
             out.unlink(missing_ok=True)
@@ -980,7 +995,10 @@ def page_texts(pdf: str | Path) -> list[str]:
     )
     if run.returncode != 0:
         raise UserError(
-            f"pdftotext cannot read it: {run.stderr.decode(errors='replace').strip()}", file=pdf
+            _("pdftotext cannot read it: {reason}").format(
+                reason=run.stderr.decode(errors="replace").strip()
+            ),
+            file=pdf,
         )
     pages = run.stdout.decode("utf-8").split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
@@ -1212,7 +1230,10 @@ def _furnish(
     texts = page_texts(pdf_path)
     if len(texts) != len(reader.pages):
         raise UserError(
-            f"pdftotext read {len(texts)} pages, pypdf {len(reader.pages)}", file=pdf_path
+            _("pdftotext read {texts} pages, pypdf {pages}").format(
+                texts=len(texts), pages=len(reader.pages)
+            ),
+            file=pdf_path,
         )
     starts = set(starts)
     markers = [
@@ -1285,9 +1306,9 @@ def furnish_copies(
         or any(b <= a for a, b in zip(starts, starts[1:], strict=False))  # type: ignore[operator]
     ):
         raise ConversionError(
-            f"cannot tell where the {len(titles)} copies start in the PDF "
-            f"({len(found)} copy bookmarks found; a combined DOCX made before they were added "
-            "has none: `saraban regenerate --all --pdf` rewrites it)",
+            _(
+                "cannot tell where the {titles} copies start in the PDF ({found} copy bookmarks found; a combined DOCX made before they were added has none: `saraban regenerate --all --pdf` rewrites it)"
+            ).format(titles=len(titles), found=len(found)),
             file=pdf_path,
         )
     pages: list[int] = [p for p in starts if p is not None]
@@ -1303,7 +1324,9 @@ def furnish_copies(
 def _fail(what: Enclosure | Path | None, path: Path, message: str) -> UserError:
     """An :class:`EnclosureError` naming the enclosure's title and file, else a UserError."""
     if isinstance(what, Enclosure):
-        return EnclosureError(f"enclosure “{what.title}”: {message}", file=path)
+        return EnclosureError(
+            _("enclosure “{title}”: {message}").format(title=what.title, message=message), file=path
+        )
     return UserError(message, file=path)
 
 
@@ -1314,25 +1337,25 @@ def _open_pdf(path: Path, what: Enclosure | Path | None) -> PdfReader:
         reader = PdfReader(path)
         if reader.is_encrypted:
             raise _fail(
-                what, path, "the PDF is encrypted (password-protected); save a copy without it"
+                what, path, _("the PDF is encrypted (password-protected); save a copy without it")
             )
         for page in reader.pages:  # parse every page now, not halfway through writing
             page.get_contents()
             page.mediabox  # noqa: B018
         if not reader.pages:
-            raise _fail(what, path, "the PDF has no pages")
+            raise _fail(what, path, _("the PDF has no pages"))
     except UserError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise _fail(what, path, f"not a readable PDF ({exc})") from exc
+        raise _fail(what, path, _("not a readable PDF ({exc})").format(exc=exc)) from exc
     return reader
 
 
 def _check_file(path: Path, what: Enclosure | Path | None) -> None:
     if not path.is_file():
-        raise _fail(what, path, "file not found")
+        raise _fail(what, path, _("file not found"))
     if path.stat().st_size == 0:
-        raise _fail(what, path, "the file is empty (0 bytes)")
+        raise _fail(what, path, _("the file is empty (0 bytes)"))
 
 
 def _image_page(path: Path, what: Enclosure | Path | None) -> PageObject:
@@ -1372,7 +1395,9 @@ def _image_page(path: Path, what: Enclosure | Path | None) -> PageObject:
         ValueError,
         Image.DecompressionBombError,
     ) as exc:
-        raise _fail(what, path, f"not a readable JPEG or PNG image ({exc})") from exc
+        raise _fail(
+            what, path, _("not a readable JPEG or PNG image ({exc})").format(exc=exc)
+        ) from exc
 
     image.update(
         {
@@ -1414,13 +1439,19 @@ def _enclosure_pages(enc: Enclosure | Path, converter: Converter | None) -> list
     if suffix in DOCUMENT_SUFFIXES:
         _check_file(path, enc)
         if suffix in (".docx", ".odt") and not _is_package(path):
-            raise _fail(enc, path, f"not a {suffix[1:].upper()} document (not a valid zip package)")
+            raise _fail(
+                enc,
+                path,
+                _("not a {kind} document (not a valid zip package)").format(
+                    kind=suffix[1:].upper()
+                ),
+            )
         try:
             pdf = (converter or default_converter()).convert(path)
         except ConversionError as exc:
             raise _fail(enc, path, exc.message) from exc
         return list(_open_pdf(pdf, enc).pages)
-    raise _fail(enc, path, "unsupported file type: use PDF, DOCX, ODT, JPEG or PNG")
+    raise _fail(enc, path, _("unsupported file type: use PDF, DOCX, ODT, JPEG or PNG"))
 
 
 def check_enclosure(enclosure: Enclosure) -> None:
@@ -1437,10 +1468,14 @@ def check_enclosure(enclosure: Enclosure) -> None:
         _check_file(path, enclosure)
         if suffix in (".docx", ".odt") and not _is_package(path):
             raise _fail(
-                enclosure, path, f"not a {suffix[1:].upper()} document (not a valid zip package)"
+                enclosure,
+                path,
+                _("not a {kind} document (not a valid zip package)").format(
+                    kind=suffix[1:].upper()
+                ),
             )
     else:
-        raise _fail(enclosure, path, "unsupported file type: use PDF, DOCX, ODT, JPEG or PNG")
+        raise _fail(enclosure, path, _("unsupported file type: use PDF, DOCX, ODT, JPEG or PNG"))
 
 
 def _is_package(path: Path) -> bool:

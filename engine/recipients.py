@@ -43,6 +43,7 @@ from typing import Any
 
 from . import confine, salutation
 from .errors import UserError
+from .i18n import _
 from .limits import FILE_LIMITS, MAX_RECIPIENTS, MAX_XLSX_UNPACKED, read_capped, too_large
 
 #: Column name → the field it fills (lower-cased, spaces and underscores ignored).
@@ -178,8 +179,9 @@ def _decode(data: bytes, file: str) -> str:
         row = data[: exc.start].count(b"\n") + 1
         raise _error(
             file,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file "
-            "as 'CSV UTF-8' from Excel, or convert it (e.g. iconv -f TIS-620 -t UTF-8)",
+            _(
+                "not UTF-8 text (byte 0x{byte:02x} at offset {start}); save the file as 'CSV UTF-8' from Excel, or convert it (e.g. iconv -f TIS-620 -t UTF-8)"
+            ).format(byte=data[exc.start], start=exc.start),
             row=row,
         ) from None
     text = text.removeprefix("\ufeff")
@@ -187,7 +189,7 @@ def _decode(data: bytes, file: str) -> str:
     if nul >= 0:
         raise _error(
             file,
-            "a NUL character (byte 0x00): the file is damaged, or not a CSV text file",
+            _("a NUL character (byte 0x00): the file is damaged, or not a CSV text file"),
             row=text.count("\n", 0, nul) + 1,
         )
     return text
@@ -203,16 +205,18 @@ def _rows_csv(path: Path, file: str) -> tuple[list[str], Iterable[tuple[int, lis
     try:
         header = next(reader)
     except StopIteration:
-        raise _error(file, "the file is empty (a header row is needed)") from None
+        raise _error(file, _("the file is empty (a header row is needed)")) from None
     except csv.Error as exc:
-        raise _error(file, f"not a CSV file: {exc}", row=1) from None
+        raise _error(file, _("not a CSV file: {exc}").format(exc=exc), row=1) from None
 
     def rows() -> Iterable[tuple[int, list[Any]]]:
         try:
             for row in reader:
                 yield reader.line_num, row
         except csv.Error as exc:
-            raise _error(file, f"not a CSV file: {exc}", row=reader.line_num) from None
+            raise _error(
+                file, _("not a CSV file: {exc}").format(exc=exc), row=reader.line_num
+            ) from None
 
     return header, rows()
 
@@ -230,24 +234,30 @@ def _rows_xlsx(
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise _error(file, f"not an XLSX workbook: {exc}") from None
+        raise _error(file, _("not an XLSX workbook: {exc}").format(exc=exc)) from None
     if unpacked > MAX_XLSX_UNPACKED:
         raise _error(
             file,
-            f"the workbook unpacks to more than {MAX_XLSX_UNPACKED // 2**20} MB, the limit for "
-            "a recipients workbook",
+            _(
+                "the workbook unpacks to more than {size} MB, the limit for a recipients workbook"
+            ).format(size=MAX_XLSX_UNPACKED // 2**20),
         )
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds
-        raise _error(file, f"not an XLSX workbook: {exc}") from None
+        raise _error(file, _("not an XLSX workbook: {exc}").format(exc=exc)) from None
     if sheet is not None and sheet not in wb.sheetnames:
-        raise _error(file, f"no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+        raise _error(
+            file,
+            _("no sheet {sheet!r}; sheets: {names}").format(
+                sheet=sheet, names=", ".join(wb.sheetnames)
+            ),
+        )
     ws = wb[sheet] if sheet else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = next(it, None)
     if header is None:
-        raise _error(file, "the sheet is empty (a header row is needed)")
+        raise _error(file, _("the sheet is empty (a header row is needed)"))
     return [str(h) if h is not None else "" for h in header], (
         (i, list(row)) for i, row in enumerate(it, start=2)
     )
@@ -265,19 +275,19 @@ def _rows_list(data: Any, file: str, line: Any = None) -> list[tuple[int, dict[s
     if isinstance(data, Mapping) and "recipients" in data:
         data = data["recipients"]
     if not isinstance(data, list):
-        raise _error(file, "recipients must be a list of {organisation, position, …}")
+        raise _error(file, _("recipients must be a list of {organisation, position, …}"))
     out = []
     for i, item in enumerate(data):
         row = line(i) if line else i + 1
         if not isinstance(item, Mapping):
-            raise _error(file, "a recipient must be {organisation, position, …}", row=row)
+            raise _error(file, _("a recipient must be {organisation, position, …}"), row=row)
         out.append((row, dict(item)))
     return out
 
 
 def _from_mappings(rows: list[tuple[int, dict[str, Any]]], file: str) -> list[Recipient]:
     if not rows:
-        raise _error(file, "no recipients")
+        raise _error(file, _("no recipients"))
     header = sorted({str(k) for _, r in rows for k in r})
     fields = _fields(header, file, check_required=False, unknown=False)
     out = []
@@ -286,18 +296,21 @@ def _from_mappings(rows: list[tuple[int, dict[str, Any]]], file: str) -> list[Re
         unknown = [str(k) for k in item if str(k) not in fields]
         if unknown:
             raise _error(
-                file, f"unknown key(s) {_suggest(unknown)}; {_known()}",
+                file,
+                _("unknown key(s) {names}; {known}").format(
+                    names=_suggest(unknown), known=_known()
+                ),
                 row=row,
-            )  # fmt: skip
+            )
         for req in REQUIRED:
             if req not in values:
-                raise _error(file, "missing", row=row, column=req)
+                raise _error(file, _("missing"), row=row, column=req)
         out.append((row, values))
     return _build(out, file, {})
 
 
 def _known() -> str:
-    return (
+    return _(
         "columns: organisation (ชื่อหน่วยงาน), position (ตำแหน่ง), to (เรียน), address (ที่อยู่), "
         "email (อีเมล), monk (สมณศักดิ์), salutation (คำขึ้นต้น), complimentary_close (คำลงท้าย)"
     )
@@ -310,7 +323,7 @@ def _suggest(names: Sequence[str]) -> str:
     out = []
     for name in names:
         close = difflib.get_close_matches(_norm(name), list(known), n=1, cutoff=0.6)
-        hint = f" (did you mean {known[close[0]]!r}?)" if close else ""
+        hint = _(" (did you mean {name!r}?)").format(name=known[close[0]]) if close else ""
         out.append(f"{name!r}{hint}")
     return ", ".join(out)
 
@@ -327,7 +340,9 @@ def _fields(
     if unknown and strangers:
         raise _error(
             file,
-            f"unknown column(s) {_suggest(strangers)}; {_known()}",
+            _("unknown column(s) {names}; {known}").format(
+                names=_suggest(strangers), known=_known()
+            ),
             row=1,
         )
     for col in header:
@@ -336,7 +351,12 @@ def _fields(
             continue
         if key in seen:
             raise _error(
-                file, f"two columns for {key}: {seen[key]!r} and {col!r}", row=1, column=col
+                file,
+                _("two columns for {key}: {seen!r} and {col!r}").format(
+                    key=key, seen=seen[key], col=col
+                ),
+                row=1,
+                column=col,
             )
         seen[key] = col
         fields[col] = key
@@ -345,7 +365,11 @@ def _fields(
             if req not in seen:
                 raise _error(
                     file,
-                    f"missing column {req!r} (header: {', '.join(h for h in header if h) or 'empty'}); {_known()}",
+                    _("missing column {req!r} (header: {header}); {known}").format(
+                        req=req,
+                        header=", ".join(h for h in header if h) or _("empty"),
+                        known=_known(),
+                    ),
                     row=1,
                     column=req,
                 )
@@ -393,8 +417,10 @@ def _from_table(
             if exact_width and len(cells) != width:
                 raise _error(
                     file,
-                    f"{len(cells)} fields, but the header has {width}: a missing or extra separator "
-                    "(a comma inside a value needs quotes)",
+                    _(
+                        "{count} fields, but the header has {width}: a missing or extra "
+                        "separator (a comma inside a value needs quotes)"
+                    ).format(count=len(cells), width=width),
                     row=row,
                 )
             stray = [i for i in nameless if i < len(cells) and _cell(cells[i])]
@@ -402,12 +428,14 @@ def _from_table(
             if stray:
                 raise _error(
                     file,
-                    f"a value in column {_column_name(stray[0]) if not exact_width else stray[0] + 1}, which has no header",
+                    _("a value in column {column}, which has no header").format(
+                        column=_column_name(stray[0]) if not exact_width else stray[0] + 1
+                    ),
                     row=row,
                 )
             bad = next((i for i, c in enumerate(cells) if isinstance(c, str) and "\x00" in c), None)
             if bad is not None:
-                raise _error(file, "a NUL character in the cell", row=row, column=header[bad])
+                raise _error(file, _("a NUL character in the cell"), row=row, column=header[bad])
         values = {f: (cells[i] if i < len(cells) else None) for f, i in index.items()}
         if any(_cell(v) for v in values.values()):
             filled += 1
@@ -421,14 +449,19 @@ def _from_table(
 
 
 def _too_many(file: str) -> UserError:
-    return _error(file, f"more than {MAX_RECIPIENTS:,} recipients, the limit for one circular")
+    return _error(
+        file,
+        _("more than {max_recipients:,} recipients, the limit for one circular").format(
+            max_recipients=MAX_RECIPIENTS
+        ),
+    )
 
 
 def _build(
     rows: list[tuple[int, dict[str, Any]]], file: str, names: Mapping[str, str]
 ) -> list[Recipient]:
     if not rows:
-        raise _error(file, "no recipients (only a header row)")
+        raise _error(file, _("no recipients (only a header row)"))
     if len(rows) > MAX_RECIPIENTS:
         raise _too_many(file)
     out: list[Recipient] = []
@@ -436,26 +469,31 @@ def _build(
     for row, values in rows:
         cells = {k: _cell(v) for k, v in values.items()}
         if not any(cells.values()):
-            raise _error(file, "empty row", row=row)
+            raise _error(file, _("empty row"), row=row)
         for req in REQUIRED:
             if not cells.get(req):
-                raise _error(file, "empty", row=row, column=names.get(req, req))
+                raise _error(file, _("empty"), row=row, column=names.get(req, req))
         org = cells["organisation"]
         if org in seen:
             raise _error(
                 file,
-                f"duplicate organisation {org!r} (first in row {seen[org]})",
+                _("duplicate organisation {org!r} (first in row {seen})").format(
+                    org=org, seen=seen[org]
+                ),
                 row=row,
                 column=names.get("organisation", "organisation"),
             )
         seen[org] = row
         for key, text in cells.items():
             if "\x00" in text:
-                raise _error(file, "a NUL character", row=row, column=names.get(key, key))
+                raise _error(file, _("a NUL character"), row=row, column=names.get(key, key))
         email = cells.get("email", "")
         if email and ("@" not in email or " " in email):
             raise _error(
-                file, f"not an e-mail address: {email!r}", row=row, column=names.get("email")
+                file,
+                _("not an e-mail address: {email!r}").format(email=email),
+                row=row,
+                column=names.get("email"),
             )
         recipient = Recipient(
             organisation=org,
@@ -474,8 +512,10 @@ def _build(
         ):
             raise _error(
                 file,
-                f"{recipient.addressee!r}: royalty and the Supreme Patriarch take forms saraban does not know; "
-                "fill this row's salutation and complimentary_close columns",
+                _(
+                    "{addressee!r}: royalty and the Supreme Patriarch take forms saraban does "
+                    "not know; fill this row's salutation and complimentary_close columns"
+                ).format(addressee=recipient.addressee),
                 row=row,
             )
         out.append(recipient)
@@ -497,14 +537,18 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
         return _from_mappings(_rows_list(value, origin), origin)
     if not isinstance(value, str) or not value.strip():
         raise UserError(
-            "must be a file (CSV, XLSX or YAML) or a list of recipients", field="recipients"
+            _("must be a file (CSV, XLSX or YAML) or a list of recipients"), field="recipients"
         )
-    text, _, sheet = value.strip().partition("#")
+    text, _hash, sheet = value.strip().partition("#")
     file = str(Path(text)) if not Path(text).is_absolute() else text
     # inside the workspace only (a symbolic link leading out is refused, by name)
     path = confine.inside(workspace.resolve(), text, field="recipients")
     if not path.is_file():
-        raise UserError(f"recipients file not found: {path}", file=origin, field="recipients")
+        raise UserError(
+            _("recipients file not found: {path}").format(path=path),
+            file=origin,
+            field="recipients",
+        )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         header, rows = _rows_xlsx(path, sheet or None, file)
@@ -515,6 +559,8 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
         header, rows = _rows_csv(path, file)
         return _from_table(header, rows, file, exact_width=True)
     raise UserError(
-        f"unknown recipients file type {suffix or '(none)'!r}: use .csv, .xlsx or .yaml",
+        _("unknown recipients file type {value!r}: use .csv, .xlsx or .yaml").format(
+            value=suffix or _("(none)")
+        ),
         file=file,
     )

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 
 from . import files, linebreak, thai
 from .errors import TemplateError, UserError
+from .i18n import _
 
 _ZIP_TIME = (0, (1 << 5) | 1)  # 1980-01-01 00:00:00 in DOS time/date: fixed for reproducibility
 _TAGGED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
@@ -197,7 +198,7 @@ def image_size(data: bytes) -> tuple[int, int]:
                 h, w = struct.unpack(">HH", data[i + 5 : i + 9])
                 return w, h
             i += 2 + length
-    raise ValueError("not a PNG or JPEG image")
+    raise ValueError(_("not a PNG or JPEG image"))
 
 
 def _fit_emblem(xml: str, width: int, height: int) -> str:
@@ -289,12 +290,12 @@ class CompiledTemplate:
             with zipfile.ZipFile(self.path) as zf:
                 parts = [(info.filename, zf.read(info)) for info in zf.infolist()]
         except FileNotFoundError:
-            raise TemplateError("template not found", file=self.path) from None
+            raise TemplateError(_("template not found"), file=self.path) from None
         except zipfile.BadZipFile:
-            raise TemplateError("not a DOCX file (not a zip)", file=self.path) from None
+            raise TemplateError(_("not a DOCX file (not a zip)"), file=self.path) from None
         names = [n for n, _ in parts]
         if "word/document.xml" not in names:
-            raise TemplateError("not a DOCX file (no word/document.xml)", file=self.path)
+            raise TemplateError(_("not a DOCX file (no word/document.xml)"), file=self.path)
 
         emblem_bytes = None
         if emblem is not None:
@@ -302,7 +303,7 @@ class CompiledTemplate:
             try:
                 emblem_size = image_size(emblem_bytes)
             except ValueError:
-                raise UserError("the emblem is not a PNG or JPEG image", file=emblem) from None
+                raise UserError(_("the emblem is not a PNG or JPEG image"), file=emblem) from None
 
         patched = _patched_sources(parts)
         fix = _part_fixer(parts, font)
@@ -327,7 +328,10 @@ class CompiledTemplate:
                         compiled = compile_cached(self.env, src)
                     except jinja2.TemplateSyntaxError as exc:
                         raise TemplateError(
-                            f"template syntax error in {name}: {exc.message}", file=self.path
+                            _("template syntax error in {name}: {message}").format(
+                                name=name, message=exc.message
+                            ),
+                            file=self.path,
                         ) from None
                     self._slots.append((name, compiled))
                     continue
@@ -360,13 +364,17 @@ class CompiledTemplate:
                 parts[name] = template.render(context)
             except jinja2.UndefinedError as exc:
                 raise TemplateError(
-                    f"undefined variable: {exc.message}", file=self.path, field=name
+                    _("undefined variable: {message}").format(message=exc.message),
+                    file=self.path,
+                    field=name,
                 ) from None
             except jinja2.TemplateError as exc:
                 raise TemplateError(f"{exc}", file=self.path, field=name) from None
             except (TypeError, OverflowError) as exc:  # the sandbox: no loader, range too big
                 raise TemplateError(
-                    f"the template cannot be rendered: {exc}", file=self.path, field=name
+                    _("the template cannot be rendered: {exc}").format(exc=exc),
+                    file=self.path,
+                    field=name,
                 ) from None
         return parts
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 
 #: The built-in folders, by name (the same in the repository and in the wheel's engine/data/).
 FOLDERS = ("templates", "workflows", "schema", "assets", "examples")
@@ -61,7 +62,9 @@ def verify() -> None:
     missing = [str(folder(name)) for name in FOLDERS if not folder(name).is_dir()]
     if missing:
         raise UserError(
-            f"saraban's built-in data is missing ({', '.join(missing)}): reinstall saraban"
+            _("saraban's built-in data is missing ({names}): reinstall saraban").format(
+                names=", ".join(missing)
+            )
         )
 
 

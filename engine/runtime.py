@@ -24,6 +24,7 @@ from .cases import CaseStore, current_user
 from .compose import Scope, empty
 from .errors import UserError
 from .expressions import ExpressionError, evaluate
+from .i18n import N_, _
 from .inputs import InputError, InputSpec
 from .letter import Enclosure, PageCounter, attached
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
@@ -97,7 +98,7 @@ def load_data(data_file: str | Path | None, sets: list[str], *, typed: bool = Fa
         if doc.data is None:
             doc.data = {}
         if not isinstance(doc.data, dict):
-            raise doc.error("the data file must be a mapping of keys")
+            raise doc.error(_("the data file must be a mapping of keys"))
     else:
         doc = Located(data={}, file="--set")
     for key, value in split_sets(sets).items():
@@ -119,10 +120,12 @@ def split_sets(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UserError(f"--set needs KEY=VALUE, got {pair!r}", file="--set")
+            raise UserError(
+                _("--set needs KEY=VALUE, got {pair!r}").format(pair=pair), file="--set"
+            )
         if has_surrogate(pair) or has_control(key):
             raise UserError(
-                "not valid text (bytes that are not UTF-8, or a control character in the key)",
+                _("not valid text (bytes that are not UTF-8, or a control character in the key)"),
                 file="--set",
                 field=printable(key),
             )
@@ -137,7 +140,7 @@ def validate_inputs(
     *,
     today: dt.date,
     extra_context: Mapping[str, Any] | None = None,
-    what: str = "input",
+    what: str = N_("input"),
 ) -> dict[str, Any]:
     """Check every value of ``doc`` against ``specs``; return the values to store.
 
@@ -151,9 +154,12 @@ def validate_inputs(
             import difflib  # only for the error
 
             close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = _("; did you mean {name!r}?").format(name=close[0]) if close else ""
             raise doc.error(
-                f"unknown {what} {key!r}{hint} (known: {', '.join(known) or 'none'})", key
+                _("unknown {what} {key!r}{hint} (known: {known})").format(
+                    what=_(what), key=key, hint=hint, known=", ".join(known) or _("none")
+                ),
+                key,
             )
     stored: dict[str, Any] = {}
     for name, spec in specs.items():
@@ -177,10 +183,12 @@ def validate_inputs(
             try:
                 required = bool(evaluate(required, ctx))
             except ExpressionError as exc:
-                raise doc.error(f"cannot decide whether it is required: {exc}", name) from None
+                raise doc.error(
+                    _("cannot decide whether it is required: {exc}").format(exc=exc), name
+                ) from None
         if required:
             raise UserError(
-                f"missing required {what} ({spec.label})",
+                _("missing required {what} ({label})").format(what=_(what), label=spec.label),
                 file=doc.origins.get(name, doc.file),
                 line=None if name in doc.origins else doc.line(),
                 field=name,
@@ -290,7 +298,8 @@ class Run:
                 continue
             if not self.writer.current(enc.file).is_file():
                 raise UserError(
-                    f"enclosure file not found: {enc.file}", field=f"{spec.name}.enclosures"
+                    _("enclosure file not found: {file}").format(file=enc.file),
+                    field=f"{spec.name}.enclosures",
                 )
             files.append(self.ws.relative(enc.file))
         attachments = dict(self.data.get("attachments") or {})
@@ -321,8 +330,9 @@ class Run:
                 )
                 if out.exists():
                     raise UserError(
-                        "already exists but the register has no such number: `saraban check "
-                        "--repair` moves it to letters/.quarantine/",
+                        _(
+                            "already exists but the register has no such number: `saraban check --repair` moves it to letters/.quarantine/"
+                        ),
                         file=ws.relative(out),
                     )
                 body = b"" if circ else template.render_bytes(made.context)
@@ -391,13 +401,15 @@ def date_option(text: str | None, option: str = "--date") -> dt.date | None:
         return None
     if not text.strip():
         raise UserError(
-            "empty: give a date (2025-03-25, ๒๕ มีนาคม ๒๕๖๘) or leave the option out for today",
+            _("empty: give a date (2025-03-25, ๒๕ มีนาคม ๒๕๖๘) or leave the option out for today"),
             field=option,
         )
     try:
         return thai.parse_date(text)
     except ValueError as exc:
-        raise UserError(f"invalid date {shorten(text)!r}: {exc}", field=option) from None
+        raise UserError(
+            _("invalid date {text!r}: {exc}").format(text=shorten(text), exc=exc), field=option
+        ) from None
 
 
 def check_span(
@@ -408,7 +420,9 @@ def check_span(
     why = None if force else check_date_span(day)
     if why is None:
         return
-    message = f"{day.isoformat()} is {why}; check the year, or give --force if it is right"
+    message = _("{date} is {why}; check the year, or give --force if it is right").format(
+        date=day.isoformat(), why=why
+    )
     if doc is not None:
         raise doc.error(message, "date")
     raise UserError(message, field=option)
@@ -419,10 +433,22 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
     machine = Machine(wf, state)
     allowed = machine.allowed_events
     if event not in allowed:
-        what = "unknown event" if event not in wf.events else "event not allowed"
+        message = (
+            _(
+                "unknown event {event!r} in state {state!r} of workflow {name}; allowed events: {allowed}"
+            )
+            if event not in wf.events
+            else _(
+                "event not allowed {event!r} in state {state!r} of workflow {name}; allowed events: {allowed}"
+            )
+        )
         raise UserError(
-            f"{what} {event!r} in state {state!r} of workflow {wf.name}; "
-            f"allowed events: {', '.join(allowed) or '(none: the case is closed)'}",
+            message.format(
+                event=event,
+                state=state,
+                name=wf.name,
+                allowed=", ".join(allowed) or _("(none: the case is closed)"),
+            ),
             field="event",
         )
     failures: list[Any] = []
@@ -430,9 +456,13 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
         new_state = machine.send(event, ctx=run.context(), failures=failures, runtime=run)
     except TransitionNotAllowed:
         failed = failures[0] if failures else None
-        reason = f"{failed.message} (condition: {failed.check})" if failed else "no transition"
+        reason = (
+            _("{message} (condition: {check})").format(message=failed.message, check=failed.check)
+            if failed
+            else _("no transition")
+        )
         raise UserError(
-            f"cannot {event}: condition failed: {reason}",
+            _("cannot {event}: condition failed: {reason}").format(event=event, reason=reason),
             file=wf.path,
             line=wf.line("events", event, "guards"),
             field="guards",
@@ -481,7 +511,12 @@ def new_case(
         ws.office  # noqa: B018 - a broken office.yaml is reported before anything else
     check_span(day, force=force, doc=None if explicit else doc)
     if issue and wf.issue_event not in wf.events:
-        raise UserError(f"workflow {wf.name} has no {wf.issue_event!r} event", field="--issue")
+        raise UserError(
+            _("workflow {name} has no {issue_event!r} event").format(
+                name=wf.name, issue_event=wf.issue_event
+            ),
+            field="--issue",
+        )
     initial = wf.initial_state
     outcome = Outcome(case=0, workflow=wf.name, state=initial, date=day)
     writer = None
@@ -539,8 +574,9 @@ def advance(
             wf = get_workflow(ws, case.workflow)
             if case.state not in {s.name for s in wf.states}:
                 raise UserError(
-                    f"case {case_id} is in state {case.state!r}, which workflow {wf.name} "
-                    "no longer has",
+                    _(
+                        "case {case_id} is in state {state!r}, which workflow {name} no longer has"
+                    ).format(case_id=case_id, state=case.state, name=wf.name),
                     field="state",
                 )
             ev = wf.events.get(event)
@@ -548,10 +584,14 @@ def advance(
             if ev is not None:
                 doc = load_data(None, sets or [], typed=True)
                 values = validate_inputs(  # a date defaulting to "today" follows --date
-                    ev.inputs, doc, ws.root, today=explicit or dt.date.today(), what="event input"
+                    ev.inputs,
+                    doc,
+                    ws.root,
+                    today=explicit or dt.date.today(),
+                    what=N_("event input"),
                 )
             elif sets:
-                raise UserError("--set given for an unknown event", field="event")
+                raise UserError(_("--set given for an unknown event"), field="event")
             data = dict(case.data)
             data.update(values)
             day = explicit or dt.date.today()

@@ -19,6 +19,8 @@ Royalty and the Supreme Patriarch (สมเด็จพระสังฆรา
 
 from __future__ import annotations
 
+from .i18n import _
+
 #: The 14 offices addressed with กราบเรียน / ขอแสดงความนับถืออย่างยิ่ง (ภาคผนวก ๒).
 HIGH_OFFICES = (
     "ประธานองคมนตรี",
@@ -109,8 +111,10 @@ def parse_rank(value: str) -> str | None:
         return RANK_NAMES[text]
     except KeyError:
         raise ValueError(
-            "a monk's rank must be one of somdet (สมเด็จพระราชาคณะ), rajakhana (พระราชาคณะ), "
-            f"monk (พระภิกษุ), or none (not a monk); got {value!r}"
+            _(
+                "a monk's rank must be one of somdet (สมเด็จพระราชาคณะ), rajakhana (พระราชาคณะ), "
+                "monk (พระภิกษุ), or none (not a monk); got {value!r}"
+            ).format(value=value)
         ) from None
 
 

@@ -25,6 +25,8 @@ from datetime import date, time
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Final
 
+from .i18n import _
+
 __all__ = [
     "ABBR_MONTHS",
     "BE_OFFSET",
@@ -307,10 +309,20 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
         return date(year, month, day)
     except ValueError:
         if not 1 <= year <= 9999:
-            raise ValueError(f"invalid date {text!r}: year out of range") from None
+            raise ValueError(
+                _("invalid date {text!r}: year out of range").format(text=text)
+            ) from None
         raise ValueError(
-            f"invalid date {text!r}: {FULL_MONTHS[month - 1]} {year + BE_OFFSET} "
-            f"({_month_name_en(month)} {year}) has no day {day}"
+            _(
+                "invalid date {text!r}: {thai_month} {be_year} ({month} {year}) has no day {day}"
+            ).format(
+                text=text,
+                thai_month=FULL_MONTHS[month - 1],
+                be_year=year + BE_OFFSET,
+                month=_month_name_en(month),
+                year=year,
+                day=day,
+            )
         ) from None
 
 
@@ -366,21 +378,27 @@ def parse_date(text: str) -> date:
     if iso is not None:
         year, month, day = (int(g) for g in iso.groups())
         if not 1 <= month <= 12:
-            raise ValueError(f"invalid date {text!r}: month {month} does not exist")
+            raise ValueError(
+                _("invalid date {text!r}: month {month} does not exist").format(
+                    text=text, month=month
+                )
+            )
         return _make_date(_ce_from_4_digits(year), month, day, text)
 
     m = re.fullmatch(_THAI_DATE, norm)
     if m is None:
         raise ValueError(
-            f"not a date: {text!r}; write it as day, Thai month and year "
-            "(๒๕ มีนาคม ๒๕๖๘, ๒๕ มี.ค. ๖๘) or as ISO 2025-03-25"
+            _(
+                "not a date: {text!r}; write it as day, Thai month and year (๒๕ มีนาคม ๒๕๖๘, ๒๕ มี.ค. ๖๘) or as ISO 2025-03-25"
+            ).format(text=text)
         )
     month_name = m["month"]
     month_number = _MONTH_LOOKUP.get(month_name.replace(".", ""))
     if month_number is None:
         raise ValueError(
-            f"unknown month name {month_name!r} in {text!r}; expected a full name "
-            "(มกราคม … ธันวาคม) or an abbreviation (ม.ค. … ธ.ค.)"
+            _(
+                "unknown month name {month_name!r} in {text!r}; expected a full name (มกราคม … ธันวาคม) or an abbreviation (ม.ค. … ธ.ค.)"
+            ).format(month_name=month_name, text=text)
         )
     year_text = m["year"]
     if len(year_text) == 2:
@@ -389,8 +407,9 @@ def parse_date(text: str) -> date:
         year = _ce_from_4_digits(int(year_text))
     else:
         raise ValueError(
-            f"invalid year {year_text!r} in {text!r}; write a 4-digit BE year (๒๕๖๘) "
-            "or a 2-digit one (๖๘)"
+            _(
+                "invalid year {year_text!r} in {text!r}; write a 4-digit BE year (๒๕๖๘) or a 2-digit one (๖๘)"
+            ).format(year_text=year_text, text=text)
         )
     result = _make_date(year, month_number, int(m["day"]), text)
     weekday_name = m["weekday"]
@@ -399,9 +418,16 @@ def parse_date(text: str) -> date:
         actual = result.weekday()
         if stated != actual:
             raise ValueError(
-                f"weekday mismatch in {text!r}: {format_date(result)} is a "
-                f"{_WEEKDAYS_EN[actual]} ({WEEKDAYS[actual]}), not a "
-                f"{_WEEKDAYS_EN[stated]} ({WEEKDAYS[stated]})"
+                _(
+                    "weekday mismatch in {text!r}: {result} is a {actual_en} ({actual}), not a {stated_en} ({stated})"
+                ).format(
+                    text=text,
+                    result=format_date(result),
+                    actual_en=_WEEKDAYS_EN[actual],
+                    actual=WEEKDAYS[actual],
+                    stated_en=_WEEKDAYS_EN[stated],
+                    stated=WEEKDAYS[stated],
+                )
             )
     return result
 
@@ -420,18 +446,24 @@ def parse_year(text: str | int) -> int:
         raise TypeError("parse_year expects a str or an int, not a bool")
     if isinstance(text, int):
         if not 1000 <= text <= 9999:
-            raise ValueError(f"invalid year {text}: expected a 4-digit BE or CE year")
+            raise ValueError(
+                _("invalid year {text}: expected a 4-digit BE or CE year").format(text=text)
+            )
         return _ce_from_4_digits(text)
     if not isinstance(text, str):
         raise TypeError(f"parse_year expects a str or an int, not {type(text).__name__}")
     m = re.fullmatch(_YEAR, _normalise(text))
     if m is None:
-        raise ValueError(f"invalid year {text!r}: expected a 4-digit BE (๒๕๖๘) or CE (2025) year")
+        raise ValueError(
+            _("invalid year {text!r}: expected a 4-digit BE (๒๕๖๘) or CE (2025) year").format(
+                text=text
+            )
+        )
     year = int(m["year"])
     era = m["era"]
     if era == "พ":
         if year - BE_OFFSET < 1:
-            raise ValueError(f"invalid year {text!r}: BE year out of range")
+            raise ValueError(_("invalid year {text!r}: BE year out of range").format(text=text))
         return year - BE_OFFSET
     if era == "ค":
         return year
@@ -462,11 +494,13 @@ def _to_decimal(amount: Decimal | int | str) -> Decimal:
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise ValueError(f"not an amount of money: {amount!r}") from None
+            raise ValueError(
+                _("not an amount of money: {amount!r}").format(amount=amount)
+            ) from None
     else:
         raise TypeError(f"amounts must be Decimal, int or str, not {type(amount).__name__}")
     if not value.is_finite():
-        raise ValueError(f"not an amount of money: {amount!r}")
+        raise ValueError(_("not an amount of money: {amount!r}").format(amount=amount))
     return value
 
 
@@ -530,7 +564,7 @@ def baht_text(amount: Decimal | int | str) -> str:
     """
     value = _quantize(_to_decimal(amount))
     if value < 0:
-        raise ValueError(f"negative amount of money: {amount!r}")
+        raise ValueError(_("negative amount of money: {amount!r}").format(amount=amount))
     cents = int("".join(map(str, value.as_tuple().digits)))  # exponent -2 after _quantize
     baht, satang = divmod(cents, 100)
     if baht == 0 and satang == 0:

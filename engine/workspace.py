@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import confine, files, resources
 from .errors import UserError
+from .i18n import _
 from .linebreak import LineBreaker, for_workspace
 from .office import Office, load_office
 
@@ -73,7 +74,7 @@ class Workspace:
             path = folder / f"{name}.docx"
             if path.is_file():
                 return path
-        raise UserError(f"no template named {name!r}", field="template")
+        raise UserError(_("no template named {name!r}").format(name=name), field="template")
 
     def template_names(self) -> list[str]:
         names = {p.stem for p in BUILTIN_TEMPLATES.glob("*.docx")}
@@ -99,7 +100,9 @@ class Workspace:
         """A path under letters/; refuses one that would escape the workspace."""
         path = self.confine(self.letters_dir / relative)
         if path == self.root:
-            raise UserError(f"output path {relative} is outside the workspace")
+            raise UserError(
+                _("output path {relative} is outside the workspace").format(relative=relative)
+            )
         return path
 
     def relative(self, path: Path) -> str:
@@ -122,7 +125,7 @@ def export_templates(
     unknown = [n for n in names or [] if n not in builtin]
     if unknown:
         raise UserError(
-            "no built-in template named {names}; the built-in templates are: {known}".format(
+            _("no built-in template named {names}; the built-in templates are: {known}").format(
                 names=", ".join(unknown), known=", ".join(builtin)
             ),
             field="templates",

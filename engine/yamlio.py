@@ -28,6 +28,7 @@ import yaml
 
 from . import limits
 from .errors import UserError
+from .i18n import _
 
 
 class _Loader(yaml.SafeLoader):
@@ -90,13 +91,13 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
             _check_text(loader, key_node, key, path)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise UserError(
-                    "a key must be a plain value",
+                    _("a key must be a plain value"),
                     file=loader.name,
                     line=key_node.start_mark.line + 1,
                 )
             if key in out:
                 raise UserError(
-                    f"key {key!r} appears twice",
+                    _("key {key!r} appears twice").format(key=key),
                     file=loader.name,
                     line=key_node.start_mark.line + 1,
                     field=".".join(str(p) for p in (*path, key)),
@@ -110,7 +111,7 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
         value = loader.construct_object(node, deep=True)
     except (ValueError, TypeError) as exc:
         raise UserError(
-            f"invalid value: {exc}",
+            _("invalid value: {exc}").format(exc=exc),
             file=loader.name,
             line=node.start_mark.line + 1,
             field=".".join(str(p) for p in path) or None,
@@ -123,8 +124,9 @@ def _check_text(loader: _Loader, node: yaml.Node, value: Any, path: tuple[Any, .
     """A string holding a lone surrogate (``"\\ud800"``) is not text: it could not be stored."""
     if isinstance(value, str) and limits.has_surrogate(value):
         raise UserError(
-            f"not valid text: {limits.shorten(value)!r} holds a lone "
-            "surrogate (a \\ud800-\\udfff escape)",
+            _("not valid text: {value!r} holds a lone surrogate (a \\ud800-\\udfff escape)").format(
+                value=limits.shorten(value)
+            ),
             file=loader.name,
             line=node.start_mark.line + 1,
             field=".".join(str(p) for p in path) or None,
@@ -158,14 +160,17 @@ def _measure(root: yaml.Node, name: str) -> None:
             depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
             if size[key] > limits.MAX_YAML_VALUES:
                 raise UserError(
-                    f"too many values: more than {limits.MAX_YAML_VALUES:,} once its aliases "
-                    "(*name) and merge keys (<<) are expanded",
+                    _(
+                        "too many values: more than {max_yaml_values:,} once its aliases (*name) and merge keys (<<) are expanded"
+                    ).format(max_yaml_values=limits.MAX_YAML_VALUES),
                     file=name,
                     line=line,
                 )
             if depth[key] > limits.MAX_YAML_DEPTH:
                 raise UserError(
-                    f"lists and mappings nested more than {limits.MAX_YAML_DEPTH} deep",
+                    _("lists and mappings nested more than {max_yaml_depth} deep").format(
+                        max_yaml_depth=limits.MAX_YAML_DEPTH
+                    ),
                     file=name,
                     line=line,
                 )
@@ -173,7 +178,7 @@ def _measure(root: yaml.Node, name: str) -> None:
         if key in size:
             continue
         if key in open_:
-            raise UserError("a value refers to itself through an alias (*name)", file=name,
+            raise UserError(_("a value refers to itself through an alias (*name)"), file=name,
                             line=line)  # fmt: skip
         open_.add(key)
         stack.append((node, True))
@@ -196,13 +201,20 @@ def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
         line = mark.line + 1 if mark else None
         problem = exc.problem or exc.context or "malformed YAML"
         if exc.problem and exc.context and exc.context_mark and mark is exc.problem_mark:
-            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
-        raise UserError(f"malformed YAML: {problem}", file=name, line=line) from None
+            problem += _(" ({context} that starts on line {line})").format(
+                context=exc.context, line=exc.context_mark.line + 1
+            )
+        raise UserError(
+            _("malformed YAML: {problem}").format(problem=problem), file=name, line=line
+        ) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"malformed YAML: {exc}", file=name) from None
+        raise UserError(_("malformed YAML: {exc}").format(exc=exc), file=name) from None
     except RecursionError:
         raise UserError(
-            f"lists and mappings nested more than {limits.MAX_YAML_DEPTH} deep", file=name
+            _("lists and mappings nested more than {max_yaml_depth} deep").format(
+                max_yaml_depth=limits.MAX_YAML_DEPTH
+            ),
+            file=name,
         ) from None
     finally:
         loader.dispose()
@@ -227,7 +239,9 @@ def parse_yaml_bytes(data: bytes, file: str | Path, *, cached: bool = False) -> 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UserError(f"not UTF-8 text (byte {exc.start})", file=file) from None
+        raise UserError(
+            _("not UTF-8 text (byte {start})").format(start=exc.start), file=file
+        ) from None
     return parse_yaml(text, file)
 
 
@@ -310,7 +324,7 @@ def set_collection(text: str, key: str) -> list[Any] | dict[Any, Any] | None:
         return None
     if _program(events):
         raise UserError(
-            "YAML anchors (&), aliases (*) and tags (!) are not allowed in a --set value",
+            _("YAML anchors (&), aliases (*) and tags (!) are not allowed in a --set value"),
             file="--set",
             field=key,
         )

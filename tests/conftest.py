@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(Path(__file__).parent))
+# The tests read the English messages: English whatever the machine's locale (engine/i18n.py;
+# tests/test_messages.py runs commands under a Thai locale on purpose).
+os.environ["SARABAN_LANG"] = "en"
 
 
 @pytest.fixture(scope="session", autouse=True)

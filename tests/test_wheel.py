@@ -48,9 +48,15 @@ def _build_offline() -> bool:
     return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
 
 
-def _run(*cmd: str | Path, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _run(
+    *cmd: str | Path, cwd: Path, timeout: float = 60, lang: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SARABAN_WORKSPACE")}
     env["PYTHONIOENCODING"] = "utf-8"
+    if lang:  # that locale alone decides the language of messages (engine/i18n.py)
+        for var in ("SARABAN_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.pop(var, None)
+        env["LANG"] = lang
     return subprocess.run(
         [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -118,6 +124,10 @@ def test_wheel_carries_the_built_in_folders(wheel: Path) -> None:
         "engine/data/examples/init/office.yaml",
     }
     assert "engine/py.typed" in names
+    # the compiled Thai catalog (engine/i18n.py reads it beside the package), not its source
+    with zipfile.ZipFile(wheel) as zf:
+        mo = zf.read("engine/locale/th/LC_MESSAGES/saraban.mo")
+    assert mo == (ROOT / "engine" / "locale" / "th" / "LC_MESSAGES" / "saraban.mo").read_bytes()
 
 
 def test_init_then_new_letter_from_the_installed_wheel(venv: Path, tmp_path: Path) -> None:
@@ -160,6 +170,10 @@ def test_init_then_new_letter_from_the_installed_wheel(venv: Path, tmp_path: Pat
 
     listed = _run(saraban, "register", "list", cwd=ws)
     assert listed.returncode == 0 and "80217/1" in listed.stdout, listed.stdout
+
+    thai = _run(saraban, "new", "letter", "--data", "missing.yaml", cwd=ws, lang="th_TH.UTF-8")
+    assert thai.returncode == 1
+    assert thai.stderr == "saraban: ข้อผิดพลาด: missing.yaml: ไม่พบไฟล์\n", thai.stderr
 
 
 def test_a_broken_installation_says_so_in_one_line(wheel: Path, tmp_path: Path) -> None:
