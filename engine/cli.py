@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, api, failures, resources
-from .errors import UserError
+from .errors import UserError, error_lines
 from .limits import check_argv, printable
 from .session import Session
 from .session import entered as entered_session
@@ -512,7 +512,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_argv(list(sys.argv[1:] if argv is None else argv))
     except UserError as exc:
-        print(f"saraban: error: {exc}", file=sys.stderr)
+        for line in error_lines(exc):  # one line, or one per problem of a data file
+            print(f"saraban: error: {line}", file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
     # One session per command: the --quiet flag, LibreOffice's location, the converter pool.
@@ -530,7 +531,8 @@ def _run(args: argparse.Namespace) -> int:
             pdfclean.sweep(find_workspace(args.workspace))
         return args.func(args)
     except UserError as exc:
-        print(f"saraban: error: {exc}", file=sys.stderr)
+        for line in error_lines(exc):  # one line, or one per problem of a data file
+            print(f"saraban: error: {line}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("saraban: interrupted; nothing half-written", file=sys.stderr)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from .errors import UserError, did_you_mean
 from .yamlio import Located, load_yaml
 
 
@@ -52,12 +52,20 @@ class Office:
         try:
             return self.signers[key]
         except KeyError:
-            known = ", ".join(sorted(self.signers)) or "(none)"
+            close = did_you_mean(key, self.signers)
+            hint = f"did you mean {close!r}? " if close else ""
+            known = self.signer_list()
             raise UserError(
-                f"unknown signer {key!r}; {self.source} defines: {known}",
+                f"unknown signer {key!r}; {hint}{Path(self.source).name} defines: {known}",
                 file=self.source,
                 field="signers",
             ) from None
+
+    def signer_list(self) -> str:
+        """The signers this profile defines, for a message: "chief (นาย… , ตำแหน่ง), …"."""
+        return (
+            ", ".join(f"{k} ({s.name}, {s.position})" for k, s in self.signers.items()) or "(none)"
+        )
 
 
 _REQUIRED = ("name", "letterhead", "prefix", "signers")

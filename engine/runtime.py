@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -24,10 +23,10 @@ from typing import Any
 from . import circular, compose, dependencies, lifecycle, sheets, thai
 from .cases import CaseStore, current_user
 from .compose import Scope, empty
-from .errors import UserError
+from .errors import Problems, UserError, did_you_mean
 from .expressions import ExpressionError, evaluate
 from .inputs import InputError, InputSpec
-from .letter import Enclosure, PageCounter, attached
+from .letter import REQUIRED_LETTER_KEYS, Enclosure, PageCounter, attached
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
 from .recipients import fingerprint as recipients_fp
 from .recovery import Staging
@@ -144,17 +143,21 @@ def validate_inputs(
 ) -> dict[str, Any]:
     """Check every value of ``doc`` against ``specs``; return the values to store.
 
-    Unknown keys, values of the wrong type and missing required inputs are errors naming the
-    file, line and field.
+    Unknown keys (with "did you mean" for a near miss), values of the wrong type and missing
+    required inputs are errors naming the file, line and field: all of them at once
+    (:class:`engine.errors.UserErrors`, one line each).
     """
     data = doc.data
+    problems = Problems()  # every problem at once, one line each
     for key in data:
         if key not in specs:
             known = list(specs)
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise doc.error(
-                f"unknown {what} {key!r}{hint} (known: {', '.join(known) or 'none'})", key
+            close = did_you_mean(key, known)
+            hint = f"; did you mean {close!r}?" if close else ""
+            problems.add(
+                doc.error(
+                    f"unknown {what} {key!r}{hint} (known: {', '.join(known) or 'none'})", key
+                )
             )
     stored: dict[str, Any] = {}
     for name, spec in specs.items():
@@ -166,10 +169,10 @@ def validate_inputs(
         try:
             stored[name] = spec.parse(value, workspace)
         except InputError as exc:
-            raise doc.error(f"{spec.label}: {exc}", name) from None
+            problems.add(doc.error(f"{spec.label}: {exc}", name))
     for name, spec in specs.items():
-        if name in stored:
-            continue
+        if name in stored or not empty(data.get(name)):
+            continue  # given: stored, or its bad value is already reported
         required = spec.required
         if isinstance(required, str):
             ctx = {**present_values(specs, stored), **(extra_context or {})}
@@ -178,14 +181,18 @@ def validate_inputs(
             try:
                 required = bool(evaluate(required, ctx))
             except ExpressionError as exc:
-                raise doc.error(f"cannot decide whether it is required: {exc}", name) from None
+                problems.add(doc.error(f"cannot decide whether it is required: {exc}", name))
+                continue
         if required:
-            raise UserError(
-                f"missing required {what} ({spec.label})",
-                file=doc.origins.get(name, doc.file),
-                line=None if name in doc.origins else doc.line(),
-                field=name,
+            problems.add(
+                UserError(
+                    f"missing required {what} ({spec.label})",
+                    file=doc.origins.get(name, doc.file),
+                    line=None if name in doc.origins else doc.line(),
+                    field=name,
+                )
             )
+    problems.raise_any()
     return stored
 
 
@@ -443,6 +450,25 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
     return str(new_state)
 
 
+def _need_data(wf: Workflow) -> None:
+    """``new`` with neither ``--data`` nor ``--set``: a workflow that requires data says so,
+    naming its required keys (rather than blaming ``--set`` for each one)."""
+    if wf.letter_inputs:
+        required = list(REQUIRED_LETTER_KEYS)
+    else:
+        required = [
+            n
+            for n, spec in wf.input_specs.items()
+            if spec.required is True and spec.default is None
+        ]
+    if required:
+        raise UserError(
+            f"the {wf.name} workflow needs its data: --data FILE (a YAML file), or --set "
+            f"key=value for each of: {', '.join(required)}",
+            field="--data",
+        )
+
+
 def new_case(
     ws: Workspace,
     wf: Workflow,
@@ -463,6 +489,8 @@ def new_case(
     by = by or current_user()
     today = dt.date.today()
     explicit = date_option(date)
+    if data_file is None and not sets:
+        _need_data(wf)
     if wf.letter_inputs:
         doc = load_data(data_file, sets or [])
         first = wf.documents[0]

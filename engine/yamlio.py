@@ -95,8 +95,9 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
                     line=key_node.start_mark.line + 1,
                 )
             if key in out:
+                first = lines.get((*path, key))
                 raise UserError(
-                    f"key {key!r} appears twice",
+                    f"key {key!r} appears twice (first on line {first}): keep one of them",
                     file=loader.name,
                     line=key_node.start_mark.line + 1,
                     field=".".join(str(p) for p in (*path, key)),
@@ -180,6 +181,110 @@ def _measure(root: yaml.Node, name: str) -> None:
         stack.extend((k, False) for k in _children(node) if id(k) not in size)
 
 
+_BLOCK_HEADER = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _indent(row: str) -> int:
+    return len(row) - len(row.lstrip(" "))
+
+
+def _row_above(rows: list[str], index: int) -> int | None:
+    """The index of the nearest line above ``index`` that is not blank nor a comment."""
+    for i in range(min(index, len(rows)) - 1, -1, -1):
+        stripped = rows[i].strip()
+        if stripped and not stripped.startswith("#"):
+            return i
+    return None
+
+
+def _indent_hint(rows: list[str], index: int) -> str | None:
+    """Why line ``index`` (0-based) does not fit where it stands: indented more or less than
+    the line above it, or less than the first line of a ``|`` block."""
+    above = _row_above(rows, index)
+    if above is None or index >= len(rows):
+        return None
+    ind, above_ind = _indent(rows[index]), _indent(rows[above])
+    if ind > above_ind:
+        return (
+            f"line {index + 1} is indented more than line {above + 1} above it: keys of one "
+            "mapping (and items of one list) start in the same column (if the line continues "
+            "the text above, write that text as a block with |)"
+        )
+    if ind == above_ind:
+        return None
+    # less indented: inside a block of text (| or >) whose first line was indented more?
+    for i in range(above, -1, -1):
+        row = rows[i]
+        if row.strip() and _indent(row) <= ind:
+            if _BLOCK_HEADER.search(row):
+                first = i + 1
+                while first < len(rows) and not rows[first].strip():
+                    first += 1
+                return (
+                    f"line {index + 1} is indented less than line {first + 1}, the first line "
+                    f"of the text block that starts on line {i + 1}: every line of a | block "
+                    "needs at least the indent of its first line; indent its lines alike"
+                )
+            break
+    return (
+        f"line {index + 1} is indented less than line {above + 1} above it: keys of one "
+        "mapping (and items of one list) start in the same column"
+    )
+
+
+def yaml_hint(exc: yaml.MarkedYAMLError, text: str) -> str | None:
+    """A plain sentence for the YAML mistakes people make most (a tab, a colon inside a value,
+    a line indented wrongly, a quote never closed, a key without its colon), or None: the
+    parser's own words are kept for the rest. Lines and columns count from 1."""
+    mark = exc.problem_mark
+    if mark is None:
+        return None
+    problem, context = exc.problem or "", exc.context or ""
+    rows = text.splitlines()
+    row = rows[mark.line] if mark.line < len(rows) else ""
+    if "'\\t'" in problem:
+        return (
+            f"a tab character at column {mark.column + 1}: YAML cannot read tabs here; indent "
+            "with spaces, not tabs (a tab often comes with text pasted from Word)"
+        )
+    start = exc.context_mark
+    if "quoted scalar" in context and start is not None:
+        quote = text[start.index] if start.index < len(text) else '"'
+        if "end of stream" in problem:
+            return (
+                f"the quote {quote} opened on line {start.line + 1}, column "
+                f"{start.column + 1} is never closed: end the value with {quote}"
+            )
+        if "escape" in problem:
+            return (
+                "a backslash (\\) inside double quotes starts an escape: write the text in "
+                "single quotes ('…') or double the backslash"
+            )
+    if problem == "mapping values are not allowed here":
+        before = row[: mark.column]
+        if ": " in before.strip() or before.rstrip().endswith(":"):
+            key = before.split(":", 1)[0].strip().lstrip("- ")
+            return (
+                f"the value of {key!r} contains ': ' (a colon and a space): put the whole value "
+                'in quotes ("…") or write it as a block of text with |'
+            )
+        return _indent_hint(rows, mark.line)
+    if problem.startswith(("expected <block end>", "expected '<document start>'")):
+        before = row[: mark.column].rstrip()
+        if before.endswith(("'", '"')) and ":" in before:
+            return (
+                f"text after the closing quote at column {len(before)}: put the whole value in "
+                "quotes, or none of it"
+            )
+        return _indent_hint(rows, mark.line)
+    if problem == "could not find expected ':'" and start is not None:
+        return (
+            f"line {start.line + 1} is not 'key: value': add ':' after the key, or, if the "
+            "line continues the text above it, indent it (or write that text as a block with |)"
+        )
+    return None
+
+
 def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
     """Parse YAML text safely; errors become :class:`UserError` with file and line."""
     name = str(file)
@@ -194,9 +299,14 @@ def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        hint = yaml_hint(exc, text)
+        if hint is not None:
+            raise UserError(hint, file=name, line=line) from None
         problem = exc.problem or exc.context or "malformed YAML"
         if exc.problem and exc.context and exc.context_mark and mark is exc.problem_mark:
             problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
+        if mark is not None:
+            problem += f" (column {mark.column + 1})"
         raise UserError(f"malformed YAML: {problem}", file=name, line=line) from None
     except yaml.YAMLError as exc:
         raise UserError(f"malformed YAML: {exc}", file=name) from None
