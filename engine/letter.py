@@ -539,4 +539,4 @@ def _date(doc: Located, raw: Any) -> dt.date | None:
     try:
         return thai.parse_date(_str(doc, raw, "date"))
     except ValueError as exc:
-        raise doc.error(f"invalid date: {exc}", "date") from None
+        raise doc.error(str(exc), "date") from None

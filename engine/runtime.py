@@ -401,7 +401,7 @@ def date_option(text: str | None, option: str = "--date") -> dt.date | None:
     try:
         return thai.parse_date(text)
     except ValueError as exc:
-        raise UserError(f"invalid date {shorten(text)!r}: {exc}", field=option) from None
+        raise UserError(str(exc), field=option) from None
 
 
 def check_span(
