@@ -45,6 +45,8 @@ def _print_json(obj: Any) -> None:
 
 
 def _print_made(made: api.Made, as_json: bool) -> None:
+    for warning in made.warnings:  # a backdated letter: it is issued, and the clerk is told
+        print(f"saraban: warning: {warning}", file=sys.stderr)
     if as_json:
         _print_json(made.as_json())
         return
@@ -232,6 +234,8 @@ def cmd_register(args: argparse.Namespace) -> int:
         else:
             for r in rows:
                 mark = f" [ยกเลิก: {r.cancel_reason}]" if r.status == "cancelled" else ""
+                if r.backdated_number and r.backdated_date:  # ลงวันที่ย้อนหลัง
+                    mark += f" [backdated: before ที่ {r.backdated_number} of {r.backdated_date}]"
                 print(
                     f"{r.series:<9} {r.number:>5}  ที่ {r.number_text}  {r.date.isoformat()}  {r.recipient} — {r.subject}{mark}"
                 )

@@ -31,7 +31,7 @@ from .limits import check_date_span, has_control, has_surrogate, printable, shor
 from .recipients import fingerprint as recipients_fp
 from .recovery import Staging
 from .references import checker as references_checker
-from .register import Register
+from .register import Entry, Register
 from .workflow import Action, DocumentSpec, Machine, TransitionNotAllowed, Workflow
 from .workspace import Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
@@ -72,6 +72,8 @@ class Outcome:
     date: dt.date | None = None
     documents: list[DocumentMade] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: what the clerk should know but that does not stop the command (a backdated letter)
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -252,6 +254,7 @@ class Run:
         self.writer = Staging(ws.root, ws.letters_dir)
         self.documents: list[DocumentMade] = []
         self.files: list[str] = []
+        self.warnings: list[str] = []
         #: what the documents are composed from; ``count_pages`` counts an enclosure file
         #: given without a count (จำนวนแผ่น), the command chooses it
         #: (:func:`engine.sheets.counter`); None: counts stay as the data gives them
@@ -346,6 +349,8 @@ class Run:
                     data_json=json.dumps(kept, ensure_ascii=False, default=str),
                 )
                 entry_id = slot.entry.id if slot.entry else None
+                if slot.entry is not None and slot.entry.backdated_number:
+                    self.warnings.append(backdated_warning(slot.entry))
                 if circ:  # master, one addressed copy per recipient, the combined DOCX
                     hashes = circ.issue(self, template, letter, made.context, out, entry_id)
             number = letter.number_text
@@ -388,6 +393,18 @@ class Run:
 
 
 # --- commands -----------------------------------------------------------------------------------
+def backdated_warning(entry: Entry) -> str:
+    """The warning for a letter dated before its series' latest letter of the year: it still
+    takes the next number (the regulation's practice), and the register notes it."""
+    assert entry.backdated_date is not None
+    day = thai.format_date(entry.date, thai_digits=False)
+    later = thai.format_date(entry.backdated_date, thai_digits=False)
+    return (
+        f"ที่ {entry.number_text} is dated {day}, earlier than ที่ {entry.backdated_number} of "
+        f"{later} in the same series; the register notes it as backdated"
+    )
+
+
 def date_option(text: str | None, option: str = "--date") -> dt.date | None:
     """A command-line date (ISO or Thai), or None when the option is not given; a bad or empty
     one is a UserError naming the option."""
@@ -401,7 +418,9 @@ def date_option(text: str | None, option: str = "--date") -> dt.date | None:
     try:
         return thai.parse_date(text)
     except ValueError as exc:
-        raise UserError(str(exc), field=option) from None
+        # the parser's message quotes the text: a long one is shortened
+        message = str(exc) if len(text) <= 60 else f"not a date: {shorten(text)!r}"
+        raise UserError(message, field=option) from None
 
 
 def check_span(
@@ -534,6 +553,7 @@ def new_case(
     outcome.case = case_id
     outcome.documents = run.documents
     outcome.files = run.files
+    outcome.warnings = run.warnings
     return outcome
 
 
@@ -600,6 +620,7 @@ def advance(
         date=day,
         documents=run.documents,
         files=run.files,
+        warnings=run.warnings,
     )
 
 
