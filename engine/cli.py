@@ -516,8 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_argv(list(sys.argv[1:] if argv is None else argv))
     except UserError as exc:
-        for line in error_lines(exc):  # one line, or one per problem of a data file
-            print(f"saraban: error: {line}", file=sys.stderr)
+        for problem in error_lines(exc):  # one line, or one per problem of a data file
+            print(f"saraban: error: {problem}", file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
     # One session per command: the --quiet flag, LibreOffice's location, the converter pool.
@@ -535,8 +535,8 @@ def _run(args: argparse.Namespace) -> int:
             pdfclean.sweep(find_workspace(args.workspace))
         return args.func(args)
     except UserError as exc:
-        for line in error_lines(exc):  # one line, or one per problem of a data file
-            print(f"saraban: error: {line}", file=sys.stderr)
+        for problem in error_lines(exc):  # one line, or one per problem of a data file
+            print(f"saraban: error: {problem}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("saraban: interrupted; nothing half-written", file=sys.stderr)

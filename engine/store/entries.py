@@ -4,6 +4,7 @@ next number of each series and year). See :mod:`engine.register` for the rules t
 from __future__ import annotations
 
 import builtins
+import datetime
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -108,7 +109,7 @@ class Entry:
     backdated_number: str | None = None
     """For a letter dated earlier than its series' latest letter of the year when it was
     numbered (ลงวันที่ย้อนหลัง): that letter's printed number; else None."""
-    backdated_date: date | None = None
+    backdated_date: datetime.date | None = None
     """… and that letter's date."""
 
     @property
