@@ -70,6 +70,7 @@ def _made(outcome: Outcome) -> Made:
         documents=[MadeDocument(d.name, d.number, d.path, d.date) for d in outcome.documents],
         event=outcome.event if outcome.from_state is not None and outcome.event else None,
         from_state=outcome.from_state,
+        warnings=list(outcome.warnings),
     )
 
 

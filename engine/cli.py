@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, api, failures, resources
-from .errors import UserError
+from .errors import UserError, error_lines
 from .i18n import N_, _, argparse_message
 from .limits import check_argv, printable
 from .session import Session
@@ -46,6 +46,8 @@ def _print_json(obj: Any) -> None:
 
 
 def _print_made(made: api.Made, as_json: bool) -> None:
+    for warning in made.warnings:  # a backdated letter: it is issued, and the clerk is told
+        print(_("saraban: warning: {message}").format(message=warning), file=sys.stderr)
     if as_json:
         _print_json(made.as_json())
         return
@@ -275,6 +277,8 @@ def cmd_register(args: argparse.Namespace) -> int:
         else:
             for r in rows:
                 mark = f" [ยกเลิก: {r.cancel_reason}]" if r.status == "cancelled" else ""
+                if r.backdated_number and r.backdated_date:  # ลงวันที่ย้อนหลัง
+                    mark += f" [backdated: before ที่ {r.backdated_number} of {r.backdated_date}]"
                 print(
                     f"{r.series:<9} {r.number:>5}  ที่ {r.number_text}  {r.date.isoformat()}  {r.recipient} — {r.subject}{mark}"
                 )
@@ -653,7 +657,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_argv(list(sys.argv[1:] if argv is None else argv))
     except UserError as exc:
-        print(_("saraban: error: {message}").format(message=exc), file=sys.stderr)
+        for problem in error_lines(exc):  # one line, or one per problem of a data file
+            print(_("saraban: error: {message}").format(message=problem), file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
     # One session per command: the --quiet flag, LibreOffice's location, the converter pool.
@@ -671,7 +676,8 @@ def _run(args: argparse.Namespace) -> int:
             pdfclean.sweep(find_workspace(args.workspace))
         return args.func(args)
     except UserError as exc:
-        print(_("saraban: error: {message}").format(message=exc), file=sys.stderr)
+        for problem in error_lines(exc):  # one line, or one per problem of a data file
+            print(_("saraban: error: {message}").format(message=problem), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(_("saraban: interrupted; nothing half-written"), file=sys.stderr)

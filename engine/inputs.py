@@ -303,7 +303,7 @@ def parse_date_value(value: Any) -> str:
     try:
         return thai.parse_date(text).isoformat()
     except ValueError as exc:
-        raise InputError(_("not a date: {exc}").format(exc=exc)) from None
+        raise InputError(str(exc)) from None
 
 
 # --- the input specification ------------------------------------------------------------------

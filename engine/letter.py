@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from . import confine, thai
-from .errors import UserError
+from .errors import Problems, UserError, did_you_mean
 from .i18n import _
 from .office import Office, Signer
+from .salutation import DEFAULT_FORMS, salutation_for
 from .salutation import HIGH_OFFICES as HIGH_OFFICES  # the table lives in engine.salutation
-from .salutation import salutation_for
 from .yamlio import Located
 
 #: Kinds of letter (ชนิดของหนังสือ) the engine lays out, with their template names.
@@ -412,85 +412,136 @@ def letter_from_data(
     data = doc.data
     if not isinstance(data, Mapping):
         raise doc.error(_("the data must be a mapping of keys (to, subject, body, signer, …)"))
+    # every problem of the data is reported at once (one line each), not one per run
+    problems = Problems()
     allowed = set(allowed_keys) if allowed_keys is not None else set(LETTER_KEYS)
     for key in data:
         if key not in allowed:
-            raise doc.error(
-                _("unknown key {key!r}; known keys: {names}").format(
-                    key=key, names=", ".join(LETTER_KEYS)
-                ),
-                key,
-            )
+            problems.add(unknown_key(doc, key, [k for k in LETTER_KEYS if k in allowed]))
     for key in REQUIRED_LETTER_KEYS:
         if data.get(key) in (None, "", []):
-            if key in doc.origins:  # given empty on the command line (--set subject=)
-                raise UserError(
-                    _("empty; this key needs a value"), file=doc.origins[key], field=key
-                )
-            raise UserError(_("missing required key"), file=doc.file, line=doc.line(), field=key)
+            problems.add(missing_key(doc, office, key))
+    check = problems.check
 
     circular = data.get("circular", False)
     if not isinstance(circular, bool):
-        raise doc.error(_("must be true or false"), "circular")
-    urgency = _str(doc, data.get("urgency"), "urgency")
-    if urgency and urgency not in URGENCIES:
-        raise doc.error(_("must be one of {names}").format(names=" | ".join(URGENCIES)), "urgency")
-    secrecy = _str(doc, data.get("secrecy"), "secrecy")
-    if secrecy and secrecy not in SECRECIES:
-        raise doc.error(_("must be one of {names}").format(names=" | ".join(SECRECIES)), "secrecy")
+        problems.add(doc.error(_("must be true or false"), "circular"))
+    urgency = check(_choice, doc, data.get("urgency"), "urgency", URGENCIES, default="")
+    secrecy = check(_choice, doc, data.get("secrecy"), "secrecy", SECRECIES, default="")
 
-    recipient = _str(doc, data.get("to"), "to", required=True)
-    monk = _str(doc, data.get("monk"), "monk") or None
+    recipient = check(_given, doc, data.get("to"), "to", default="")
+    monk = check(_str, doc, data.get("monk"), "monk", default="") or None
     try:
         salutation, close = salutation_for(recipient, monk)
     except ValueError as exc:
-        raise doc.error(str(exc), "monk") from None
-    salutation = _str(doc, data.get("salutation"), "salutation") or salutation
-    close = _str(doc, data.get("complimentary_close"), "complimentary_close") or close
+        problems.add(doc.error(str(exc), "monk"))
+        salutation, close = DEFAULT_FORMS
+    salutation = check(_str, doc, data.get("salutation"), "salutation", default="") or salutation
+    close = (
+        check(_str, doc, data.get("complimentary_close"), "complimentary_close", default="")
+        or close
+    )
 
+    body = check(_body, doc, data.get("body"), default=[])
     if data.get("legal_basis") not in (None, "") and kind != "order":
-        raise doc.error(_("only an order (คำสั่ง) takes a legal basis"), "legal_basis")
-
-    body_value = data.get("body")
-    if isinstance(body_value, list):
-        body = [
-            p for i, v in enumerate(body_value) for p in split_paragraphs(_str(doc, v, "body", i))
-        ]
-    else:
-        body = split_paragraphs(_str(doc, body_value, "body", required=True))
-    if not body:
-        raise doc.error(_("must not be empty"), "body")
-    if kind == "order":
-        basis = _str(doc, data.get("legal_basis"), "legal_basis")
+        problems.add(doc.error(_("only an order (คำสั่ง) takes a legal basis"), "legal_basis"))
+    elif kind == "order" and body:
+        basis = check(_str, doc, data.get("legal_basis"), "legal_basis", default="")
         body = with_legal_basis(body, legal_basis(office, basis))
-
-    letter_date = None
-    if data.get("date") not in (None, ""):
-        raw = data["date"]
-        if isinstance(raw, dt.date):
-            letter_date = raw
-        else:
-            try:
-                letter_date = thai.parse_date(_str(doc, raw, "date"))
-            except ValueError as exc:
-                raise doc.error(_("invalid date: {exc}").format(exc=exc), "date") from None
+    letter_date = check(_date, doc, data.get("date"))
+    subject = check(_given, doc, data.get("subject"), "subject", default="")
+    signer = None
+    if data.get("signer") not in (None, "", []):
+        signer = check(resolve_signer, doc, office, data.get("signer"))
+    references = check(_references, doc, data.get("references"), resolve_reference, default=[])
+    enclosures = check(
+        parse_enclosures, doc, data.get("enclosures"), workspace, count_pages, default=[]
+    )
+    closing = check(_str, doc, data.get("closing"), "closing", default="")
+    contact = check(_str, doc, data.get("contact"), "contact", default="")
+    cc = check(_str_list, doc, data.get("cc"), "cc", default=[])
+    problems.raise_any()
+    assert signer is not None
 
     return Letter(
         kind=kind,
         office=office,
-        subject=_str(doc, data.get("subject"), "subject", required=True),
+        subject=subject,
         recipient=recipient,
         body=body,
-        signer=resolve_signer(doc, office, data.get("signer")),
+        signer=signer,
         series="circular" if circular else "normal",
         salutation=salutation,
         complimentary_close=close,
-        references=_references(doc, data.get("references"), resolve_reference),
-        enclosures=parse_enclosures(doc, data.get("enclosures"), workspace, count_pages),
-        closing=_str(doc, data.get("closing"), "closing"),
-        contact=_str(doc, data.get("contact"), "contact"),
-        cc=_str_list(doc, data.get("cc"), "cc"),
+        references=references,
+        enclosures=enclosures,
+        closing=closing,
+        contact=contact,
+        cc=cc,
         urgency=urgency,
         secrecy=secrecy,
         date=letter_date,
     )
+
+
+def unknown_key(doc: Located, key: Any, known: list[str]) -> UserError:
+    """An unknown key of letter data: "did you mean 'subject'?" for a near miss, else the list
+    of known keys."""
+    close = did_you_mean(key, known)
+    if close is not None:
+        return doc.error(
+            _("unknown key {key!r}; did you mean {name!r}?").format(key=key, name=close), key
+        )
+    return doc.error(
+        _("unknown key {key!r}; known keys: {names}").format(key=key, names=", ".join(known)), key
+    )
+
+
+def missing_key(doc: Located, office: Office, key: str) -> UserError:
+    """A required letter key that is missing or empty; a missing signer lists office.yaml's."""
+    if key in doc.origins:  # given empty on the command line (--set subject=)
+        return UserError(_("empty; this key needs a value"), file=doc.origins[key], field=key)
+    message = _("missing required key")
+    if key == "signer":
+        message = _("missing required key; the signers {source} defines: {known}").format(
+            source=Path(office.source).name, known=office.signer_list()
+        )
+    return UserError(message, file=doc.file, line=doc.line(), field=key)
+
+
+def _given(doc: Located, value: Any, key: str) -> str:
+    """A required text key: missing or empty is reported once, as a missing key; blank
+    (spaces only) is "must not be empty"."""
+    return "" if value in (None, "", []) else _str(doc, value, key, required=True)
+
+
+def _choice(doc: Located, value: Any, key: str, choices: tuple[str, ...]) -> str:
+    text = _str(doc, value, key)
+    if text and text not in choices:
+        raise doc.error(_("must be one of {names}").format(names=" | ".join(choices)), key)
+    return text
+
+
+def _body(doc: Located, value: Any) -> list[str]:
+    """ข้อความ: a text (paragraphs separated by blank lines) or a list of paragraphs."""
+    if value in (None, "", []):
+        return []  # reported as a missing required key
+    if isinstance(value, list):
+        body = [p for i, v in enumerate(value) for p in split_paragraphs(_str(doc, v, "body", i))]
+    else:
+        body = split_paragraphs(_str(doc, value, "body", required=True))
+    if not body:
+        raise doc.error(_("must not be empty"), "body")
+    return body
+
+
+def _date(doc: Located, raw: Any) -> dt.date | None:
+    """The letter's ``date`` key (ISO, Thai, or d/m/BE year), None when not given."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return thai.parse_date(_str(doc, raw, "date"))
+    except ValueError as exc:
+        raise doc.error(str(exc), "date") from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from .errors import UserError, did_you_mean
 from .i18n import _
 from .yamlio import Located, load_yaml
 
@@ -55,14 +55,22 @@ class Office:
         try:
             return self.signers[key]
         except KeyError:
-            known = ", ".join(sorted(self.signers)) or _("(none)")
+            close = did_you_mean(key, self.signers)
+            hint = _("did you mean {name!r}? ").format(name=close) if close else ""
+            known = self.signer_list()
             raise UserError(
-                _("unknown signer {key!r}; {source} defines: {known}").format(
-                    key=key, source=self.source, known=known
+                _("unknown signer {key!r}; {hint}{source} defines: {known}").format(
+                    key=key, hint=hint, source=Path(self.source).name, known=known
                 ),
                 file=self.source,
                 field="signers",
             ) from None
+
+    def signer_list(self) -> str:
+        """The signers this profile defines, for a message: "chief (นาย… , ตำแหน่ง), …"."""
+        return (
+            ", ".join(f"{k} ({s.name}, {s.position})" for k, s in self.signers.items()) or "(none)"
+        )
 
 
 _REQUIRED = ("name", "letterhead", "prefix", "signers")

@@ -270,6 +270,10 @@ class Slot:
                 ),
                 field="number_text",
             )
+        # a letter dated before the series' latest letter of the year: recorded (the regulation
+        # still gives it the next number), and the caller warns (Entry.backdated_number)
+        latest = store.entries.latest(self.series, self.year)
+        backdated = latest if latest is not None and date < latest.date else None
         try:
             entry_id = store.entries.insert(
                 series=self.series,
@@ -287,6 +291,8 @@ class Slot:
                 path=os.fspath(path) if path is not None else None,
                 data_json=data_json,
                 created_at=_utc_now(),
+                backdated_number=backdated.number_text if backdated else None,
+                backdated_date=backdated.date.isoformat() if backdated else None,
             )
         except Conflict as e:  # the UNIQUE constraints: should never happen
             raise RegisterError(
@@ -525,15 +531,27 @@ class Register:
 # -- export ----------------------------------------------------------------------------------
 
 
+def backdated_note(entry: Entry, thai_digits: bool = True) -> str:
+    """หมายเหตุ of a backdated letter: "ลงวันที่ย้อนหลัง ก่อน ที่ <number> ลงวันที่ <date>" (the
+    series' latest letter when it was numbered); "" for a letter in date order."""
+    if not entry.backdated_number or entry.backdated_date is None:
+        return ""
+    day = format_date(entry.backdated_date, style="full", thai_digits=thai_digits)
+    return f"ลงวันที่ย้อนหลัง ก่อน ที่ {entry.backdated_number} ลงวันที่ {day}"
+
+
 def register_row(entry: Entry) -> tuple[int, str, str, str, str, str, str, str]:
     """One row of แบบที่ 14, in the order of :data:`REGISTER_HEADERS`.
 
     ที่ is the printed number without its leading "ที่"; ลงวันที่ is the full Thai date; a
-    cancelled number's หมายเหตุ reads "ยกเลิก: <reason>", followed by the original note if any.
+    cancelled number's หมายเหตุ reads "ยกเลิก: <reason>", followed by the original note if any;
+    a backdated letter's adds :func:`backdated_note`.
     """
     note = entry.note
     if entry.cancelled:
         note = f"ยกเลิก: {entry.cancel_reason}" + (f"; {entry.note}" if entry.note else "")
+    if entry.backdated_number:
+        note = "; ".join(filter(None, (note, backdated_note(entry))))
     return (
         entry.number,
         _LEADING_TI.sub("", entry.number_text),

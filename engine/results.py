@@ -38,6 +38,12 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "cancel_reason": entry.cancel_reason,
         "case": entry.case_id,
         "path": entry.path,
+        # dated before the series' latest letter of the year when numbered: that letter
+        "backdated": (
+            {"number": entry.backdated_number, "date": entry.backdated_date.isoformat()}
+            if entry.backdated_number and entry.backdated_date
+            else None
+        ),
     }
 
 
@@ -85,6 +91,8 @@ class Made:
     documents: list[MadeDocument] = field(default_factory=list)
     event: str | None = None
     from_state: str | None = None
+    #: warnings that did not stop the command (a backdated letter), printed on stderr
+    warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -99,4 +107,6 @@ class Made:
         if self.event is not None:
             out["event"] = self.event
             out["from"] = self.from_state
+        if self.warnings:
+            out["warnings"] = self.warnings
         return out

@@ -22,15 +22,15 @@ from typing import Any
 from . import circular, compose, dependencies, lifecycle, sheets, thai
 from .cases import CaseStore, current_user
 from .compose import Scope, empty
-from .errors import UserError
+from .errors import Problems, UserError, did_you_mean
 from .expressions import ExpressionError, evaluate
 from .i18n import N_, _
 from .inputs import InputError, InputSpec
-from .letter import Enclosure, PageCounter, attached
+from .letter import REQUIRED_LETTER_KEYS, Enclosure, PageCounter, attached
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
 from .recovery import Staging
 from .references import checker as references_checker
-from .register import Register
+from .register import Entry, Register
 from .workflow import Action, DocumentSpec, Machine, TransitionNotAllowed, Workflow
 from .workspace import Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
@@ -71,6 +71,8 @@ class Outcome:
     date: dt.date | None = None
     documents: list[DocumentMade] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: what the clerk should know but that does not stop the command (a backdated letter)
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -144,22 +146,24 @@ def validate_inputs(
 ) -> dict[str, Any]:
     """Check every value of ``doc`` against ``specs``; return the values to store.
 
-    Unknown keys, values of the wrong type and missing required inputs are errors naming the
-    file, line and field.
+    Unknown keys (with "did you mean" for a near miss), values of the wrong type and missing
+    required inputs are errors naming the file, line and field: all of them at once
+    (:class:`engine.errors.UserErrors`, one line each).
     """
     data = doc.data
+    problems = Problems()  # every problem at once, one line each
     for key in data:
         if key not in specs:
             known = list(specs)
-            import difflib  # only for the error
-
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = _("; did you mean {name!r}?").format(name=close[0]) if close else ""
-            raise doc.error(
-                _("unknown {what} {key!r}{hint} (known: {known})").format(
-                    what=_(what), key=key, hint=hint, known=", ".join(known) or _("none")
-                ),
-                key,
+            close = did_you_mean(key, known)
+            hint = _("; did you mean {name!r}?").format(name=close) if close else ""
+            problems.add(
+                doc.error(
+                    _("unknown {what} {key!r}{hint} (known: {known})").format(
+                        what=_(what), key=key, hint=hint, known=", ".join(known) or _("none")
+                    ),
+                    key,
+                )
             )
     stored: dict[str, Any] = {}
     for name, spec in specs.items():
@@ -171,10 +175,10 @@ def validate_inputs(
         try:
             stored[name] = spec.parse(value, workspace)
         except InputError as exc:
-            raise doc.error(f"{spec.label}: {exc}", name) from None
+            problems.add(doc.error(f"{spec.label}: {exc}", name))
     for name, spec in specs.items():
-        if name in stored:
-            continue
+        if name in stored or not empty(data.get(name)):
+            continue  # given: stored, or its bad value is already reported
         required = spec.required
         if isinstance(required, str):
             ctx = {**present_values(specs, stored), **(extra_context or {})}
@@ -183,16 +187,22 @@ def validate_inputs(
             try:
                 required = bool(evaluate(required, ctx))
             except ExpressionError as exc:
-                raise doc.error(
-                    _("cannot decide whether it is required: {exc}").format(exc=exc), name
-                ) from None
+                problems.add(
+                    doc.error(
+                        _("cannot decide whether it is required: {exc}").format(exc=exc), name
+                    )
+                )
+                continue
         if required:
-            raise UserError(
-                _("missing required {what} ({label})").format(what=_(what), label=spec.label),
-                file=doc.origins.get(name, doc.file),
-                line=None if name in doc.origins else doc.line(),
-                field=name,
+            problems.add(
+                UserError(
+                    _("missing required {what} ({label})").format(what=_(what), label=spec.label),
+                    file=doc.origins.get(name, doc.file),
+                    line=None if name in doc.origins else doc.line(),
+                    field=name,
+                )
             )
+    problems.raise_any()
     return stored
 
 
@@ -254,6 +264,7 @@ class Run:
         self.writer = Staging(ws.root, ws.letters_dir)
         self.documents: list[DocumentMade] = []
         self.files: list[str] = []
+        self.warnings: list[str] = []
         #: what the documents are composed from; ``count_pages`` counts an enclosure file
         #: given without a count (จำนวนแผ่น), the command chooses it
         #: (:func:`engine.sheets.counter`); None: counts stay as the data gives them
@@ -350,6 +361,8 @@ class Run:
                     data_json=json.dumps(kept, ensure_ascii=False, default=str),
                 )
                 entry_id = slot.entry.id if slot.entry else None
+                if slot.entry is not None and slot.entry.backdated_number:
+                    self.warnings.append(backdated_warning(slot.entry))
                 if circ:  # master, one addressed copy per recipient, the combined DOCX
                     hashes = circ.issue(self, template, letter, made.context, out, entry_id)
             number = letter.number_text
@@ -394,6 +407,18 @@ class Run:
 
 
 # --- commands -----------------------------------------------------------------------------------
+def backdated_warning(entry: Entry) -> str:
+    """The warning for a letter dated before its series' latest letter of the year: it still
+    takes the next number (the regulation's practice), and the register notes it."""
+    assert entry.backdated_date is not None
+    day = thai.format_date(entry.date, thai_digits=False)
+    later = thai.format_date(entry.backdated_date, thai_digits=False)
+    return (
+        f"ที่ {entry.number_text} is dated {day}, earlier than ที่ {entry.backdated_number} of "
+        f"{later} in the same series; the register notes it as backdated"
+    )
+
+
 def date_option(text: str | None, option: str = "--date") -> dt.date | None:
     """A command-line date (ISO or Thai), or None when the option is not given; a bad or empty
     one is a UserError naming the option."""
@@ -407,9 +432,11 @@ def date_option(text: str | None, option: str = "--date") -> dt.date | None:
     try:
         return thai.parse_date(text)
     except ValueError as exc:
-        raise UserError(
-            _("invalid date {text!r}: {exc}").format(text=shorten(text), exc=exc), field=option
-        ) from None
+        # the parser's message quotes the text: a long one is shortened
+        message = (
+            str(exc) if len(text) <= 60 else _("not a date: {text!r}").format(text=shorten(text))
+        )
+        raise UserError(message, field=option) from None
 
 
 def check_span(
@@ -476,6 +503,27 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
     return str(new_state)
 
 
+def _need_data(wf: Workflow) -> None:
+    """``new`` with neither ``--data`` nor ``--set``: a workflow that requires data says so,
+    naming its required keys (rather than blaming ``--set`` for each one)."""
+    if wf.letter_inputs:
+        required = list(REQUIRED_LETTER_KEYS)
+    else:
+        required = [
+            n
+            for n, spec in wf.input_specs.items()
+            if spec.required is True and spec.default is None
+        ]
+    if required:
+        raise UserError(
+            _(
+                "the {workflow} workflow needs its data: --data FILE (a YAML file), or --set "
+                "key=value for each of: {names}"
+            ).format(workflow=wf.name, names=", ".join(required)),
+            field="--data",
+        )
+
+
 def new_case(
     ws: Workspace,
     wf: Workflow,
@@ -496,6 +544,8 @@ def new_case(
     by = by or current_user()
     today = dt.date.today()
     explicit = date_option(date)
+    if data_file is None and not sets:
+        _need_data(wf)
     if wf.letter_inputs:
         doc = load_data(data_file, sets or [])
         first = wf.documents[0]
@@ -544,6 +594,7 @@ def new_case(
     outcome.case = case_id
     outcome.documents = run.documents
     outcome.files = run.files
+    outcome.warnings = run.warnings
     return outcome
 
 
@@ -615,6 +666,7 @@ def advance(
         date=day,
         documents=run.documents,
         files=run.files,
+        warnings=run.warnings,
     )
 
 

@@ -242,6 +242,8 @@ _WEEKDAY_LOOKUP["พฤหัส"] = 3
 # Date patterns as text: re compiles them on first use (parsing a date is not on every path).
 _INVISIBLE: Final = "[\u200b-\u200d\u2060\ufeff]"
 _ISO: Final = r"(\d{4})-(\d{1,2})-(\d{1,2})"
+#: d/m/y as offices write it: 12/12/2568, 12.12.68, 1-3-2568 (one separator, used twice)
+_NUMERIC_DATE: Final = r"(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})"
 _WEEKDAY_ALT: Final = "|".join(sorted(_WEEKDAY_LOOKUP, key=len, reverse=True))
 _THAI_DATE: Final = (
     r"(?:ลง\s*วัน\s*ที่\s*"  # ลงวันที่ …
@@ -349,6 +351,50 @@ def two_digit_year(yy: int, today: date | None = None) -> int:
     return year
 
 
+def _numeric_date(day_text: str, sep: str, month_text: str, year_text: str, text: str) -> date:
+    """d/m/y with a BE year (2568) or a 2-digit one (68): what stays ambiguous is refused,
+    saying why (a year that looks CE, a month/day order)."""
+    day, month = int(day_text), int(month_text)
+    if month > 12:
+        if 1 <= day <= 12:
+            raise ValueError(
+                _(
+                    "invalid date {text!r}: {month} cannot be a month; dates are written "
+                    "day/month/year: did you mean {swapped}?"
+                ).format(
+                    text=text, month=month, swapped=f"{month_text}{sep}{day_text}{sep}{year_text}"
+                )
+            )
+        raise ValueError(
+            _("invalid date {text!r}: month {month} does not exist").format(text=text, month=month)
+        )
+    if month < 1:
+        raise ValueError(
+            _("invalid date {text!r}: month {month} does not exist").format(text=text, month=month)
+        )
+    if len(year_text) == 2:
+        year = two_digit_year(int(year_text)) - BE_OFFSET
+    else:
+        year = int(year_text)
+        if year < _BE_THRESHOLD:
+            be = year + BE_OFFSET
+            raise ValueError(
+                _(
+                    "invalid date {text!r}: {year} looks like a Christian-era (ค.ศ.) year, and "
+                    "day/month/year dates take the Buddhist-era year: write {be_date} "
+                    "(พ.ศ. {be}), or the ISO date {iso}"
+                ).format(
+                    text=text,
+                    year=year,
+                    be_date=f"{day_text}{sep}{month_text}{sep}{be}",
+                    be=be,
+                    iso=f"{year:04d}-{month:02d}-{day:02d}",
+                )
+            )
+        year -= BE_OFFSET
+    return _make_date(year, month, day, text)
+
+
 def parse_date(text: str) -> date:
     """Parse a date as clerks type it: ISO ("2025-03-25") or Thai ("๒๕ มีนาคม ๒๕๖๘").
 
@@ -366,6 +412,12 @@ def parse_date(text: str) -> date:
       BE 2568, CE 2025; "๙๙" is BE 2499, never BE 2599; "๘๘" is BE 2588, "๘๙" BE 2489).
 
     ISO dates are CE, except that a year of 2400 or more is read as BE ("2568-03-25").
+
+    Day/month/year as offices write it: "12/12/2568", "๑๒/๑๒/๒๕๖๘", "12/12/68", "12.12.2568",
+    "12-12-2568" (one separator, the same twice). The year is BE: four digits from 2400, or two
+    (the window above). A 4-digit year below 2400 looks CE and is refused, naming the BE year
+    ("12/12/2025": write 12/12/2568); so is a month over 12 where the day could be the month
+    ("12/13/2568" is month/day order: did you mean 13/12/2568?).
 
     Raises :class:`ValueError` (in English, quoting the Thai input) for text that is not a date,
     an unknown month name, a day the month does not have (๒๙ กุมภาพันธ์ ๒๕๖๖), or a weekday that
@@ -385,11 +437,17 @@ def parse_date(text: str) -> date:
             )
         return _make_date(_ce_from_4_digits(year), month, day, text)
 
+    numeric = re.fullmatch(_NUMERIC_DATE, norm)
+    if numeric is not None:
+        day_text, sep, month_text, year_text = numeric.groups()
+        return _numeric_date(day_text, sep, month_text, year_text, text)
+
     m = re.fullmatch(_THAI_DATE, norm)
     if m is None:
         raise ValueError(
             _(
-                "not a date: {text!r}; write it as day, Thai month and year (๒๕ มีนาคม ๒๕๖๘, ๒๕ มี.ค. ๖๘) or as ISO 2025-03-25"
+                "not a date: {text!r}; write it as day, Thai month and year "
+                "(๒๕ มีนาคม ๒๕๖๘, ๒๕ มี.ค. ๖๘), as day/month/BE year (25/3/2568) or as ISO 2025-03-25"
             ).format(text=text)
         )
     month_name = m["month"]

@@ -109,7 +109,11 @@ NOT_USER_FACING = {
     ("demo.py", "\n$ saraban "),  # the demo echoes the commands it runs
     ("fonts.py", "error: %s"),  # logging in `python -m engine.fonts` (make setup)
     ("register.py", "Slot.record() called"),
-    ("api.py", "module "),  # the module __getattr__ of the lazily imported result types
+    ("api.py", "module "),
+    (
+        "errors.py",
+        "UserErrors needs at least one problem",
+    ),  # the module __getattr__ of the lazily imported result types
     ("resources.py", "not a built-in folder: "),
     ("db.py", "store migrations must be numbered"),
     ("entries.py", "not correctable: "),
