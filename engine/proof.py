@@ -38,6 +38,7 @@ from .linebreak import (
     group_spans,
 )
 from .programs import tool
+from .thai import ITEM_NUMBER
 
 MM = 72 / 25.4
 FLUSH_TOLERANCE = 1 * MM
@@ -52,7 +53,8 @@ _CONTACT = re.compile(r"(?:โทร\.?|โทรสาร|ไปรษณีย
 _SIGNER = re.compile(r"\([^()]*[\u0e01-\u0e2e][^()]*\)")
 _STARTS_PART = re.compile(
     r"(?:เรื่อง|เรียน|กราบเรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|สำเนาส่ง)(?:\s|$)"
-    r"|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]\s|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)+\s"
+    # a numbered item, as the renderer recognises one in the body (engine.thai.ITEM_NUMBER)
+    f"|{ITEM_NUMBER.pattern}"
 )
 _THAI_TAIL = re.compile(f"[{THAI_LETTERS}]+$")
 _THAI_HEAD = re.compile(f"^[{THAI_LETTERS}]+")

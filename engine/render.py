@@ -65,6 +65,9 @@ def _make_finalize(
             return value
         if value is None:
             return ""
+        if isinstance(value, Item):
+            first = item_indent(value, thai.apply_digit_policy if thai_digits else str)
+            return Markup(f"<!--saraban:item {first}-->") + finalize(str(value))
         text = clean_text(str(value))
         if thai_digits:
             text = thai.apply_digit_policy(text)
@@ -110,17 +113,123 @@ def _first_item(body: Sequence[Any]) -> int:
     return next((i for i, p in enumerate(body) if i and is_numbered(p)), len(body))
 
 
+# --- numbered items (ข้อ ๑. ๑.๑ (๑)): the typing guide's indents ---------------------------------
+ITEM_NUMBER = thai.ITEM_NUMBER
+
+PARAGRAPH_INDENT = 1417
+"""The body's paragraph indent in twips (2.5 cm, the templates' ``w:firstLine``): where a first-level
+item's number starts."""
+
+#: advance widths per 1000 em of TH Sarabun New (measured from ../shared/fonts; the substitutes
+#: of TH SarabunPSK and IT๙ have the same design, engine/fonts.py)
+_WIDTHS = {".": 162, "(": 190, ")": 190, " ": 216, **dict.fromkeys("0123456789", 362),
+           **dict.fromkeys("๐๑๒๓๔๕๖๗๘๙", 449)}  # fmt: skip
+BODY_SIZE = 16  # pt, the templates' body text
+
+
+def number_width(number: str, size: float = BODY_SIZE) -> int:
+    """The width in twips of an item number as printed and the space after it: how far its
+    text (and the item's wrapped lines) stand from where the number starts."""
+    per_mille = sum(_WIDTHS.get(ch, 449) for ch in number) + _WIDTHS[" "]
+    return round(per_mille * size / 1000 * 20)
+
+
+class Item(str):
+    """A numbered item of the body (ข้อ): its text as typed, its ``number`` and the numbers of
+    the items it stands under (``parents``), outermost first. The renderer starts its first line
+    at the paragraph indent, one step further per parent (:func:`item_indent`); its wrapped
+    lines go back to the left margin, as the typing guide sets them."""
+
+    number: str
+    text: str
+    parents: tuple[str, ...]
+
+    def __new__(cls, value: str, number: str, text: str, parents: tuple[str, ...]) -> Item:
+        item = super().__new__(cls, value)
+        item.number, item.text, item.parents = number, text, parents
+        return item
+
+
+def _depth(number: str) -> int:
+    """The level of a dotted number: ๑. → 1, ๑.๑ → 2, ๑.๑.๑ → 3."""
+    return len([p for p in number.split(".") if p])
+
+
+def laid_out(body: Sequence[Any]) -> list[Any]:
+    """The body with each numbered item an :class:`Item` knowing the items it stands under:
+    a dotted number (๑.๒) under the last item of the level above it, a bracketed one ((๑))
+    under the last dotted item. Other paragraphs stay as they are."""
+    out: list[Any] = []
+    dotted: list[str] = []  # the open dotted items, outermost first
+    for value in body:
+        m = ITEM_NUMBER.match(value) if isinstance(value, str) else None
+        if m is None or isinstance(value, Item):
+            out.append(value)
+            continue
+        number = m.group("number")
+        if number.startswith("("):
+            parents = tuple(dotted)
+        else:
+            depth = _depth(number)
+            del dotted[depth - 1 :]
+            parents = tuple(dotted)
+            dotted.append(number)
+        out.append(Item(value, number, value[m.end() :], parents))
+    return out
+
+
+def item_indent(item: Item, digits: Callable[[str], str] = str) -> int:
+    """Where an item's number starts, in twips from the left margin (its ``w:firstLine``), with
+    ``digits`` the office's digit policy: at the paragraph indent, plus the printed width of
+    each parent's number and the space after it, so that a sub-item's number stands under the
+    first letter of its parent's text. The item's wrapped lines go back to the left margin."""
+    return PARAGRAPH_INDENT + sum(number_width(digits(p)) for p in item.parents)
+
+
+_ITEM_MARK = re.compile(r"<!--saraban:item (\d+)-->")
+_IND = re.compile(r"<w:ind\b[^>]*/>")
+
+
+def _indent_items(xml: str) -> str:
+    """Each paragraph holding an item's mark (printed by ``finalize``) gets the item's indent
+    (``w:ind firstLine``, in place of the template's); the mark goes."""
+    if "<!--saraban:item" not in xml:
+        return xml
+    out, pos = [], 0
+    for m in _ITEM_MARK.finditer(xml):
+        start = max(xml.rfind("<w:p>", pos, m.start()), xml.rfind("<w:p ", pos, m.start()))
+        if start < 0:
+            out.append(xml[pos : m.start()])
+            pos = m.end()
+            continue
+        ind = f'<w:ind w:firstLine="{m.group(1)}"/>'
+        head = xml[start : m.start()]
+        ppr_end = head.find("</w:pPr>")
+        if ppr_end >= 0:
+            ppr = head[:ppr_end]
+            ppr = _IND.sub(ind, ppr, count=1) if _IND.search(ppr) else ppr + ind
+            head = ppr + head[ppr_end:]
+        else:
+            at = head.index(">") + 1
+            head = f"{head[:at]}<w:pPr>{ind}</w:pPr>{head[at:]}"
+        out.append(xml[pos:start] + head)
+        pos = m.end()
+    out.append(xml[pos:])
+    return "".join(out)
+
+
 def body_parts(body: Sequence[Any]) -> list[Any]:
     """The paragraphs of the body that are parts of the letter (ภาคเหตุ, ภาคความประสงค์): those
     before its first numbered item, and always the first. The typing guide sets each 6 pt below
     what precedes it (template filter ``body|parts``)."""
-    return list(body[: _first_item(body)])
+    return laid_out(body)[: _first_item(body)]
 
 
 def body_items(body: Sequence[Any]) -> list[Any]:
     """The rest of the body, from its first numbered item on: items and the paragraphs under them,
-    set without the space between parts (template filter ``body|items``)."""
-    return list(body[_first_item(body) :])
+    set without the space between parts (template filter ``body|items``); each item with its
+    level's indent (:class:`Item`)."""
+    return laid_out(body)[_first_item(body) :]
 
 
 # --- zip writing from cached pieces -----------------------------------------------------------
@@ -357,7 +466,7 @@ class CompiledTemplate:
                 continue
             name, template = slot
             try:
-                parts[name] = template.render(context)
+                parts[name] = _indent_items(template.render(context))
             except jinja2.UndefinedError as exc:
                 raise TemplateError(
                     f"undefined variable: {exc.message}", file=self.path, field=name

@@ -1,0 +1,124 @@
+"""Paper furniture: numbered items indented as the typing guide sets them, the draft mark
+(ร่าง) and a circular's distribution list as an attachment outside the letter's pages.
+
+Positions are read from the PDFs that ``--pdf`` makes (poppler's boxes, engine.proof.read_pages).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import make_workspace, run_cli
+from docxtext import docx_parts
+
+from engine.letter import split_paragraphs
+from engine.proof import read_pages
+from engine.render import PARAGRAPH_INDENT, number_width
+
+needs_office = pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="needs libreoffice-writer-nogui and poppler-utils",
+)
+
+CM = 72 / 2.54
+TWIP = 1 / 20  # pt
+LEFT_MARGIN = 3 * CM
+
+LONG = (
+    "ให้องค์กรปกครองส่วนท้องถิ่นตรวจสอบคำสั่งแต่งตั้งผู้ดูแลระบบและผู้ใช้งานระบบ "
+    "ให้เป็นปัจจุบันและแจ้งธนาคารภายในกำหนด พร้อมทั้งรายงานผลการดำเนินการให้อำเภอทราบ"
+)
+
+
+# --- numbered items ---------------------------------------------------------------------------
+def test_items_typed_on_their_own_lines_are_paragraphs() -> None:
+    text = "ขอให้ดำเนินการ ดังนี้\n๑. ตรวจสอบ\n๑.๑ กรณีแรก\n(๑) ข้อย่อย\n2. ข้อสอง\nต่อบรรทัด\n\nจึงเรียนมา"
+    assert split_paragraphs(text) == [
+        "ขอให้ดำเนินการ ดังนี้",
+        "๑. ตรวจสอบ",
+        "๑.๑ กรณีแรก",
+        "(๑) ข้อย่อย",
+        "2. ข้อสอง\nต่อบรรทัด",  # a line that is no item stays a line break in its paragraph
+        "จึงเรียนมา",
+    ]
+    # a year or an amount starting a line is no item
+    assert split_paragraphs("ภายในปี\n2568 เป็นต้นไป") == ["ภายในปี\n2568 เป็นต้นไป"]
+
+
+def _item_letter(ws: Path, digits: str = "๑") -> Path:
+    one, two = digits, "๒" if digits == "๑" else "2"
+    body = (
+        f"ด้วย{LONG}\n"
+        f"{one}. {LONG}\n"
+        f"{one}.{one} {LONG}\n"
+        f"({one}) {LONG}\n"
+        f"({two}) {LONG}\n"
+        f"{two}. {LONG}\n"
+    )
+    data = ws / "items.yaml"
+    data.write_text(
+        "to: ผู้ว่าราชการจังหวัด ทุกจังหวัด\nsubject: ทดสอบข้อ\nsigner: chief\n"
+        "closing: จึงเรียนมาเพื่อโปรดทราบ\nbody: |\n"
+        + "".join(f"  {line}\n" for line in body.splitlines()),
+        encoding="utf-8",
+    )
+    return data
+
+
+def _first_lines(pdf: Path, starts: list[str]) -> dict[str, tuple[float, float | None]]:
+    """For each item number: the x of its first line and of the line after it (its wrap)."""
+    lines = [ln for page in read_pages(pdf, images=False) for ln in page.body()]
+    out = {}
+    for i, ln in enumerate(lines):
+        for number in starts:
+            if ln.words[0].text == number and number not in out:
+                nxt = lines[i + 1].x0 if i + 1 < len(lines) else None
+                out[number] = (ln.x0, nxt)
+    return out
+
+
+@needs_office
+@pytest.mark.parametrize("arabic", [False, True], ids=["thai-digits", "arabic-digits"])
+def test_items_are_indented_by_level_and_wrap_to_the_margin(tmp_path: Path, arabic: bool) -> None:
+    """๑. at the paragraph indent (2.5 cm), ๑.๑ under the first letter of ๑.'s text, (๑) under
+    ๑.๑'s text; every wrapped line back at the left margin (3 cm). With Arabic digits (an office
+    whose thai_digits is false) the same, measured with Arabic digits."""
+    ws = make_workspace(tmp_path, "dla")
+    if arabic:
+        office = ws / "office.yaml"
+        office.write_text(
+            office.read_text(encoding="utf-8").replace("thai_digits: true", "thai_digits: false"),
+            encoding="utf-8",
+        )
+    data = _item_letter(ws, "1" if arabic else "๑")
+    r = run_cli("new", "letter", "--data", str(data), "--date", "2025-03-25", "--issue", "--pdf",
+                workspace=ws)  # fmt: skip
+    assert r.code == 0, r.err
+    pdf = next((ws / "letters").glob("*/*.pdf"))
+    one, two = ("1", "2") if arabic else ("๑", "๒")
+    first, sub = f"{one}.", f"{one}.{one}"
+    found = _first_lines(pdf, [first, sub, f"({one})", f"({two})", f"{two}."])
+    indent = LEFT_MARGIN + PARAGRAPH_INDENT * TWIP
+    step1 = number_width(first) * TWIP
+    step2 = number_width(sub) * TWIP
+    expected = {
+        first: indent,
+        sub: indent + step1,
+        f"({one})": indent + step1 + step2,
+        f"({two})": indent + step1 + step2,
+        f"{two}.": indent,
+    }
+    for number, x in expected.items():
+        assert number in found, (number, sorted(found))
+        x0, wrapped = found[number]
+        assert abs(x0 - x) < 0.5, (number, x0, x)
+        assert wrapped is not None and abs(wrapped - LEFT_MARGIN) < 0.5, (number, wrapped)
+    # the DOCX says the same: each item's own first-line indent
+    xml = docx_parts(pdf.with_suffix(".docx"))["word/document.xml"].decode()
+    indents = {int(v) for v in re.findall(r'<w:ind w:firstLine="(\d+)"/>', xml)}
+    assert {PARAGRAPH_INDENT, PARAGRAPH_INDENT + number_width(first),
+            PARAGRAPH_INDENT + number_width(first) + number_width(sub)} <= indents  # fmt: skip
+    assert "saraban:item" not in xml
