@@ -124,7 +124,17 @@ def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
     from lxml import etree
 
     run = subprocess.run(
-        [tool("pdftotext", POPPLER_HINT), "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],
+        # -nodiag: a draft's mark (ร่าง, printed diagonally across the page behind the text,
+        # engine.pdf.stamp_draft_mark) is no line of the letter; it would be text over text
+        [
+            tool("pdftotext", POPPLER_HINT),
+            "-bbox-layout",
+            "-nodiag",
+            "-enc",
+            "UTF-8",
+            str(pdf),
+            "-",
+        ],
         capture_output=True,
         timeout=120,
     )

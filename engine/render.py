@@ -44,6 +44,9 @@ _TAGGED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.
 _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 0x7F, 0xFFFE, 0xFFFF])
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 _EMBLEM_MEMBER = "word/media/emblem.png"
+_EDITABLE = re.compile(
+    r"^(\[Content_Types\]\.xml|word/_rels/document\.xml\.rels|word/(header|footer)\d*\.xml)$"
+)
 
 
 _NEEDS_CLEANING = re.compile("[\x00-\x09\x0b-\x1f\x7f\ufffe\uffff]")  # all but LF
@@ -420,6 +423,8 @@ class CompiledTemplate:
         # the last rendered XML of each tagged part and its zip member: headers and footers come
         # out the same for letter after letter, and are then not deflated again
         self._last: dict[str, tuple[str, _Member]] = {}
+        # the XML of the untagged parts that a rendered document may change (engine.docxparts)
+        self._plain: dict[str, str] = {}
         for name, data in parts:
             if name == _EMBLEM_MEMBER and emblem_bytes is not None:
                 self._slots.append(_member(name, emblem_bytes))
@@ -443,6 +448,8 @@ class CompiledTemplate:
                 data = (_fit_emblem(fix(xml), *emblem_size) if fit else fix(xml)).encode("utf-8")
             elif name.startswith("word/") and name.endswith(".xml"):
                 data = fix(data.decode("utf-8")).encode("utf-8")
+            if _EDITABLE.match(name):
+                self._plain[name] = data.decode("utf-8")
             self._slots.append(_member(name, data))
 
     def printed(self, value: Any) -> str:
@@ -479,14 +486,33 @@ class CompiledTemplate:
                 ) from None
         return parts
 
+    def plain_part(self, name: str) -> str | None:
+        """The XML of an untagged part as this template has it: ``[Content_Types].xml``, the
+        document's relationships, a header or footer without tags (None when there is none).
+        A document may change it by giving its new XML to :meth:`pack` under the same name."""
+        return self._plain.get(name)
+
+    def part_names(self) -> list[str]:
+        """The names of the template's parts, in zip order."""
+        return [s.name.decode() if isinstance(s, _Member) else s[0] for s in self._slots]
+
     def members(self, parts: Mapping[str, str]) -> list[_Member]:
-        """Zip members of a DOCX: the cached untouched parts and ``parts`` (rendered XML)."""
+        """Zip members of a DOCX: the cached untouched parts and ``parts`` (rendered XML). A
+        part of ``parts`` that the template keeps untouched replaces it; one the template has
+        not is added at the end."""
         out = []
+        names = set()
         for slot in self._slots:
             if isinstance(slot, _Member):
-                out.append(slot)
+                name = slot.name.decode()
+                names.add(name)
+                if name in parts:
+                    out.append(_member(name, parts[name].encode("utf-8"), RENDERED_LEVEL))
+                else:
+                    out.append(slot)
                 continue
             name = slot[0]
+            names.add(name)
             xml = parts[name]
             last = self._last.get(name)
             if last is not None and last[0] == xml:
@@ -495,6 +521,11 @@ class CompiledTemplate:
             member = _member(name, xml.encode("utf-8"), RENDERED_LEVEL)
             self._last[name] = (xml, member)
             out.append(member)
+        out += [
+            _member(n, x.encode("utf-8"), RENDERED_LEVEL)
+            for n, x in parts.items()
+            if n not in names
+        ]
         return out
 
     def pack(self, parts: Mapping[str, str]) -> bytes:

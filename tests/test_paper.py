@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import make_workspace, run_cli
 from docxtext import docx_parts
 
+from engine.docxparts import DRAFT_MARK
 from engine.letter import split_paragraphs
 from engine.proof import read_pages
 from engine.render import PARAGRAPH_INDENT, number_width
@@ -122,3 +124,50 @@ def test_items_are_indented_by_level_and_wrap_to_the_margin(tmp_path: Path, arab
     assert {PARAGRAPH_INDENT, PARAGRAPH_INDENT + number_width(first),
             PARAGRAPH_INDENT + number_width(first) + number_width(sub)} <= indents  # fmt: skip
     assert "saraban:item" not in xml
+
+
+# --- the draft mark ------------------------------------------------------------------------------
+def _page_texts(pdf: Path) -> list[str]:
+    """Every page's text as pdftotext reads it (diagonal text included)."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+                         check=True).stdout.decode()  # fmt: skip
+    pages = out.split("\f")
+    return pages[:-1] if not pages[-1].strip() else pages
+
+
+def _marks(docx: Path) -> dict[str, int]:
+    """Header part → how many draft-mark shapes it holds."""
+    return {
+        name: xml.count(b'string="\xe0\xb8\xa3\xe0\xb9\x88\xe0\xb8\xb2\xe0\xb8\x87"')
+        for name, xml in docx_parts(docx).items()
+        if re.match(r"word/header\d*\.xml$", name)
+    }
+
+
+@needs_office
+def test_a_draft_carries_the_mark_and_the_issued_letter_does_not(tmp_path: Path) -> None:
+    """A draft (no --issue) has Word's watermark (a WordArt "ร่าง" in every header: both the
+    first page's and the other pages'), and its PDF says ร่าง on every page; the same letter
+    issued has neither. Both PDFs pass proof (the autouse fixture proofs every PDF made)."""
+    ws = make_workspace(tmp_path, "pakthongchai")
+    data = ws / "reference-000.yaml"
+    r = run_cli("new", "letter", "--data", str(data), "--date", "2023-04-28", "--pdf",
+                workspace=ws)  # fmt: skip
+    assert r.code == 0, r.err
+    draft = ws / "letters" / "drafts" / "case-00001-letter.docx"
+    marks = _marks(draft)
+    assert len(marks) >= 2 and all(n == 1 for n in marks.values()), marks
+    header = docx_parts(draft)["word/header2.xml"].decode()
+    assert 'id="PowerPlusWaterMarkObject' in header and "rotation:315" in header
+    assert "z-index:-" in header  # behind the text
+    pages = _page_texts(draft.with_suffix(".pdf"))
+    assert len(pages) >= 2
+    assert all(DRAFT_MARK in page for page in pages), [DRAFT_MARK in p for p in pages]
+
+    r = run_cli("new", "letter", "--data", str(data), "--date", "2023-04-28", "--issue", "--pdf",
+                workspace=ws)  # fmt: skip
+    assert r.code == 0, r.err
+    issued = next((ws / "letters" / "2566").glob("*.docx"))
+    assert set(_marks(issued).values()) == {0}
+    assert not any(b"PowerPlusWaterMarkObject" in xml for xml in docx_parts(issued).values())
+    assert not any(DRAFT_MARK in page for page in _page_texts(issued.with_suffix(".pdf")))
