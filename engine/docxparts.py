@@ -181,3 +181,75 @@ def draft_bytes(template: Any, context: Mapping[str, Any], font: str | None = No
     header (in the office's font family, ``font``)."""
     parts = template.render_parts(context)
     return bytes(template.pack(with_draft_mark(template, parts, font=font or "TH Sarabun New")))
+
+
+# --- an attachment's own section -----------------------------------------------------------------
+LIST_TITLE = "บัญชีรายชื่อแนบท้ายหนังสือ"
+"""How a circular's distribution list is headed (บัญชีรายชื่อแนบท้ายหนังสือ<office> ที่ … ลงวันที่ …):
+the first words of its first page, by which :mod:`engine.pdf` tells where it starts."""
+
+_FURNITURE = re.compile(
+    r"<w:(?:headerReference|footerReference)\b[^>]*/>|<w:titlePg\b[^>]*/>|<w:pgNumType\b[^>]*/>"
+)
+_LAST_PARAGRAPH = re.compile(r"<w:p\b(?:(?!<w:p\b).)*?</w:p>\s*$|<w:p\b[^>]*/>\s*$", re.S)
+
+
+def _stamp_paragraph(text: str) -> str:
+    """A header or footer paragraph: ``text`` (a secrecy stamp, printed) in red, bold, centred;
+    an empty paragraph when there is none."""
+    if not text:
+        return "<w:p/>"
+    return (
+        '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/><w:bCs/>'
+        '<w:color w:val="C00000"/><w:sz w:val="40"/><w:szCs w:val="40"/></w:rPr>'
+        f'<w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
+    )
+
+
+def _end_section(body: str, sect: str) -> str:
+    """``body`` with its last paragraph ending a section laid out by ``sect`` (a sectPr in the
+    paragraph's properties: Word's section break, with no paragraph added); a body that ends
+    otherwise (a table) gets an empty paragraph for it."""
+    m = _LAST_PARAGRAPH.search(body)
+    if m is None:
+        return f"{body}<w:p><w:pPr>{sect}</w:pPr></w:p>"
+    p = m.group(0).rstrip()
+    if p.endswith("/>"):  # <w:p/>
+        new = p[:-2] + f"><w:pPr>{sect}</w:pPr></w:p>"
+    elif "</w:pPr>" in p:
+        at = p.index("</w:pPr>")
+        new = p[:at] + sect + p[at:]
+    else:
+        at = p.index(">") + 1
+        new = f"{p[:at]}<w:pPr>{sect}</w:pPr>{p[at:]}"
+    return body[: m.start()] + new + body[m.start() + len(p) :]
+
+
+def with_attachment(
+    template: Any, parts: Mapping[str, str], xml: str, *, stamp: str = ""
+) -> dict[str, str]:
+    """The parts with ``xml`` (paragraphs) after the letter as an attachment: a section of its
+    own on a new page, the letter's page size and margins, its own header and footer (``stamp``,
+    a secrecy mark as printed, else empty): no page number and no Garuda; the letter's pages keep
+    theirs."""
+    out = dict(parts)
+    doc = out[DOCUMENT]
+    end = doc.rindex("</w:body>")
+    start = doc.index("<w:body>") + len("<w:body>")
+    found = list(_SECT.finditer(doc, start, end))
+    last = found[-1] if found and doc[found[-1].end() : end].strip() == "" else None
+    if last is None:  # a document without its own section properties: Word's defaults
+        letter_sect, body = "<w:sectPr/>", doc[start:end]
+    else:
+        letter_sect, body = last.group(0), doc[start : last.start()]
+    rids = []
+    for kind, tag in (("header", "hdr"), ("footer", "ftr")):
+        part = _EMPTY_HEADER.format(tag=tag, content=_stamp_paragraph(stamp))
+        rids.append(_add_part(template, out, _new_name(template, out, kind), part, kind))
+    refs = (
+        f'<w:headerReference w:type="default" r:id="{rids[0]}"/>'
+        f'<w:footerReference w:type="default" r:id="{rids[1]}"/>'
+    )
+    list_sect = _insert_in_sect(_FURNITURE.sub("", letter_sect), refs)
+    out[DOCUMENT] = doc[:start] + _end_section(body, letter_sect) + xml + list_sect + doc[end:]
+    return out

@@ -70,10 +70,10 @@ from pypdf.generic import (
 )
 
 from engine import files, pdfclean
-from engine.docxparts import DRAFT_MARK
+from engine.docxparts import DRAFT_MARK, LIST_TITLE
 from engine.errors import UserError
 from engine.letter import Enclosure
-from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
+from engine.linebreak import DEFAULT_BREAKER, INVISIBLE, THAI_LETTERS, THAI_RUN, WJ
 from engine.programs import tool
 from engine.programs import which as _which
 from engine.proof import read_pages
@@ -1238,6 +1238,18 @@ def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | 
     return f"/{' '.join(taken)}..."
 
 
+def attachment_start(texts: Sequence[str]) -> int | None:
+    """The first page (0-based) of an attachment after the letter — a circular's distribution
+    list, headed :data:`engine.docxparts.LIST_TITLE` — or None. Its pages, and the letter's
+    last page before them, get no continuation marker: the attachment is outside the letter's
+    pages (its own section, without page numbers)."""
+    for page, text in enumerate(texts[1:], 1):
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        if "".join(first.translate(INVISIBLE).split()).startswith(LIST_TITLE):
+            return page
+    return None
+
+
 def _first_word(chunk: str) -> str:
     """The first word of a chunk, whole: a Thai run is cut at the end of its first word
     (:meth:`engine.linebreak.LineBreaker.segment`, the segmentation the letter was broken by);
@@ -1284,8 +1296,11 @@ def _furnish(
             f"pdftotext read {len(texts)} pages, pypdf {len(reader.pages)}", file=pdf_path
         )
     starts = set(starts)
+    attached = attachment_start(texts)
     markers = [
-        None if page in starts else continuation_marker(text, thai_digits)
+        None
+        if page in starts or (attached is not None and page >= attached)
+        else continuation_marker(text, thai_digits)
         for page, text in enumerate(texts[1:], 1)
     ]
     wanted = [(i, m) for i, m in enumerate(markers) if m]

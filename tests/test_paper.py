@@ -15,10 +15,12 @@ import pytest
 from conftest import make_workspace, run_cli
 from docxtext import docx_parts
 
-from engine.docxparts import DRAFT_MARK
+from engine.docxparts import DRAFT_MARK, LIST_TITLE
 from engine.letter import split_paragraphs
+from engine.linebreak import INVISIBLE
 from engine.proof import read_pages
 from engine.render import PARAGRAPH_INDENT, number_width
+from engine.thai import to_thai_digits
 
 needs_office = pytest.mark.skipif(
     shutil.which("soffice") is None or shutil.which("pdftotext") is None,
@@ -127,10 +129,12 @@ def test_items_are_indented_by_level_and_wrap_to_the_margin(tmp_path: Path, arab
 
 
 # --- the draft mark ------------------------------------------------------------------------------
-def _page_texts(pdf: Path) -> list[str]:
-    """Every page's text as pdftotext reads it (diagonal text included)."""
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
-                         check=True).stdout.decode()  # fmt: skip
+def _page_texts(pdf: Path, *, raw: bool = False) -> list[str]:
+    """Every page's text as pdftotext reads it, diagonal text included (``raw``: in content
+    order, as the engine reads pages for its markers)."""
+    mode = ["-raw"] if raw else []
+    out = subprocess.run(["pdftotext", *mode, "-enc", "UTF-8", str(pdf), "-"],
+                         capture_output=True, check=True).stdout.decode()  # fmt: skip
     pages = out.split("\f")
     return pages[:-1] if not pages[-1].strip() else pages
 
@@ -171,3 +175,70 @@ def test_a_draft_carries_the_mark_and_the_issued_letter_does_not(tmp_path: Path)
     assert set(_marks(issued).values()) == {0}
     assert not any(b"PowerPlusWaterMarkObject" in xml for xml in docx_parts(issued).values())
     assert not any(DRAFT_MARK in page for page in _page_texts(issued.with_suffix(".pdf")))
+
+
+# --- a circular's distribution list: an attachment --------------------------------------------
+PAGE_NUMBER = re.compile(r"^-\s*[๐-๙0-9]+\s*-$")
+
+
+def _lines(text: str) -> list[str]:
+    return [" ".join(ln.translate(INVISIBLE).split()) for ln in text.splitlines() if ln.strip()]
+
+
+@needs_office
+def test_the_distribution_list_is_outside_the_letters_pages(tmp_path: Path) -> None:
+    """Reference letter 000 (two pages) as a circular to 24 organisations: the letter's pages
+    carry their page number ("- ๒ -") and the marker between them; the list (two pages of its
+    own, headed บัญชีรายชื่อแนบท้ายหนังสือ…) carries no page number and no marker, nor does the
+    letter's last page before it; every recipient is in it. In the DOCX the list is a section of
+    its own whose header has no PAGE field."""
+    ws = make_workspace(tmp_path, "pakthongchai")
+    # names long enough to take two lines each: the list runs over two pages
+    long = "ทดสอบการพิมพ์บัญชีรายชื่อแนบท้ายหนังสือเวียนที่มีชื่อหน่วยงานยาวมากจนต้องขึ้นบรรทัดใหม่"
+    names = [f"องค์การบริหารส่วนตำบล{long}{i}" for i in range(1, 25)]
+    (ws / "recipients.csv").write_text(
+        "organisation,position\n" + "".join(f"{n},นายกองค์การบริหารส่วนตำบล\n" for n in names),
+        encoding="utf-8",
+    )
+    data = ws / "circular.yaml"
+    data.write_text((ws / "reference-000.yaml").read_text(encoding="utf-8")
+                    + "recipients: recipients.csv\n", encoding="utf-8")  # fmt: skip
+    r = run_cli("new", "letter", "--data", str(data), "--date", "2023-04-28", "--issue", "--pdf",
+                workspace=ws)  # fmt: skip
+    assert r.code == 0, r.err
+    master = ws / "letters" / "2566" / "circular-0001.pdf"
+    pages = [_lines(t) for t in _page_texts(master, raw=True)]
+    starts = [i for i, p in enumerate(pages) if p and p[0].startswith(LIST_TITLE)]
+    assert len(starts) == 1, [p[:1] for p in pages]
+    first_list = starts[0]
+    letter, listed = pages[:first_list], pages[first_list:]
+    assert len(letter) >= 2 and len(listed) >= 2, (len(letter), len(listed))
+    assert pages[first_list][0].replace(" ", "") == f"{LIST_TITLE}อำเภอปักธงชัย"
+
+    def numbered(page: list[str]) -> bool:
+        return any(PAGE_NUMBER.match(ln) for ln in page)
+
+    def marked(page: list[str]) -> bool:
+        return bool(page) and page[-1].startswith("/") and page[-1].endswith("...")
+
+    assert [numbered(p) for p in letter] == [False] + [True] * (len(letter) - 1)
+    assert [marked(p) for p in letter] == [True] * (len(letter) - 1) + [False]
+    assert not any(numbered(p) or marked(p) for p in listed)
+    text = "".join("".join(p) for p in listed).replace(" ", "")
+    for i, name in enumerate(names, 1):
+        assert f"{to_thai_digits(str(i))}.นายก{to_thai_digits(name)}" in text, name
+    assert "รวม๒๔แห่ง" in text
+
+    parts = docx_parts(master.with_suffix(".docx"))
+    doc = parts["word/document.xml"].decode()
+    sects = re.findall(r"<w:sectPr\b.*?</w:sectPr>", doc, re.S)
+    assert len(sects) == 2
+    assert "<w:titlePg" in sects[0] and "<w:pgNumType" in sects[0]
+    assert "<w:titlePg" not in sects[1] and "<w:pgNumType" not in sects[1]
+    rels = parts["word/_rels/document.xml.rels"].decode()
+    header = re.search(r'<w:headerReference w:type="default" r:id="(\w+)"', sects[1]).group(1)
+    target = re.search(rf'Id="{header}"[^>]*Target="([^"]+)"', rels).group(1)
+    assert "PAGE" not in parts[f"word/{target}"].decode()
+    # the copies are letters alone
+    copy = next((ws / "letters" / "2566" / "circular-0001").glob("*.docx"))
+    assert LIST_TITLE not in docx_parts(copy)["word/document.xml"].decode()
