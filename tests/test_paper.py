@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import make_workspace, run_cli
+from conftest import EXAMPLES, make_workspace, run_cli
 from docxtext import docx_parts
 
 from engine.docxparts import DRAFT_MARK, LIST_TITLE
@@ -242,3 +242,43 @@ def test_the_distribution_list_is_outside_the_letters_pages(tmp_path: Path) -> N
     # the copies are letters alone
     copy = next((ws / "letters" / "2566" / "circular-0001").glob("*.docx"))
     assert LIST_TITLE not in docx_parts(copy)["word/document.xml"].decode()
+
+
+def test_a_document_without_headers_gets_one_for_the_draft_mark(tmp_path: Path) -> None:
+    """A workspace template whose section names no header (edited in Word) still marks every
+    page of a draft: a header holding only the mark is added, related, typed and referenced
+    (default and, with a distinct first page, first). The DOCX stays valid XML throughout."""
+    import datetime as dt
+
+    from lxml import etree
+
+    from engine.docxparts import with_draft_mark
+    from engine.letter import letter_from_data
+    from engine.office import load_office
+    from engine.render import CompiledTemplate
+    from engine.workspace import BUILTIN_TEMPLATES
+    from engine.yamlio import parse_yaml
+
+    office = load_office(EXAMPLES / "dla")
+    text = "to: ผู้ว่าราชการจังหวัด ทุกจังหวัด\nsubject: ทดสอบ\nbody: ข้อความ\nsigner: chief\n"
+    letter = letter_from_data(parse_yaml(text, "d.yaml"), office, EXAMPLES)
+    letter.date = dt.date(2025, 3, 25)
+    tpl = CompiledTemplate(BUILTIN_TEMPLATES / "external-letter.docx")
+    parts = tpl.render_parts(letter.context())
+    parts["word/document.xml"] = re.sub(
+        r"<w:headerReference\b[^>]*/>", "", parts["word/document.xml"]
+    )
+    marked = with_draft_mark(tpl, parts)
+    path = tmp_path / "draft.docx"
+    path.write_bytes(tpl.pack(marked))
+    got = docx_parts(path)
+    for name, xml in got.items():
+        if name.endswith((".xml", ".rels")):
+            etree.fromstring(xml)  # well-formed
+    sect = re.search(r"<w:sectPr\b.*?</w:sectPr>", got["word/document.xml"].decode(), re.S)[0]
+    refs = dict(re.findall(r'<w:headerReference w:type="(\w+)" r:id="(\w+)"/>', sect))
+    assert set(refs) == {"default", "first"} and len(set(refs.values())) == 1
+    rels = got["word/_rels/document.xml.rels"].decode()
+    target = re.search(rf'Id="{refs["default"]}"[^>]*Target="([^"]+)"', rels)[1]
+    assert f'PartName="/word/{target}"' in got["[Content_Types].xml"].decode()
+    assert DRAFT_MARK.encode() in got[f"word/{target}"]
