@@ -62,6 +62,7 @@ from xml.sax.saxutils import escape
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import (
+    ContentStream,
     DecodedStreamObject,
     DictionaryObject,
     NameObject,
@@ -1147,7 +1148,7 @@ def stamp_draft_mark(pdf_path: str | Path, converter: Converter) -> None:
             text=escape(DRAFT_MARK),
         )  # fmt: skip
         data = _drawn(converter, key, frame, '<text:p text:style-name="Standard"/>')
-    overlay = PdfReader(io.BytesIO(data)).pages[0]
+    overlay = _ending_words(PdfReader(io.BytesIO(data)).pages[0])
     path = Path(pdf_path)
     writer = PdfWriter(clone_from=_open_pdf(path, what=None))
     for page in writer.pages:
@@ -1159,6 +1160,36 @@ def stamp_draft_mark(pdf_path: str | Path, converter: Converter) -> None:
         ctm = Transformation().translate(-w / 2, -h / 2).rotate(DRAFT_ANGLE).translate(cx, cy)
         page.merge_transformed_page(overlay, ctm, over=False)
     _write_atomic(writer, path)
+
+
+def _ending_words(overlay: PageObject) -> PageObject:
+    """``overlay`` with an invisible space drawn after its content (Helvetica, text render mode
+    3). poppler's ``pdftotext -nodiag`` leaves the diagonal mark out but, without a space after
+    it, the first word drawn next (the page's own "ที่", "-") goes with it: a space ends the
+    word."""
+    writer = PdfWriter()
+    page = writer.add_page(overlay)
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else DictionaryObject()
+    assert isinstance(resources, DictionaryObject)
+    fonts = resources.get("/Font")
+    fonts = fonts.get_object() if fonts is not None else DictionaryObject()
+    assert isinstance(fonts, DictionaryObject)
+    fonts[NameObject("/SarabanSpace")] = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    resources[NameObject("/Font")] = fonts
+    page[NameObject("/Resources")] = resources
+    contents = page.get_contents()
+    body = contents.get_data() if contents is not None else b""
+    stream = ContentStream(None, None)
+    stream.set_data(body + b"\nBT /SarabanSpace 1 Tf 3 Tr 297 421 Td ( ) Tj ET\n")  # mid-page
+    page.replace_contents(stream)
+    return page
 
 
 def _stamp(page: PageObject, overlay: PageObject, where: str) -> None:

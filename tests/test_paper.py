@@ -18,6 +18,7 @@ from docxtext import docx_parts
 from engine.docxparts import DRAFT_MARK, LIST_TITLE
 from engine.letter import split_paragraphs
 from engine.linebreak import INVISIBLE
+from engine.pdf import page_texts
 from engine.proof import read_pages
 from engine.render import PARAGRAPH_INDENT, number_width
 from engine.thai import to_thai_digits
@@ -167,6 +168,10 @@ def test_a_draft_carries_the_mark_and_the_issued_letter_does_not(tmp_path: Path)
     pages = _page_texts(draft.with_suffix(".pdf"))
     assert len(pages) >= 2
     assert all(DRAFT_MARK in page for page in pages), [DRAFT_MARK in p for p in pages]
+    # what the engine reads of the pages (markers, proof) leaves the mark out, and only it
+    read = page_texts(draft.with_suffix(".pdf"))
+    assert not any(DRAFT_MARK in page for page in read)
+    assert read[0].startswith("ที่ นม ") and read[1].startswith("- ๒ -"), [p[:12] for p in read]
 
     r = run_cli("new", "letter", "--data", str(data), "--date", "2023-04-28", "--issue", "--pdf",
                 workspace=ws)  # fmt: skip
