@@ -5,7 +5,8 @@ A circular letter whose data has ``recipients`` (a CSV, XLSX or YAML file, or a 
 
 a. the **master** (``letters/<BE>/circular-<n>.docx``): the letter to the collective recipient,
    as in reference letter 000 ("เรียน นายกเทศมนตรี ทุกเทศบาล และนายกองค์การบริหารส่วนตำบล
-   ทุกแห่ง"), followed by the distribution list (บัญชีรายชื่อผู้รับ) on its own page;
+   ทุกแห่ง"), followed by the distribution list (บัญชีรายชื่อแนบท้ายหนังสือ…), an attachment in a
+   section of its own: no page number, no continuation marker;
 b. one **addressed copy** per recipient (``letters/<BE>/circular-<n>/<seq>-<organisation>.docx``,
    "เรียน นายกองค์การบริหารส่วนตำบลสระตะเคียน"), sharing the number and the date;
 c. one **combined DOCX** of all copies (``letters/<BE>/circular-<n>-copies.docx``), each copy its
@@ -26,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import confine, progress, thai
-from .combine import DOCUMENT, CombinedWriter
+from .combine import CombinedWriter
+from .docxparts import LIST_TITLE, with_attachment
 from .errors import UserError
 from .i18n import _
 from .letter import Letter, salutation_for
@@ -63,11 +65,9 @@ def register_recipient(letter: Letter, n: int) -> str:
 
 # --- the master's distribution list --------------------------------------------------------------
 def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 0,
-          page_break: bool = False, before: int = 0) -> str:  # fmt: skip
+          before: int = 0) -> str:  # fmt: skip
     """A paragraph of the distribution list; ``text`` as printed (``CompiledTemplate.printed``)."""
     ppr = ""
-    if page_break:
-        ppr += "<w:pageBreakBefore/>"
     if before:
         ppr += f'<w:spacing w:before="{before}"/>'
     if indent:
@@ -84,15 +84,16 @@ def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 
 def distribution_list(
     letter: Letter, recipients: Sequence[Recipient], printed: Callable[[str], str]
 ) -> str:
-    """WordprocessingML paragraphs: the list of recipients, on a page of its own. ``printed``
-    is the template's own printing of a value (digits, line breaks, escaping)."""
+    """WordprocessingML paragraphs: the list of recipients, headed as offices head it
+    (บัญชีรายชื่อแนบท้ายหนังสือ<office> / ที่ … ลงวันที่ … / เรื่อง …). ``printed`` is the template's
+    own printing of a value (digits, line breaks, escaping)."""
     digits = letter.office.thai_digits
 
     date = thai.format_date(letter.date, "full", thai_digits=digits) if letter.date else ""
+    number = f"ที่ {letter.number_text}" + (f" ลงวันที่ {date}" if date else "")
     out = [
-        _para(printed("บัญชีรายชื่อผู้รับหนังสือ"), bold=True, center=True, page_break=True),
-        _para(printed(f"แนบท้ายหนังสือ{letter.office.name} ที่ {letter.number_text}"), center=True),
-        _para(printed(f"ลงวันที่ {date}") if date else "", center=True),
+        _para(printed(f"{LIST_TITLE}{letter.office.name}"), bold=True, center=True),
+        _para(printed(number), center=True),
         _para(printed(f"เรื่อง {letter.subject}"), center=True, before=120),
     ]
     width = len(str(len(recipients)))
@@ -103,13 +104,15 @@ def distribution_list(
     return "".join(out)
 
 
-def with_distribution_list(parts: Mapping[str, str], xml: str) -> dict[str, str]:
-    """The rendered parts with ``xml`` inserted at the end of the body (before its sectPr)."""
-    doc = parts[DOCUMENT]
-    end = doc.rindex("</w:body>")
-    sect = doc.rfind("<w:sectPr", 0, end)
-    at = sect if sect >= 0 else end
-    return {**parts, DOCUMENT: doc[:at] + xml + doc[at:]}
+def with_distribution_list(
+    template: Any, parts: Mapping[str, str], letter: Letter, recipients: Sequence[Recipient]
+) -> dict[str, str]:
+    """The master's rendered parts with its distribution list after the letter, as an
+    attachment (แนบท้าย): a section of its own, on a new page, outside the letter's page
+    numbers and continuation markers (:func:`engine.docxparts.with_attachment`)."""
+    xml = distribution_list(letter, recipients, template.printed)
+    stamp = template.printed(letter.secrecy) if letter.secrecy else ""
+    return with_attachment(template, parts, xml, stamp=stamp)
 
 
 # --- copies --------------------------------------------------------------------------------------
@@ -198,12 +201,7 @@ def render_circular(
     for path in (master, copies_dir(master), combined_path(master)):
         sink.check(path)
     parts = template.render_parts(context)
-    sink.write(
-        master,
-        template.pack(
-            with_distribution_list(parts, distribution_list(letter, recipients, template.printed))
-        ),
-    )
+    sink.write(master, template.pack(with_distribution_list(template, parts, letter, recipients)))
     combined = CombinedWriter(template, combined_path(master))
     try:
         for path, recipient in progress.track(

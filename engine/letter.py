@@ -195,13 +195,21 @@ def contact_lines(office: Office) -> list[str]:
 
 def split_paragraphs(text: str) -> list[str]:
     """Body text to paragraphs: blank lines separate paragraphs; a single line break stays a
-    line break inside its paragraph. Numbered items are kept exactly as typed."""
+    line break inside its paragraph, except before a numbered item (๑. / ๑.๑ / (๑), Thai or
+    Arabic digits: :data:`engine.thai.ITEM_NUMBER`), which starts a paragraph of its own.
+    Numbered items are kept exactly as typed."""
     paragraphs = []
     for block in text.replace("\r\n", "\n").split("\n\n"):
-        lines = [line.strip() for line in block.split("\n")]
-        para = "\n".join(line for line in lines if line)
+        para: list[str] = []
+        for line in (line.strip() for line in block.split("\n")):
+            if not line:
+                continue
+            if para and thai.ITEM_NUMBER.match(line):
+                paragraphs.append("\n".join(para))
+                para = []
+            para.append(line)
         if para:
-            paragraphs.append(para)
+            paragraphs.append("\n".join(para))
     return paragraphs
 
 

@@ -56,11 +56,13 @@ import zlib
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import (
+    ContentStream,
     DecodedStreamObject,
     DictionaryObject,
     NameObject,
@@ -69,10 +71,11 @@ from pypdf.generic import (
 )
 
 from engine import files, pdfclean
+from engine.docxparts import DRAFT_MARK, LIST_TITLE
 from engine.errors import UserError
 from engine.i18n import _
 from engine.letter import Enclosure
-from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
+from engine.linebreak import DEFAULT_BREAKER, INVISIBLE, THAI_LETTERS, THAI_RUN, WJ
 from engine.programs import tool
 from engine.programs import which as _which
 from engine.proof import read_pages
@@ -664,6 +667,12 @@ class Converter:
             return list(pool.map(lambda job: self.convert(*job), jobs))
 
     def _convert(self, src: Path, dst: Path, destinations: bool = False, tighten: int = 0) -> None:
+        """Convert on an idle worker; a draft's PDF then gets the draft mark (after the worker is
+        back in the pool: the mark is drawn by one)."""
+        if self._converted(src, dst, destinations, tighten):
+            stamp_draft_mark(dst, self)
+
+    def _converted(self, src: Path, dst: Path, destinations: bool, tighten: int) -> bool:
         worker = self._idle.get()
         crashed: _WorkerFailed | None = None
         lean = worker.folder / "lean" / src.name
@@ -673,9 +682,9 @@ class Converter:
         tmp = dst.with_name(f".{dst.stem}.{pdfclean.token()}.{uuid.uuid4().hex[:8]}.part")
         try:
             source = src
-            thai_pages = False
+            thai_pages = draft = False
             if src.suffix.lower() == ".docx":
-                data, thai_pages = _prepared_docx(src, lean=self.lean_docx, tighten=tighten)
+                data, thai_pages, draft = _prepared_docx(src, lean=self.lean_docx, tighten=tighten)
                 if data is not None:
                     lean.parent.mkdir(parents=True, exist_ok=True)
                     lean.write_bytes(data)
@@ -735,6 +744,7 @@ class Converter:
             out.unlink(missing_ok=True)
             lean.unlink(missing_ok=True)
             self._idle.put(worker)
+        return draft
 
 
 _W_NS = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -835,6 +845,7 @@ def _fewer_joiners(xml: bytes) -> bytes:
 
 
 _HEADER = re.compile(r"word/header\d*\.xml$")
+_DRAFT_ALT = b'alt="saraban:draft"'  # the draft mark's shape (engine.docxparts)
 _RUN_PROPS = re.compile(rb"<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>", re.S)
 _BARE_RUN = re.compile(rb"<w:r(\s[^>]*)?>(?!<w:rPr)")  # a run without properties (a field's)
 _THAI_LANG = b'<w:lang w:val="th-TH" w:bidi="th-TH"/>'
@@ -849,9 +860,12 @@ def _thai_run(m: re.Match[bytes]) -> bytes:
     return b"<w:rPr>" + m.group(1) + _THAI_LANG + b"</w:rPr>"
 
 
-def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[bytes | None, bool]:
-    """The copy of a DOCX that LibreOffice is given (None when the file itself will do), and
-    whether its pages are numbered in Thai digits (:data:`_THAI_PAGE_NUMBERS`).
+def _prepared_docx(
+    path: Path, *, lean: bool = True, tighten: int = 0
+) -> tuple[bytes | None, bool, bool]:
+    """The copy of a DOCX that LibreOffice is given (None when the file itself will do), whether
+    its pages are numbered in Thai digits (:data:`_THAI_PAGE_NUMBERS`), and whether it is a
+    draft (its headers hold the draft mark, :mod:`engine.docxparts`).
 
     * header runs are Thai where the pages are numbered in Thai digits (:func:`_thai_run`);
     * a word keeps joiners only where ICU would break it (:func:`_joined_for_icu`);
@@ -860,11 +874,13 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[
       LibreOffice justifies the Thai way, spreading the space over the Thai characters of the
       line, as Word's does;
     * ``lean``: the styles nothing refers to are dropped (:func:`_lean_parts`);
-    * ``tighten``: :func:`_tightened`.
+    * ``tighten``: :func:`_tightened`;
+    * the draft mark (Word's WordArt watermark) is taken out: LibreOffice would export it as
+      outlines, not text; :func:`stamp_draft_mark` prints it on the PDF as text instead.
     """
     items = _read_docx(path)
     if items is None:
-        return None, False  # LibreOffice will say what is wrong with it
+        return None, False, False  # LibreOffice will say what is wrong with it
     parts = {info.filename: data for info, data in items}
     changed = False
     if lean:
@@ -873,9 +889,13 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[
             parts["word/styles.xml"] = styles
             changed = True
     thai_pages = bool(_THAI_PAGE_NUMBERS.search(parts.get("word/document.xml", b"")))
+    draft = False
     for name, data in parts.items():
         if name.startswith("word/") and name.endswith(".xml"):
             new = _fewer_joiners(_THAI_DISTRIBUTE.sub(rb'\1both"', data))
+            if _HEADER.match(name) and _DRAFT_ALT in new:
+                new = _PARAGRAPH.sub(lambda m: b"" if _DRAFT_ALT in m.group(0) else m.group(0), new)
+                draft = True
             if thai_pages and _HEADER.match(name):
                 new = _RUN_PROPS.sub(_thai_run, new)
                 new = _BARE_RUN.sub(rb"<w:r\1><w:rPr>" + _THAI_LANG + rb"</w:rPr>", new)
@@ -884,7 +904,7 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[
             if new != data:
                 parts[name] = new
                 changed = True
-    return (_scratch_docx(items, parts) if changed else None), thai_pages
+    return (_scratch_docx(items, parts) if changed else None), thai_pages, draft
 
 
 def _read_docx(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]] | None:
@@ -987,9 +1007,10 @@ def _write_atomic(writer: PdfWriter, out: Path) -> None:
 
 
 def page_texts(pdf: str | Path) -> list[str]:
-    """The text of each page, in content order, as poppler's ``pdftotext -raw`` reads it."""
+    """The text of each page, in content order, as poppler's ``pdftotext -raw`` reads it,
+    diagonal text (a draft's mark, :func:`stamp_draft_mark`) left out."""
     run = subprocess.run(
-        [tool("pdftotext", POPPLER_HINT), "-raw", "-enc", "UTF-8", str(pdf), "-"],
+        [tool("pdftotext", POPPLER_HINT), "-raw", "-nodiag", "-enc", "UTF-8", str(pdf), "-"],
         capture_output=True,
         timeout=120,
     )
@@ -1034,6 +1055,11 @@ _FODT = """<?xml version="1.0" encoding="UTF-8"?>
  </style:style>
  <style:style style:name="Right" style:family="paragraph" style:parent-style-name="Standard">
   <style:paragraph-properties fo:text-align="end"/>
+ </style:style>
+ <style:style style:name="Mark" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="center"/>
+  <style:text-properties fo:color="{mark_colour}" fo:font-size="{mark_size}pt"
+   style:font-size-asian="{mark_size}pt" style:font-size-complex="{mark_size}pt"/>
  </style:style>
  <style:style style:name="Break" style:family="paragraph" style:parent-style-name="Standard">
   <style:paragraph-properties fo:break-before="page"/>
@@ -1086,28 +1112,102 @@ def _overlays(stamps: Sequence[tuple[str, str]], converter: Converter) -> list[P
         breaks = '<text:p text:style-name="Standard"/>' + '<text:p text:style-name="Break"/>' * (
             len(stamps) - 1
         )
-        fodt = _FODT.format(
-            font=STAMP_FONT, size=STAMP_SIZE, width=width, height=height,
-            frames="\n".join(frames), pages=breaks,
-        )  # fmt: skip
-        work = converter.root / "overlays"
-        work.mkdir(exist_ok=True)
-        src = work / f"{uuid.uuid4().hex}.fodt"
-        src.write_text(fodt, encoding="utf-8")
-        try:
-            pdf = converter.convert(src, src.with_suffix(".pdf"))
-            data = pdf.read_bytes()
-            pdf.unlink()
-        finally:
-            src.unlink(missing_ok=True)
-        with converter._lock:
-            if len(converter._overlays) > 64:
-                converter._overlays.pop(next(iter(converter._overlays)))
-            converter._overlays[key] = data
+        data = _drawn(converter, key, "\n".join(frames), breaks)
     pages = list(PdfReader(io.BytesIO(data)).pages)
     if len(pages) != len(stamps):
         raise ConversionError(f"stamp overlay has {len(pages)} pages for {len(stamps)} stamps")
     return pages
+
+
+def _drawn(converter: Converter, key: Any, frames: str, pages: str) -> bytes:
+    """The PDF LibreOffice draws of A4 pages with ``frames`` (kept in the converter's cache of
+    overlays under ``key``)."""
+    width, height = A4
+    fodt = _FODT.format(
+        font=STAMP_FONT, size=STAMP_SIZE, width=width, height=height, frames=frames,
+        pages=pages, mark_colour=DRAFT_COLOUR, mark_size=DRAFT_SIZE,
+    )  # fmt: skip
+    work = converter.root / "overlays"
+    work.mkdir(exist_ok=True)
+    src = work / f"{uuid.uuid4().hex}.fodt"
+    src.write_text(fodt, encoding="utf-8")
+    try:
+        pdf = converter.convert(src, src.with_suffix(".pdf"))
+        data = pdf.read_bytes()
+        pdf.unlink()
+    finally:
+        src.unlink(missing_ok=True)
+    with converter._lock:
+        if len(converter._overlays) > 64:
+            converter._overlays.pop(next(iter(converter._overlays)))
+        converter._overlays[key] = data
+    return data
+
+
+DRAFT_SIZE = 280  # pt: the draft mark across the page
+DRAFT_COLOUR = "#c8c8c8"  # light grey: the letter's text stays easy to read over it
+DRAFT_ANGLE = 45  # degrees, bottom left to top right, as Word sets its watermark
+
+
+def stamp_draft_mark(pdf_path: str | Path, converter: Converter) -> None:
+    """Print the draft mark (ร่าง) across every page of ``pdf_path``, in place: light grey text
+    drawn by LibreOffice, turned 45° about the page's centre, behind the page's own content.
+    It is text (a reader finds "ร่าง" on every page); ``pdftotext -nodiag``, which the
+    continuation markers and ``saraban proof`` read pages with, leaves it out."""
+    key = ("draft-mark", DRAFT_MARK)
+    with converter._lock:
+        data = converter._overlays.get(key)
+    if data is None:
+        width, height = A4
+        # the letters' middle lies about 0.55 em below the top of their line: at the page's centre
+        box_h = DRAFT_SIZE * 1.6
+        frame = _FRAME.replace('"Right"', '"Mark"').format(
+            page=1, x=0, y=height / 2 - 0.55 * DRAFT_SIZE, w=width, h=box_h,
+            text=escape(DRAFT_MARK),
+        )  # fmt: skip
+        data = _drawn(converter, key, frame, '<text:p text:style-name="Standard"/>')
+    overlay = _ending_words(PdfReader(io.BytesIO(data)).pages[0])
+    path = Path(pdf_path)
+    writer = PdfWriter(clone_from=_open_pdf(path, what=None))
+    for page in writer.pages:
+        if page.rotation:
+            page.transfer_rotation_to_content()
+        box = page.mediabox
+        cx, cy = float(box.left + box.right) / 2, float(box.bottom + box.top) / 2
+        w, h = float(overlay.mediabox.width), float(overlay.mediabox.height)
+        ctm = Transformation().translate(-w / 2, -h / 2).rotate(DRAFT_ANGLE).translate(cx, cy)
+        page.merge_transformed_page(overlay, ctm, over=False)
+    _write_atomic(writer, path)
+
+
+def _ending_words(overlay: PageObject) -> PageObject:
+    """``overlay`` with an invisible space drawn after its content (Helvetica, text render mode
+    3). poppler's ``pdftotext -nodiag`` leaves the diagonal mark out but, without a space after
+    it, the first word drawn next (the page's own "ที่", "-") goes with it: a space ends the
+    word."""
+    writer = PdfWriter()
+    page = writer.add_page(overlay)
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else DictionaryObject()
+    assert isinstance(resources, DictionaryObject)
+    fonts = resources.get("/Font")
+    fonts = fonts.get_object() if fonts is not None else DictionaryObject()
+    assert isinstance(fonts, DictionaryObject)
+    fonts[NameObject("/SarabanSpace")] = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    resources[NameObject("/Font")] = fonts
+    page[NameObject("/Resources")] = resources
+    contents = page.get_contents()
+    body = contents.get_data() if contents is not None else b""
+    stream = ContentStream(None, None)
+    stream.set_data(body + b"\nBT /SarabanSpace 1 Tf 3 Tr 297 421 Td ( ) Tj ET\n")  # mid-page
+    page.replace_contents(stream)
+    return page
 
 
 def _stamp(page: PageObject, overlay: PageObject, where: str) -> None:
@@ -1187,6 +1287,18 @@ def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | 
     return f"/{' '.join(taken)}..."
 
 
+def attachment_start(texts: Sequence[str]) -> int | None:
+    """The first page (0-based) of an attachment after the letter — a circular's distribution
+    list, headed :data:`engine.docxparts.LIST_TITLE` — or None. Its pages, and the letter's
+    last page before them, get no continuation marker: the attachment is outside the letter's
+    pages (its own section, without page numbers)."""
+    for page, text in enumerate(texts[1:], 1):
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        if "".join(first.translate(INVISIBLE).split()).startswith(LIST_TITLE):
+            return page
+    return None
+
+
 def _first_word(chunk: str) -> str:
     """The first word of a chunk, whole: a Thai run is cut at the end of its first word
     (:meth:`engine.linebreak.LineBreaker.segment`, the segmentation the letter was broken by);
@@ -1236,8 +1348,11 @@ def _furnish(
             file=pdf_path,
         )
     starts = set(starts)
+    attached = attachment_start(texts)
     markers = [
-        None if page in starts else continuation_marker(text, thai_digits)
+        None
+        if page in starts or (attached is not None and page >= attached)
+        else continuation_marker(text, thai_digits)
         for page, text in enumerate(texts[1:], 1)
     ]
     wanted = [(i, m) for i, m in enumerate(markers) if m]

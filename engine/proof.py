@@ -39,6 +39,7 @@ from .linebreak import (
 )
 from .programs import tool
 from .salutation import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
+from .thai import ITEM_NUMBER
 
 MM = 72 / 25.4
 FLUSH_TOLERANCE = 1 * MM
@@ -53,7 +54,8 @@ _CONTACT = re.compile(r"(?:โทร\.?|โทรสาร|ไปรษณีย
 _SIGNER = re.compile(r"\([^()]*[\u0e01-\u0e2e][^()]*\)")
 _STARTS_PART = re.compile(
     r"(?:เรื่อง|เรียน|กราบเรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|สำเนาส่ง)(?:\s|$)"
-    r"|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]\s|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)+\s"
+    # a numbered item, as the renderer recognises one in the body (engine.thai.ITEM_NUMBER)
+    f"|{ITEM_NUMBER.pattern}"
 )
 _THAI_TAIL = re.compile(f"[{THAI_LETTERS}]+$")
 _THAI_HEAD = re.compile(f"^[{THAI_LETTERS}]+")
@@ -123,7 +125,17 @@ def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
     from lxml import etree
 
     run = subprocess.run(
-        [tool("pdftotext", POPPLER_HINT), "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],
+        # -nodiag: a draft's mark (ร่าง, printed diagonally across the page behind the text,
+        # engine.pdf.stamp_draft_mark) is no line of the letter; it would be text over text
+        [
+            tool("pdftotext", POPPLER_HINT),
+            "-bbox-layout",
+            "-nodiag",
+            "-enc",
+            "UTF-8",
+            str(pdf),
+            "-",
+        ],
         capture_output=True,
         timeout=120,
     )

@@ -22,6 +22,7 @@ from typing import Any
 from . import circular, compose, dependencies, lifecycle, sheets, thai
 from .cases import CaseStore, current_user
 from .compose import Scope, empty
+from .docxparts import draft_bytes
 from .errors import Problems, UserError, did_you_mean
 from .expressions import ExpressionError, evaluate
 from .i18n import N_, _
@@ -331,7 +332,7 @@ class Run:
         circ = circular.prepare(self, letter)  # a circular's recipients, else None
         if not issue:
             out = ws.output_path(f"drafts/case-{self.case_id:05d}-{spec.name}.docx")
-            body = template.render_bytes(made.context)
+            body = draft_bytes(template, made.context, ws.office.font)
         elif spec.numbered:
             assert letter.date is not None
             with self.reg.reserve(letter.series, letter.date.year) as slot:

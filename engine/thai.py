@@ -644,3 +644,11 @@ def format_money(amount: Decimal | int | str, thai_digits: bool = True) -> str:
         value = abs(value)  # no "-0.00"
     text = f"{value:,.2f}"
     return text.translate(_TO_THAI) if thai_digits else text
+
+
+ITEM_NUMBER = re.compile(
+    r"(?P<number>[0-9๐-๙]{1,3}\.(?:[0-9๐-๙]{1,3}\.?)*|\([0-9๐-๙]{1,3}\))[ \t\u00a0]+(?=\S)"
+)
+"""An item number at the start of a line, then a space: ๑. / ๑.๑ / ๑.๑.๑ / (๑), Thai or Arabic
+digits (the digit policy prints them Thai where the office does). A number of more than three
+digits ("2568 ...") is not an item."""

@@ -97,7 +97,7 @@ def test_circular_pdf_combines_every_copy_with_a_bookmark_each(district: Path) -
         "letters/2566/circular-0001.pdf",
         "letters/2566/circular-0001-copies.pdf",
     ]
-    assert master.is_file() and "บัญชีรายชื่อผู้รับหนังสือ" in "".join(page_texts(master))
+    assert master.is_file() and "บัญชีรายชื่อแนบท้ายหนังสือ" in "".join(page_texts(master))
 
     rows = [
         line.split(",")[:2]
