@@ -1,6 +1,7 @@
 # saraban: set-up, demo and tests. Both targets are idempotent and quick once set up.
 #   make demo   set up (apt packages where missing, .venv, the package) and run the demo
 #   make test   the same set-up, then the whole test suite
+#   make install   put `saraban` on PATH: a link in $(BINDIR) (default ~/.local/bin) to .venv/bin/saraban
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -8,8 +9,9 @@ STAMP := $(VENV)/.saraban-installed
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-thai-tlwg poppler-utils fontconfig \
   libicu-dev pkg-config g++
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BINDIR ?= $(HOME)/.local/bin
 
-.PHONY: setup system fonts demo test lint format bench
+.PHONY: setup system fonts demo test lint format bench install messages
 
 setup: system $(STAMP) fonts
 
@@ -32,14 +34,25 @@ system:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# The editable install in compat mode: a plain path in a .pth file. The default (an import
+# finder, chosen because of the engine.data.* package-dir mapping) costs every Python start in
+# this venv ~10 ms (docs/performance.md); engine/resources.py finds the data from the source tree.
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 demo: setup
 	$(PY) -m engine.demo
+	@echo "saraban is $(CURDIR)/$(VENV)/bin/saraban: run \`. $(VENV)/bin/activate\` to use it in this shell, or \`make install\` once to put it on PATH"
+
+# A link to the venv's saraban in $(BINDIR); says so when that folder is not on PATH.
+install: setup
+	@mkdir -p "$(BINDIR)"
+	@ln -sfn "$(CURDIR)/$(VENV)/bin/saraban" "$(BINDIR)/saraban"
+	@echo "$(BINDIR)/saraban -> $(CURDIR)/$(VENV)/bin/saraban"
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "$(BINDIR) is not on PATH: add  export PATH=\"$(BINDIR):\$$PATH\"  to ~/.profile (~/.bashrc), then open a new terminal";; esac
 
 test: setup
 	$(PY) -m pytest
@@ -56,3 +69,15 @@ format: setup
 
 bench: setup
 	$(PY) bench/bench_render.py
+
+# The Thai catalog (docs/messages.md): extract every _()/N_() message of engine/, merge the new
+# ones into the .po (translate them there: tests/test_messages.py fails until every one is), and
+# compile the .mo the program reads.
+LOCALE := engine/locale
+messages: setup
+	$(VENV)/bin/pybabel -q extract --project=saraban --sort-by-file --add-location=file \
+	  -o $(LOCALE)/saraban.pot engine
+	$(VENV)/bin/pybabel -q update -i $(LOCALE)/saraban.pot -d $(LOCALE) -D saraban -l th \
+	  --ignore-obsolete --width=100
+	rm -f $(LOCALE)/saraban.pot
+	$(VENV)/bin/pybabel compile -d $(LOCALE) -D saraban -l th --statistics

@@ -11,31 +11,44 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import limits, sheets, thai
 from .cases import CaseStore
 from .errors import UserError
+from .i18n import N_, _
 from .register import Register
-from .results import (
-    PDF_KINDS,
-    CaseInfo,
-    CaseSummary,
-    CheckResult,
-    DocumentInfo,
-    DueItem,
-    EventInfo,
-    InputInfo,
-    Made,
-    MadeDocument,
-    Proofed,
-    StateInfo,
-    WorkflowInfo,
-)
+from .results import PDF_KINDS, Made, MadeDocument
 from .results import entry_json as entry_json  # the JSON of a register entry, for the CLI
 from .session import Session, accepts
 from .workflow import Machine, Workflow, load_workflow, workflow_named
 from .workspace import Workspace
 
 if TYPE_CHECKING:
+    from .infos import CaseInfo as CaseInfo
+    from .infos import CaseSummary as CaseSummary
+    from .infos import CheckResult as CheckResult
+    from .infos import DocumentInfo as DocumentInfo
+    from .infos import DueItem as DueItem
+    from .infos import EventInfo as EventInfo
+    from .infos import InputInfo as InputInfo
+    from .infos import Proofed as Proofed
+    from .infos import StateInfo as StateInfo
+    from .infos import WorkflowInfo as WorkflowInfo
     from .regenerate import Report
     from .runtime import Outcome
     from .store import Entry
+
+
+_INFOS = frozenset(
+    {"CaseInfo", "CaseSummary", "CheckResult", "DocumentInfo", "DueItem", "EventInfo",
+     "InputInfo", "Proofed", "StateInfo", "WorkflowInfo"}
+)  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    """``api.CaseInfo`` and the other read-only result types (:mod:`engine.infos`), imported when
+    first asked for: a one-letter command never creates them."""
+    if name in _INFOS:
+        from . import infos
+
+        return getattr(infos, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_workflow(ws: Workspace, name: str) -> Workflow:
@@ -57,6 +70,7 @@ def _made(outcome: Outcome) -> Made:
         documents=[MadeDocument(d.name, d.number, d.path, d.date) for d in outcome.documents],
         event=outcome.event if outcome.from_state is not None and outcome.event else None,
         from_state=outcome.from_state,
+        warnings=list(outcome.warnings),
     )
 
 
@@ -121,9 +135,9 @@ def _publish(ws: Workspace, outcome: Outcome, made: Made) -> None:
         numbered = [d for d in made.documents if d.number]
         if made.state != "draft" and numbered:
             numbers = ", ".join(f"ที่ {d.number} ({d.path})" for d in numbered)
-            what = f"the letter is issued and registered as {numbers}"
+            what = _("the letter is issued and registered as {numbers}").format(numbers=numbers)
         else:
-            what = f"{', '.join(made.files)} written"
+            what = _("{files} written").format(files=", ".join(made.files))
         raise publish.not_made(what, exc) from exc
     for doc in made.documents:
         for kind in PDF_KINDS:  # copies: a circular's combined copies
@@ -183,8 +197,10 @@ def _pdf_preflight_advance(ws: Workspace, case_id: int, event: str, sets: list[s
 def _case_number(key: int | str) -> int:
     text = thai.to_arabic_digits(str(key).strip())
     if not text.isascii() or not text.isdigit():
-        raise UserError(f"a case is a number, got {limits.shorten(str(key))!r}", field="case")
-    return limits.bounded_int(text, "a case number", low=1, high=limits.MAX_CASE, field="case")
+        raise UserError(
+            _("a case is a number, got {key!r}").format(key=limits.shorten(str(key))), field="case"
+        )
+    return limits.bounded_int(text, N_("a case number"), low=1, high=limits.MAX_CASE, field="case")
 
 
 def cases(
@@ -197,6 +213,8 @@ def cases(
         if workflow or state:
             _check_case_filter(ws, store, workflow, state)
         rows = store.list(workflow, state)
+    from .infos import CaseSummary
+
     return [
         CaseSummary(
             case=c.id,
@@ -216,9 +234,11 @@ def _check_case_filter(
     stored = store.workflow_states()
     workflows = set(ws.workflow_paths()) | {w for w, _ in stored}
     if workflow and workflow not in workflows:
-        known = ", ".join(sorted(workflows)) or "(none)"
+        known = ", ".join(sorted(workflows)) or _("(none)")
         raise UserError(
-            f"unknown workflow {workflow!r}; known workflows: {known}",
+            _("unknown workflow {workflow!r}; known workflows: {known}").format(
+                workflow=workflow, known=known
+            ),
             field="--workflow",
         )
     if not state:
@@ -230,9 +250,14 @@ def _check_case_filter(
         except UserError:
             continue
     if state not in states:
-        of = f" of workflow {workflow}" if workflow else ""
+        known = ", ".join(sorted(states)) or _("(none)")
+        message = (
+            _("unknown state {state!r}; the states of workflow {workflow}: {known}")
+            if workflow
+            else _("unknown state {state!r}; the states: {known}")
+        )
         raise UserError(
-            f"unknown state {state!r}; the states{of}: {', '.join(sorted(states)) or '(none)'}",
+            message.format(state=state, workflow=workflow, known=known),
             field="--state",
         )
 
@@ -251,9 +276,13 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[DueItem
 
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= limits.MAX_DUE_DAYS:
         raise UserError(
-            f"the days to look ahead are from 0 to {limits.MAX_DUE_DAYS}, not {days}",
+            _("the days to look ahead are from 0 to {max_due_days}, not {days}").format(
+                max_due_days=limits.MAX_DUE_DAYS, days=days
+            ),
             field="--days",
         )
+    from .infos import DueItem
+
     day = runtime.date_option(today, "--today")
     workflows = {}
     for name in ws.workflow_paths():
@@ -266,6 +295,8 @@ def due(ws: Workspace, days: int = 30, today: str | None = None) -> list[DueItem
 
 def workflow_info(ws: Workspace, name: str) -> WorkflowInfo:
     """A workflow's inputs, states, events and documents (for ``saraban workflow show``)."""
+    from .infos import DocumentInfo, EventInfo, InputInfo, StateInfo, WorkflowInfo
+
     wf = get_workflow(ws, name)
     inputs: Literal["letter"] | tuple[InputInfo, ...] = "letter"
     if not wf.letter_inputs:
@@ -309,7 +340,9 @@ def _year(text: str | int | None) -> int | None:
     try:
         return check_year(thai.parse_year(text))
     except ValueError as exc:
-        raise UserError(f"invalid year {text!r}: {exc}", field="--year") from None
+        raise UserError(
+            _("invalid year {text!r}: {exc}").format(text=text, exc=exc), field="--year"
+        ) from None
     except UserError as exc:  # out of the register's range
         raise UserError(exc.message, field="--year") from None
 
@@ -334,7 +367,9 @@ def _check_known_series(reg: Register, series: str, option: str) -> str:
     known = dict.fromkeys([*SERIES, *reg.series_names()])
     if series not in known:
         raise UserError(
-            f"unknown series {limits.shorten(series)!r}; the series are: {', '.join(known)}",
+            _("unknown series {series!r}; the series are: {names}").format(
+                series=limits.shorten(series), names=", ".join(known)
+            ),
             field=option,
         )
     return series
@@ -358,7 +393,7 @@ def register_export(ws: Workspace, year: str | None, fmt: str, output: str | Non
         export_csv(entries, output, thai_digits=thai_digits)
         return output
     if output is None:
-        raise UserError("--output FILE is needed for xlsx", field="--output")
+        raise UserError(_("--output FILE is needed for xlsx"), field="--output")
     export_xlsx(entries, output, thai_digits=thai_digits)
     return output
 
@@ -379,11 +414,11 @@ def register_print(
 
     ce = _year(year)
     if ce is None:
-        raise UserError("a year is needed", field="--year")
+        raise UserError(_("a year is needed"), field="--year")
     _check_export_output(ws, "docx", out, "--out")
     if out is not None and Path(out).suffix.lower() != ".docx":
         raise UserError(
-            "give a .docx file name (with --pdf the PDF is written beside it)",
+            _("give a .docx file name (with --pdf the PDF is written beside it)"),
             file=out,
             field="--out",
         )
@@ -393,11 +428,12 @@ def register_print(
         entries = reg.entries(ce, series)
     be = ce + thai.BE_OFFSET
     if not entries:
-        what = f"series {series} of " if series else ""
-        raise UserError(
-            f"the register has no numbers in {what}{be}: nothing to print",
-            field="--year",
+        message = (
+            _("the register has no numbers in series {series} of {year}: nothing to print")
+            if series
+            else _("the register has no numbers in {year}: nothing to print")
         )
+        raise UserError(message.format(series=series, year=be), field="--year")
     office = ws.office
     if pdf:
         from .pdf import find_soffice
@@ -433,7 +469,9 @@ def _check_export_output(
     out = Path(output)
     if out.is_dir():
         raise UserError(
-            f"is a folder, not a file: give a file name, such as {out / f'register.{fmt}'}",
+            _("is a folder, not a file: give a file name, such as {example}").format(
+                example=out / f"register.{fmt}"
+            ),
             file=output,
             field=option,
         )
@@ -441,7 +479,7 @@ def _check_export_output(
     for kept in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         if out.exists() and kept.exists() and out.samefile(kept):
             raise UserError(
-                "is the register database: give another file name", file=output, field=option
+                _("is the register database: give another file name"), file=output, field=option
             )
 
 
@@ -450,16 +488,18 @@ def find_entry(reg: Register, number: str, series: str | None, year: int | None)
     text = thai.to_arabic_digits(number.strip())
     if text.isascii() and text.isdigit():
         if year is None:
-            raise UserError("a running number needs --year", field="--year")
+            raise UserError(_("a running number needs --year"), field="--year")
         if series is not None:
             _check_known_series(reg, series, "--series")
         n = limits.bounded_int(
-            text, "a running number", low=1, high=limits.MAX_RUNNING_NUMBER, field="number"
+            text, N_("a running number"), low=1, high=limits.MAX_RUNNING_NUMBER, field="number"
         )
         return reg.get(series or "normal", year, n)
     entry = reg.find(number, year=year)
     if entry is None:
-        raise UserError(f"no letter numbered {number!r} in the register", field="number")
+        raise UserError(
+            _("no letter numbered {number!r} in the register").format(number=number), field="number"
+        )
     return entry
 
 
@@ -517,7 +557,12 @@ def regenerate(
 
     limits.check_by(by)
     if workers is not None and not 1 <= workers <= limits.MAX_WORKERS:
-        raise UserError(f"from 1 to {limits.MAX_WORKERS}, not {workers}", field="--workers")
+        raise UserError(
+            _("from 1 to {max_workers}, not {workers}").format(
+                max_workers=limits.MAX_WORKERS, workers=workers
+            ),
+            field="--workers",
+        )
     if pdf and not dry_run:
         from .pdf import find_soffice
 
@@ -525,7 +570,9 @@ def regenerate(
             find_soffice()
         except UserError as exc:
             raise UserError(
-                f"{exc.message} (or leave out --pdf); nothing was regenerated"
+                _("{message} (or leave out --pdf); nothing was regenerated").format(
+                    message=exc.message
+                )
             ) from None
     return run(ws, dry_run=dry_run, everything=everything, by=by, workers=workers, pdf=pdf)
 
@@ -533,11 +580,13 @@ def regenerate(
 def register_start(ws: Workspace, series: str, year: str, next_number: int) -> int:
     ce = _year(year)
     if ce is None:
-        raise UserError("a year is needed", field="--year")
+        raise UserError(_("a year is needed"), field="--year")
     if not 1 <= next_number <= limits.MAX_RUNNING_NUMBER:
         raise UserError(
-            f"the next number is from 1 to {limits.MAX_RUNNING_NUMBER}, not "
-            f"{limits.shorten(str(next_number))}",
+            _("the next number is from 1 to {max_running_number}, not {next_number}").format(
+                max_running_number=limits.MAX_RUNNING_NUMBER,
+                next_number=limits.shorten(str(next_number)),
+            ),
             field="--next",
         )
     with Register(ws.register_path) as reg:
@@ -549,6 +598,8 @@ def register_start(ws: Workspace, series: str, year: str, next_number: int) -> i
 def show(ws: Workspace, key: str) -> CaseInfo | Entry:
     """A case by its number (with its history and letters), or a registered letter by its
     printed number ("มท 0808.4/ว 36"); :func:`entry_json` gives a letter's JSON."""
+    from .infos import CaseInfo
+
     text = thai.to_arabic_digits(key.strip())
     with Register(ws.register_path) as reg:
         if text.isascii() and text.isdigit():
@@ -592,12 +643,18 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
 
     Returns the problems (each naming file, line and field) and what was checked or done.
     """
+    from .infos import CheckResult
+
     problems: list[str] = []
     checked: list[str] = []
     try:
         office = ws.office
         checked.append(
-            f"{ws.relative(ws.root / 'office.yaml')}: {office.name}, {len(office.signers)} signer(s)"
+            _("{file}: {name}, {signers} signer(s)").format(
+                file=ws.relative(ws.root / "office.yaml"),
+                name=office.name,
+                signers=len(office.signers),
+            )
         )
     except UserError as exc:
         problems.append(str(exc))
@@ -607,7 +664,11 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
     if words.exists():
         try:
             units = read_word_list(words)
-            checked.append(f"{ws.relative(words)}: {len(units)} unit(s) kept whole")
+            checked.append(
+                _("{words}: {units} unit(s) kept whole").format(
+                    words=ws.relative(words), units=len(units)
+                )
+            )
         except UserError as exc:
             problems.append(str(exc))
     for name in ws.template_names():
@@ -619,15 +680,21 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
             tpl = CompiledTemplate(path)  # compiled in the sandbox that issuing uses
             unknown = tpl.variables() - CONTEXT_KEYS
             refused = [
-                f"{path}: {part}: the template sandbox refuses {what}; issuing would fail"
+                _("{path}: {part}: the template sandbox refuses {what}; issuing would fail").format(
+                    path=path, part=part, what=what
+                )
                 for part, src in tpl.sources.items()
                 for what in refusals(tpl.env, src)
             ]
             problems += refused
             if unknown:
-                problems.append(f"{path}: undeclared variable(s): {', '.join(sorted(unknown))}")
+                problems.append(
+                    _("{path}: undeclared variable(s): {names}").format(
+                        path=path, names=", ".join(sorted(unknown))
+                    )
+                )
             elif not refused:
-                checked.append(f"template {name} ({path})")
+                checked.append(_("template {name} ({path})").format(name=name, path=path))
         except UserError as exc:
             problems.append(str(exc))
     for name, path in ws.workflow_paths().items():
@@ -635,7 +702,7 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
             wf = load_workflow(path)
             for spec in wf.documents:
                 ws.template_path(spec.template)
-            checked.append(f"workflow {name} ({path})")
+            checked.append(_("workflow {name} ({path})").format(name=name, path=path))
         except UserError as exc:
             if exc.file is None:
                 exc.file = str(path)
@@ -651,13 +718,14 @@ def proof(ws: Workspace, target: str) -> list[Proofed]:
     case number (every PDF, bundle and combined copies of its documents): each PDF's path and
     findings."""
     from . import proof as proofing
+    from .infos import CaseInfo, Proofed
 
     path = Path(target)
     if path.suffix.lower() == ".pdf" or not thai.to_arabic_digits(target.strip()).isdigit():
         if not path.is_file() and (ws.root / path).is_file():
             path = ws.root / path  # as the workspace's commands print it: letters/…
         if not path.is_file():
-            raise UserError("not a file" if path.exists() else "file not found", file=path)
+            raise UserError(_("not a file") if path.exists() else _("file not found"), file=path)
         breaker = ws.line_breaker if (ws.root / "office.yaml").is_file() else None
         return [Proofed(str(path), proofing.proof_pdf(path, breaker))]
     info = show(ws, target)
@@ -679,7 +747,9 @@ def proof(ws: Workspace, target: str) -> list[Proofed]:
         made = [ws.confine(p) for p in pdfs if p.is_file()]  # no link leading out
         if not made:
             raise UserError(
-                f"no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"
+                _(
+                    "no PDF of {doc}: make it with `saraban regenerate --pdf` (or --pdf when issuing)"
+                ).format(doc=doc)
             )
         found += made
     return [

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import UserError
+from .i18n import _
 from .register import Register
 from .store import Case, Event
 
@@ -81,7 +82,9 @@ class CaseStore:
         with self.store.write():
             if not self.store.cases.move(case_id, from_state, to_state, data, now):
                 raise UserError(
-                    f"case {case_id} is no longer in state {from_state!r} (changed meanwhile)",
+                    _(
+                        "case {case_id} is no longer in state {from_state!r} (changed meanwhile)"
+                    ).format(case_id=case_id, from_state=from_state),
                     field="case",
                 )
             self.store.events.insert(
@@ -92,7 +95,7 @@ class CaseStore:
     def get(self, case_id: int) -> Case:
         case = self.store.cases.get(case_id)
         if case is None:
-            raise UserError(f"no case {case_id}", field="case")
+            raise UserError(_("no case {case_id}").format(case_id=case_id), field="case")
         return case
 
     def history(self, case_id: int) -> list[Event]:

@@ -5,7 +5,8 @@ A circular letter whose data has ``recipients`` (a CSV, XLSX or YAML file, or a 
 
 a. the **master** (``letters/<BE>/circular-<n>.docx``): the letter to the collective recipient,
    as in reference letter 000 ("เรียน นายกเทศมนตรี ทุกเทศบาล และนายกองค์การบริหารส่วนตำบล
-   ทุกแห่ง"), followed by the distribution list (บัญชีรายชื่อผู้รับ) on its own page;
+   ทุกแห่ง"), followed by the distribution list (บัญชีรายชื่อแนบท้ายหนังสือ…), an attachment in a
+   section of its own: no page number, no continuation marker;
 b. one **addressed copy** per recipient (``letters/<BE>/circular-<n>/<seq>-<organisation>.docx``,
    "เรียน นายกองค์การบริหารส่วนตำบลสระตะเคียน"), sharing the number and the date;
 c. one **combined DOCX** of all copies (``letters/<BE>/circular-<n>-copies.docx``), each copy its
@@ -23,15 +24,19 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import confine, progress, thai
-from .combine import DOCUMENT, CombinedWriter
+from .combine import CombinedWriter
+from .docxparts import LIST_TITLE, with_attachment
 from .errors import UserError
+from .i18n import _
 from .letter import Letter, salutation_for
-from .recipients import Recipient, load_recipients
 from .register import Register
 from .store import StoredRecipient
+
+if TYPE_CHECKING:  # engine.recipients (csv, xlsx) is imported when a circular has recipients
+    from .recipients import Recipient
 
 
 def copies_dir(master: Path) -> Path:
@@ -60,11 +65,9 @@ def register_recipient(letter: Letter, n: int) -> str:
 
 # --- the master's distribution list --------------------------------------------------------------
 def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 0,
-          page_break: bool = False, before: int = 0) -> str:  # fmt: skip
+          before: int = 0) -> str:  # fmt: skip
     """A paragraph of the distribution list; ``text`` as printed (``CompiledTemplate.printed``)."""
     ppr = ""
-    if page_break:
-        ppr += "<w:pageBreakBefore/>"
     if before:
         ppr += f'<w:spacing w:before="{before}"/>'
     if indent:
@@ -81,15 +84,16 @@ def _para(text: str, *, bold: bool = False, center: bool = False, indent: int = 
 def distribution_list(
     letter: Letter, recipients: Sequence[Recipient], printed: Callable[[str], str]
 ) -> str:
-    """WordprocessingML paragraphs: the list of recipients, on a page of its own. ``printed``
-    is the template's own printing of a value (digits, line breaks, escaping)."""
+    """WordprocessingML paragraphs: the list of recipients, headed as offices head it
+    (บัญชีรายชื่อแนบท้ายหนังสือ<office> / ที่ … ลงวันที่ … / เรื่อง …). ``printed`` is the template's
+    own printing of a value (digits, line breaks, escaping)."""
     digits = letter.office.thai_digits
 
     date = thai.format_date(letter.date, "full", thai_digits=digits) if letter.date else ""
+    number = f"ที่ {letter.number_text}" + (f" ลงวันที่ {date}" if date else "")
     out = [
-        _para(printed("บัญชีรายชื่อผู้รับหนังสือ"), bold=True, center=True, page_break=True),
-        _para(printed(f"แนบท้ายหนังสือ{letter.office.name} ที่ {letter.number_text}"), center=True),
-        _para(printed(f"ลงวันที่ {date}") if date else "", center=True),
+        _para(printed(f"{LIST_TITLE}{letter.office.name}"), bold=True, center=True),
+        _para(printed(number), center=True),
         _para(printed(f"เรื่อง {letter.subject}"), center=True, before=120),
     ]
     width = len(str(len(recipients)))
@@ -100,27 +104,32 @@ def distribution_list(
     return "".join(out)
 
 
-def with_distribution_list(parts: Mapping[str, str], xml: str) -> dict[str, str]:
-    """The rendered parts with ``xml`` inserted at the end of the body (before its sectPr)."""
-    doc = parts[DOCUMENT]
-    end = doc.rindex("</w:body>")
-    sect = doc.rfind("<w:sectPr", 0, end)
-    at = sect if sect >= 0 else end
-    return {**parts, DOCUMENT: doc[:at] + xml + doc[at:]}
+def with_distribution_list(
+    template: Any, parts: Mapping[str, str], letter: Letter, recipients: Sequence[Recipient]
+) -> dict[str, str]:
+    """The master's rendered parts with its distribution list after the letter, as an
+    attachment (แนบท้าย): a section of its own, on a new page, outside the letter's page
+    numbers and continuation markers (:func:`engine.docxparts.with_attachment`)."""
+    xml = distribution_list(letter, recipients, template.printed)
+    stamp = template.printed(letter.secrecy) if letter.secrecy else ""
+    return with_attachment(template, parts, xml, stamp=stamp)
 
 
 # --- copies --------------------------------------------------------------------------------------
 def copy_context(base: Mapping[str, Any], recipient: Recipient) -> dict[str, Any]:
-    """The master's template context addressed to one recipient."""
+    """The master's template context addressed to one recipient, with the salutation and
+    closing formula that recipient calls for (:meth:`Recipient.forms`). The master's forms,
+    where its data set them other than its collective recipient calls for (e.g. กราบเรียน),
+    hold for the copies whose recipients call for the same forms as the collective one."""
     ctx = dict(base)
-    to = recipient.addressee
-    ctx["recipient"] = to
-    salutation, close = salutation_for(to)
-    # an office that overrides the salutation of the master (e.g. กราบเรียน) keeps it
-    if base.get("salutation") in ("เรียน", "กราบเรียน") and salutation == "เรียน":
-        salutation = str(base["salutation"])
-    ctx["salutation"] = salutation
-    ctx["complimentary_close"] = base.get("complimentary_close") or close
+    ctx["recipient"] = recipient.addressee
+    collective = salutation_for(str(base.get("recipient") or ""))
+    master = (str(base.get("salutation") or ""), str(base.get("complimentary_close") or ""))
+    given = (
+        master[0] if master[0] != collective[0] else "",
+        master[1] if master[1] != collective[1] else "",
+    )
+    ctx["salutation"], ctx["complimentary_close"] = recipient.forms(given, collective)
     return ctx
 
 
@@ -180,7 +189,9 @@ def render_circular(
     given = list(paths) if paths is not None else [None] * len(recipients)
     if len(given) != len(recipients):
         raise UserError(
-            f"the register keeps {len(given)} copy path(s) for {len(recipients)} recipient(s)",
+            _("the register keeps {given} copy path(s) for {recipients} recipient(s)").format(
+                given=len(given), recipients=len(recipients)
+            ),
             file=master,
         )
     targets = [
@@ -190,16 +201,12 @@ def render_circular(
     for path in (master, copies_dir(master), combined_path(master)):
         sink.check(path)
     parts = template.render_parts(context)
-    sink.write(
-        master,
-        template.pack(
-            with_distribution_list(parts, distribution_list(letter, recipients, template.printed))
-        ),
-    )
+    sink.write(master, template.pack(with_distribution_list(template, parts, letter, recipients)))
     combined = CombinedWriter(template, combined_path(master))
     try:
         for path, recipient in progress.track(
-            list(zip(targets, recipients, strict=True)), f"copies {label}".strip()
+            list(zip(targets, recipients, strict=True)),
+            _("copies {number}").format(number=label).strip(),
         ):
             cparts = template.render_parts(copy_context(context, recipient))
             sink.write(path, template.pack(cparts))
@@ -216,18 +223,31 @@ def store_recipients(
     reg: Register, entry_id: int, recipients: Sequence[Recipient], paths: Sequence[str]
 ) -> None:
     """Keep the recipient list with the register entry (joins the open transaction)."""
+    # the stored row is the recipient's fields with the copy's path after the e-mail address
     reg.store.recipients.insert(
         entry_id,
         [
-            StoredRecipient(r.organisation, r.position, r.to, r.address, r.email, p)
+            StoredRecipient(
+                r.organisation,
+                r.position,
+                r.to,
+                r.address,
+                r.email,
+                p,
+                r.monk,
+                r.salutation,
+                r.complimentary_close,
+            )  # fmt: skip
             for r, p in zip(recipients, paths, strict=True)
         ],
     )
 
 
 def stored_recipients(reg: Register, entry_id: int) -> list[Recipient]:
-    rows = reg.store.recipients.of_entry(entry_id)
-    return [Recipient(r.organisation, r.position, r.addressee, r.address, r.email) for r in rows]
+    """The recipient list as the register keeps it (the stored row without its path)."""
+    from .recipients import Recipient
+
+    return [Recipient(*r[:5], *r[6:]) for r in reg.store.recipients.of_entry(entry_id)]
 
 
 def stored_copy_paths(reg: Register, entry_id: int, root: Path) -> list[Path | None]:
@@ -257,8 +277,9 @@ class Circular:
         copies = copies_dir(master)
         if copies.is_dir() and any(not n.startswith(".") for n in os.listdir(copies)):
             raise UserError(
-                "already holds files but the register has no such number: `saraban check "
-                "--repair` moves them to letters/.quarantine/",
+                _(
+                    "already holds files but the register has no such number: `saraban check --repair` moves them to letters/.quarantine/"
+                ),
                 file=run.ws.relative(copies),
             )
 
@@ -300,9 +321,12 @@ def prepare(run: Any, letter: Letter) -> Circular | None:
         return None
     if letter.series != "circular":
         raise UserError(
-            "recipients are for circular letters (the ว series): use the circular workflow "
-            "or circular: true",
+            _(
+                "recipients are for circular letters (the ว series): use the circular workflow or circular: true"
+            ),
             file=f"case {run.case_id}",
             field="recipients",
         )
+    from .recipients import load_recipients
+
     return Circular(load_recipients(value, run.ws.root))

@@ -16,16 +16,17 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from . import __version__, api, failures, resources
-from .errors import UserError
+from .errors import UserError, error_lines
+from .i18n import N_, _, argparse_message
 from .limits import check_argv, printable
 from .register import digits
 from .session import Session
 from .session import entered as entered_session
 from .thai import BE_OFFSET, format_date
-from .workspace import Workspace, find_workspace, init_workspace
+from .workspace import Workspace, export_templates, find_workspace, init_workspace
 
 
 def print(*values: Any, sep: str = " ", end: str = "\n", file: Any = None) -> None:  # noqa: A001
@@ -37,20 +38,22 @@ def print(*values: Any, sep: str = " ", end: str = "\n", file: Any = None) -> No
 
 
 #: Characters json.dumps leaves raw that a terminal acts on: DEL, C1 controls, bidi overrides.
-_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_JSON_RAW_CONTROL = r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"  # compiled on first use (--json)
 
 
 def _print_json(obj: Any) -> None:
     text = json.dumps(obj, ensure_ascii=False, indent=2, default=str)
     # json.dumps escapes C0 controls; these are escaped the same way (still the same JSON)
-    builtins.print(_JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m[0]):04x}", text))
+    builtins.print(re.sub(_JSON_RAW_CONTROL, lambda m: f"\\u{ord(m[0]):04x}", text))
 
 
 def _print_made(made: api.Made, as_json: bool) -> None:
+    for warning in made.warnings:  # a backdated letter: it is issued, and the clerk is told
+        print(_("saraban: warning: {message}").format(message=warning), file=sys.stderr)
     if as_json:
         _print_json(made.as_json())
         return
-    head = f"case {made.case}: " if made.case is not None else ""
+    head = _("case {case}: ").format(case=made.case) if made.case is not None else ""
     if made.event is not None:
         print(f"{head}{made.workflow} — {made.event}: {made.from_state} → {made.state}")
     else:
@@ -75,9 +78,25 @@ def cmd_init(args: argparse.Namespace) -> int:
     root = Path(args.dir or ".")
     made = init_workspace(root)
     for p in made:
-        print(f"created {p}")
+        print(_("created {path}").format(path=p))
     if not made:
-        print(f"{root} is already a workspace")
+        print(_("{root} is already a workspace").format(root=root))
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    ws = Workspace(find_workspace(args.workspace))
+    if args.templates_cmd == "list":
+        own = ws.root / "templates"
+        for name in ws.template_names():
+            where = _("workspace") if (own / f"{name}.docx").is_file() else _("built-in")
+            print(f"{name:<24} {where}")
+        return 0
+    written, kept = export_templates(ws, args.names or None, force=args.force)
+    for path in written:
+        print(_("wrote {path}").format(path=ws.relative(path)))
+    for path in kept:
+        print(_("kept {path} (yours; --force replaces it)").format(path=ws.relative(path)))
     return 0
 
 
@@ -139,10 +158,18 @@ def cmd_due(args: argparse.Namespace) -> int:
         _print_json([r.as_json() for r in rows])
     else:
         for r in rows:
-            when = f"overdue by {-r.days_left} day(s)" if r.overdue else f"in {r.days_left} day(s)"
-            print(f"case {r.case} ({r.workflow}): {r.label} due {r.due} — {when}")
+            when = (
+                _("overdue by {days} day(s)").format(days=-r.days_left)
+                if r.overdue
+                else _("in {days} day(s)").format(days=r.days_left)
+            )
+            print(
+                _("case {case} ({workflow}): {label} due {due} — {when}").format(
+                    case=r.case, workflow=r.workflow, label=r.label, due=r.due, when=when
+                )
+            )
         if not rows:
-            print(f"nothing due within {args.days} days")
+            print(_("nothing due within {days} days").format(days=args.days))
     return 0
 
 
@@ -159,30 +186,38 @@ def cmd_workflow(args: argparse.Namespace) -> int:
     print(f"{info.name} — {info.title}")
     if info.description:
         print(info.description)
-    print(f"file: {info.path}")
-    print("inputs:")
+    print(_("file: {path}").format(path=info.path))
+    print(_("inputs:"))
     if isinstance(info.inputs, str):  # "letter"
-        print("  the generic letter keys (to, subject, body, signer, …)")
+        print(_("  the generic letter keys (to, subject, body, signer, …)"))
     else:
         for i in info.inputs:
             req = (
-                "required"
+                _("required")
                 if i.required is True
-                else ("optional" if i.required is False else f"required if {i.required}")
+                else (
+                    _("optional")
+                    if i.required is False
+                    else _("required if {condition}").format(condition=i.required)
+                )
             )
             print(f"  {i.name:<24} {i.type:<11} {req:<10} {i.label}")
-    print("states:")
+    print(_("states:"))
     for st in info.states:
-        mark = " (initial)" if st.initial else " (final)" if st.final else ""
-        mark += " (freezes its letters)" if st.freezes else ""
+        mark = _(" (initial)") if st.initial else _(" (final)") if st.final else ""
+        mark += _(" (freezes its letters)") if st.freezes else ""
         print(f"  {st.name:<24} {st.label}{mark}")
-    print("events:")
+    print(_("events:"))
     for e in info.events:
-        cancels = "  (cancels the case's numbers)" if e.cancels else ""
+        cancels = _("  (cancels the case's numbers)") if e.cancels else ""
         print(f"  {e.name:<24} {', '.join(e.sources)} → {e.target}  {e.label}{cancels}")
-    print("documents:")
+    print(_("documents:"))
     for d in info.documents:
-        print(f"  {d.name:<24} {d.kind:<9} template {d.template}, series {d.series}")
+        print(
+            _("  {name:<24} {kind:<9} template {template}, series {series}").format(
+                name=d.name, kind=d.kind, template=d.template, series=d.series
+            )
+        )
     return 0
 
 
@@ -203,6 +238,9 @@ def cmd_show(args: argparse.Namespace) -> int:
                 value = format_date(info.date, "full", thai_digits=False)
             elif key == "year":
                 value = f"พ.ศ. {info.year + BE_OFFSET}"
+            elif key == "backdated" and info.backdated_number and info.backdated_date:
+                before = format_date(info.backdated_date, "full", thai_digits=False)
+                value = f"before ที่ {info.backdated_number} of {before}"
             elif isinstance(value, list | dict):
                 value = json.dumps(value, ensure_ascii=False)
             print(digits(f"{key}: {value}", thai))
@@ -210,20 +248,30 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def _print_case(info: api.CaseInfo, thai: bool) -> None:
-    print(f"case {info.case}: {info.workflow} — {info.state}")
-    print(f"allowed events: {', '.join(info.allowed_events) or '(none)'}")
+    print(
+        _("case {case}: {workflow} — {state}").format(
+            case=info.case, workflow=info.workflow, state=info.state
+        )
+    )
+    print(
+        _("allowed events: {events}").format(events=", ".join(info.allowed_events) or _("(none)"))
+    )
     for entry in info.letters:
         mark = " [ยกเลิก]" if entry.status == "cancelled" else ""
         day = format_date(entry.date, "full", thai_digits=False)
         print(digits(f"ที่ {entry.number_text}  {day}  {entry.path}{mark}", thai))
-    print("history:")
+    print(_("history:"))
     for e in info.history:
         src = e.from_state or "∅"
         files = f"  {', '.join(e.files)}" if e.files else ""
-        print(f"  {e.at}  {e.event}: {src} → {e.to_state}  by {e.by}{files}")
+        print(
+            _("  {at}  {event}: {src} → {to_state}  by {by}{files}").format(
+                at=e.at, event=e.event, src=src, to_state=e.to_state, by=e.by, files=files
+            )
+        )
         if e.note:
             print(f"      {e.note}")
-    print("data:")
+    print(_("data:"))
     for key, value in info.data.items():
         if isinstance(value, list | dict):
             value = json.dumps(value, ensure_ascii=False)
@@ -241,6 +289,9 @@ def cmd_register(args: argparse.Namespace) -> int:
             thai = ws.office.thai_digits
             for r in rows:
                 mark = f" [ยกเลิก: {r.cancel_reason}]" if r.status == "cancelled" else ""
+                if r.backdated_number and r.backdated_date:  # ลงวันที่ย้อนหลัง
+                    before = format_date(r.backdated_date, "full", thai_digits=False)
+                    mark += f" [backdated: before ที่ {r.backdated_number} of {before}]"
                 day = format_date(r.date, "full", thai_digits=False)
                 line = f"{r.series:<9} {r.number:>5}  ที่ {r.number_text}  {day}  {r.recipient} — {r.subject}{mark}"  # noqa: E501
                 print(digits(line, thai))
@@ -256,7 +307,12 @@ def cmd_register(args: argparse.Namespace) -> int:
         return 0
     if args.register_cmd == "cancel":
         entry = api.register_cancel(ws, args.number, args.reason, args.series, args.year)
-        line = f"cancelled ที่ {entry.number_text} ({entry.series} {entry.number}/{entry.year + BE_OFFSET})"  # noqa: E501
+        line = _("cancelled ที่ {number_text} ({series} {number}/{year})").format(
+            number_text=entry.number_text,
+            series=entry.series,
+            number=entry.number,
+            year=entry.year + BE_OFFSET,
+        )
         print(digits(line, ws.office.thai_digits))
         return 0
     if args.register_cmd == "correct":
@@ -264,15 +320,21 @@ def cmd_register(args: argparse.Namespace) -> int:
                                      subject=args.subject, recipient=args.to,
                                      urgency=args.urgency, reason=args.reason, by=args.by,
                                      force=args.force)  # fmt: skip
-        day = format_date(entry.date, "full", thai_digits=False)
-        line = f"corrected ที่ {entry.number_text}  {day}  {entry.recipient} — {entry.subject}"
+        line = _("corrected ที่ {number_text}  {date}  {recipient} — {subject}").format(
+            number_text=entry.number_text,
+            date=format_date(entry.date, "full", thai_digits=False),
+            recipient=entry.recipient,
+            subject=entry.subject,
+        )
         print(digits(line, ws.office.thai_digits))
-        print("run `saraban regenerate` to re-render the letters it affects")
+        print(_("run `saraban regenerate` to re-render the letters it affects"))
         return 0
     if args.register_cmd == "start":
         series = "circular" if args.circular else args.series
         year = api.register_start(ws, series, args.year, args.next)
-        line = f"next number in series {series} for พ.ศ. {year + BE_OFFSET}: {args.next}"
+        line = _("next number in series {series} for {year}: {next}").format(
+            series=series, year=year + BE_OFFSET, next=args.next
+        )
         print(digits(line, ws.office.thai_digits))
         return 0
     raise AssertionError(args.register_cmd)
@@ -287,46 +349,77 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except KeyboardInterrupt:
         print(
-            "saraban: interrupted; every file is the old or the new one — run "
-            "`saraban regenerate` again to finish",
+            _(
+                "saraban: interrupted; every file is the old or the new one — run `saraban regenerate` again to finish"
+            ),
             file=sys.stderr,
         )
         return 130
     if args.json:
         _print_json(report.as_json())
         return 1 if report.pdf_errors else 0
-    verb = "would regenerate" if report.dry_run else "regenerated"
     for item in report.regenerated:
         what = f"ที่ {item.number}" if item.number else item.document
         files = item.changed or []
-        tail = f"{len(files)} file(s) {'to rewrite' if report.dry_run else 'rewritten'}"
-        print(f"{verb} case {item.case} {what}: {'; '.join(item.reasons)} — {tail}")
+        line = (
+            _("would regenerate case {case} {what}: {reasons} — {count} file(s) to rewrite")
+            if report.dry_run
+            else _("regenerated case {case} {what}: {reasons} — {count} file(s) rewritten")
+        )
+        print(
+            line.format(
+                case=item.case, what=what, reasons="; ".join(item.reasons), count=len(files)
+            )
+        )
         for f in files[:10]:
             print(f"  {f}")
         if len(files) > 10:
-            print(f"  … and {len(files) - 10} more")
+            print(_("  … and {count} more").format(count=len(files) - 10))
     for item in report.sent:
         what = f"ที่ {item.number}" if item.number else item.document
         print(
-            f"needs a correction letter (already sent, not rewritten): case {item.case} "
-            f"{what}: {'; '.join(item.reasons)}"
+            _(
+                "needs a correction letter (already sent, not rewritten): case {case} {what}: {reasons}"
+            ).format(case=item.case, what=what, reasons="; ".join(item.reasons))
         )
     for item in report.skipped:
-        print(f"skipped case {item.case} {item.document}: {item.why}")
+        print(
+            _("skipped case {case} {document}: {why}").format(
+                case=item.case, document=item.document, why=item.why
+            )
+        )
+    summary = (
+        _(
+            "{checked} issued document(s) checked, {regenerated} would regenerate, {sent} need a "
+            "correction letter; {files_written} file(s) would change, {files_unchanged} unchanged "
+            "({seconds:.2f} s)"
+        )
+        if report.dry_run
+        else _(
+            "{checked} issued document(s) checked, {regenerated} regenerated, {sent} need a "
+            "correction letter; {files_written} file(s) rewritten, {files_unchanged} unchanged "
+            "({seconds:.2f} s)"
+        )
+    )
     print(
-        f"{report.checked} issued document(s) checked, {len(report.regenerated)} "
-        f"{verb}, {len(report.sent)} need a correction letter; "
-        f"{report.files_written} file(s) {'would change' if report.dry_run else 'rewritten'}, "
-        f"{report.files_unchanged} unchanged ({report.seconds:.2f} s)"
+        summary.format(
+            checked=report.checked,
+            regenerated=len(report.regenerated),
+            sent=len(report.sent),
+            files_written=report.files_written,
+            files_unchanged=report.files_unchanged,
+            seconds=report.seconds,
+        )
     )
     if args.pdf:
         for f in report.pdfs[:10]:
             print(f"  {f}")
         if len(report.pdfs) > 10:
-            print(f"  … and {len(report.pdfs) - 10} more")
-        print(f"{len(report.pdfs)} PDF(s) {'would be made' if report.dry_run else 'made'}")
+            print(_("  … and {count} more").format(count=len(report.pdfs) - 10))
+        made = _("{count} PDF(s) would be made") if report.dry_run else _("{count} PDF(s) made")
+        print(made.format(count=len(report.pdfs)))
     for err in report.pdf_errors:
-        print(f"saraban: error: PDF not made: {err}", file=sys.stderr)
+        print(_("saraban: error: PDF not made: {message}").format(message=err), file=sys.stderr)
     return 1 if report.pdf_errors else 0
 
 
@@ -334,9 +427,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     result = api.check(ws, repair=args.repair)
     for line in result.checked:
-        print(f"ok  {line}")
+        print(_("ok  {line}").format(line=line))
     for p in result.problems:
-        print(f"error  {p}", file=sys.stderr)
+        print(_("error  {problem}").format(problem=p), file=sys.stderr)
     return 1 if result.problems else 0
 
 
@@ -346,187 +439,240 @@ def cmd_proof(args: argparse.Namespace) -> int:
     broken = 0
     for proofed in results:
         if not proofed.findings:
-            print(f"ok  {proofed.path}")
+            print(_("ok  {path}").format(path=proofed.path))
         for finding in proofed.findings:
             print(f"{proofed.path}: {finding}")
         broken += len(proofed.findings)
     if broken:
-        print(f"saraban: {broken} layout rule(s) broken", file=sys.stderr)
+        print(_("saraban: {broken} layout rule(s) broken").format(broken=broken), file=sys.stderr)
     return 1 if broken else 0
 
 
-FORCE_HELP = "take a date more than a year ahead or 10 years back (see docs/limits.md)"
+FORCE_HELP = N_("take a date more than a year ahead or 10 years back (see docs/limits.md)")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: str | None = None) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse in the user's language: its usage errors (a missing or unknown argument, an
+    invalid choice) and headings come from the catalog too (engine/i18n.py)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        line = _("{prog}: error: {message}").format(
+            prog=self.prog, message=argparse_message(message)
+        )
+        self.exit(2, line + "\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="saraban",
-        description="Thai official letters (งานสารบรรณ) from data, numbered and registered.",
+        description=_("Thai official letters (งานสารบรรณ) from data, numbered and registered."),
     )
-    parser.add_argument("--version", action="version", version=f"saraban {__version__}")
-    ws_help = "workspace folder (default: $SARABAN_WORKSPACE or .)"
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"saraban {__version__}",
+        help=_("show the version and exit"),
+    )
+    ws_help = _("workspace folder (default: $SARABAN_WORKSPACE or .)")
     parser.add_argument("--workspace", "-w", default=None, help=ws_help)
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
-    common = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--quiet", "-q", action="store_true", help=_("no progress bars"))
+    common = _Parser(add_help=False)
     common.add_argument("--workspace", "-w", default=argparse.SUPPRESS, help=ws_help)
     common.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
-                        help="no progress bars")  # fmt: skip
+                        help=_("no progress bars"))  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
         "init",
         parents=[common],
-        help="create a workspace with an example office.yaml and a sample letter.yaml",
+        help=_("create a workspace with an example office.yaml and a sample letter.yaml"),
     )
     p.add_argument("dir", nargs="?")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("workflows", parents=[common], help="list the workflows")
+    p = sub.add_parser("templates", parents=[common], help=_("the letter templates (แม่แบบ)"))
+    tsub = p.add_subparsers(dest="templates_cmd", required=True, metavar="ACTION")
+    tsub.add_parser("list", parents=[common], help=_("each template, built-in or the workspace's"))
+    t = tsub.add_parser(
+        "export",
+        parents=[common],
+        help=_("copy built-in templates into templates/ to edit in Word"),
+    )
+    t.add_argument("names", nargs="*", metavar="NAME", help=_("templates to copy (default: all)"))
+    t.add_argument("--force", action="store_true", help=_("replace the workspace's own copies"))
+    p.set_defaults(func=cmd_templates)
+
+    p = sub.add_parser("workflows", parents=[common], help=_("list the workflows"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_workflows)
 
     p = sub.add_parser(
-        "new", parents=[common], help="start a case; --issue numbers and registers it"
+        "new", parents=[common], help=_("start a case; --issue numbers and registers it")
     )
     p.add_argument("workflow")
-    p.add_argument("--data", help="YAML data file")
+    p.add_argument("--data", help=_("YAML data file"))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--date", help="letter date, YYYY-MM-DD or Thai (default today)")
-    p.add_argument("--force", action="store_true", help=FORCE_HELP)
-    p.add_argument("--issue", action="store_true", help="number, date, render and register")
+    p.add_argument("--date", help=_("letter date, YYYY-MM-DD or Thai (default today)"))
+    p.add_argument("--force", action="store_true", help=_(FORCE_HELP))
+    p.add_argument("--issue", action="store_true", help=_("number, date, render and register"))
     p.add_argument(
         "--pdf",
         action="store_true",
-        help="also write a PDF beside each DOCX and a bundle with the enclosures (LibreOffice)",
+        help=_("also write a PDF beside each DOCX and a bundle with the enclosures (LibreOffice)"),
     )
-    p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
+    p.add_argument("--by", help=_("who acts (default: $SARABAN_USER or the OS user)"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("advance", parents=[common], help="fire an event on a case")
-    p.add_argument("case", help="case number")
-    p.add_argument("event", help="event name (see `saraban show CASE` for the allowed ones)")
+    p = sub.add_parser("advance", parents=[common], help=_("fire an event on a case"))
+    p.add_argument("case", help=_("case number"))
+    p.add_argument("event", help=_("event name (see `saraban show CASE` for the allowed ones)"))
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--date", help="date of the event or of documents it issues (default today)")
-    p.add_argument("--force", action="store_true", help=FORCE_HELP)
+    p.add_argument("--date", help=_("date of the event or of documents it issues (default today)"))
+    p.add_argument("--force", action="store_true", help=_(FORCE_HELP))
     p.add_argument(
-        "--pdf", action="store_true", help="also write PDFs of the documents it makes (LibreOffice)"
+        "--pdf",
+        action="store_true",
+        help=_("also write PDFs of the documents it makes (LibreOffice)"),
     )
-    p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
+    p.add_argument("--by", help=_("who acts (default: $SARABAN_USER or the OS user)"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_advance)
 
-    p = sub.add_parser("cases", parents=[common], help="list cases")
+    p = sub.add_parser("cases", parents=[common], help=_("list cases"))
     p.add_argument("--workflow")
     p.add_argument("--state")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_cases)
 
     p = sub.add_parser(
-        "due", parents=[common], help="recurring duties falling due (password change, review)"
+        "due", parents=[common], help=_("recurring duties falling due (password change, review)")
     )
-    p.add_argument("--days", type=int, default=30, help="look ahead this many days (default 30)")
+    p.add_argument("--days", type=int, default=30, help=_("look ahead this many days (default 30)"))
     p.add_argument("--today", help=argparse.SUPPRESS)  # tests: pretend today is this date
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_due)
 
-    p = sub.add_parser("workflow", parents=[common], help="describe a workflow")
+    p = sub.add_parser("workflow", parents=[common], help=_("describe a workflow"))
     wsub = p.add_subparsers(dest="workflow_cmd", required=True, metavar="ACTION")
-    w = wsub.add_parser("show", parents=[common], help="inputs, states, events, documents")
+    w = wsub.add_parser("show", parents=[common], help=_("inputs, states, events, documents"))
     w.add_argument("name")
-    w.add_argument("--diagram", action="store_true", help="print a Mermaid state diagram")
+    w.add_argument("--diagram", action="store_true", help=_("print a Mermaid state diagram"))
     w.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_workflow)
 
-    p = sub.add_parser("show", parents=[common], help="show a case or a registered letter")
-    p.add_argument("case", help="case number, or a letter number such as 'มท 0808.4/ว 36'")
+    p = sub.add_parser("show", parents=[common], help=_("show a case or a registered letter"))
+    p.add_argument("case", help=_("case number, or a letter number such as 'มท 0808.4/ว 36'"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
 
-    p = sub.add_parser("register", parents=[common], help="the outgoing register (ทะเบียนหนังสือส่ง)")
+    p = sub.add_parser(
+        "register", parents=[common], help=_("the outgoing register (ทะเบียนหนังสือส่ง)")
+    )
     rsub = p.add_subparsers(dest="register_cmd", required=True, metavar="ACTION")
-    r = rsub.add_parser("list", parents=[common], help="list the register")
-    r.add_argument("--year", help="BE (2568) or CE (2025)")
+    r = rsub.add_parser("list", parents=[common], help=_("list the register"))
+    r.add_argument("--year", help=_("BE (2568) or CE (2025)"))
     r.add_argument("--series")
     r.add_argument("--json", action="store_true")
-    r = rsub.add_parser("export", parents=[common], help="export the register (แบบที่ ๑๔)")
+    r = rsub.add_parser("export", parents=[common], help=_("export the register (แบบที่ ๑๔)"))
     r.add_argument("--year")
     r.add_argument("--format", required=True, choices=["csv", "xlsx"])
-    r.add_argument("--output", "-o", help="file to write (default: stdout for csv)")
+    r.add_argument("--output", "-o", help=_("file to write (default: stdout for csv)"))
     r = rsub.add_parser(
-        "print", parents=[common], help="the register of a year in its regulation form (DOCX, PDF)"
+        "print",
+        parents=[common],
+        help=_("the register of a year in its regulation form (DOCX, PDF)"),
     )
-    r.add_argument("--year", required=True, help="BE (2568) or CE (2025)")
-    r.add_argument("--series", help="one series only (default: every series, one section each)")
-    r.add_argument("--pdf", action="store_true", help="also a PDF beside the DOCX (LibreOffice)")
-    r.add_argument("--out", help="the DOCX to write (default letters/registers/register-YEAR.docx)")
+    r.add_argument("--year", required=True, help=_("BE (2568) or CE (2025)"))
+    r.add_argument("--series", help=_("one series only (default: every series, one section each)"))
+    r.add_argument("--pdf", action="store_true", help=_("also a PDF beside the DOCX (LibreOffice)"))
+    r.add_argument(
+        "--out", help=_("the DOCX to write (default letters/registers/register-YEAR.docx)")
+    )
     r = rsub.add_parser(
-        "cancel", parents=[common], help="cancel a number: it stays, marked, never reused"
+        "cancel", parents=[common], help=_("cancel a number: it stays, marked, never reused")
     )
     r.add_argument(
-        "number", help="the letter number as printed, or the running number with --series/--year"
+        "number", help=_("the letter number as printed, or the running number with --series/--year")
     )
     r.add_argument("--reason", required=True)
     r.add_argument("--series", default=None)
     r.add_argument("--year")
     r = rsub.add_parser(
-        "start", parents=[common], help="continue a paper register: next number of a series"
+        "start", parents=[common], help=_("continue a paper register: next number of a series")
     )
-    r.add_argument("--circular", action="store_true", help="the ว series")
+    r.add_argument("--circular", action="store_true", help=_("the ว series"))
     r.add_argument("--series", default="normal")
-    r.add_argument("--year", required=True, help="BE (2568) or CE (2025)")
-    r.add_argument("--next", required=True, type=int, help="the next running number")
+    r.add_argument("--year", required=True, help=_("BE (2568) or CE (2025)"))
+    r.add_argument("--next", required=True, type=int, help=_("the next running number"))
     r = rsub.add_parser(
-        "correct", parents=[common], help="correct a register entry (then `saraban regenerate`)"
+        "correct", parents=[common], help=_("correct a register entry (then `saraban regenerate`)")
     )
-    r.add_argument("number", help="the letter number as printed, e.g. 'นม 0023.26/ว 598'")
-    r.add_argument("--year", help="BE or CE, when the number recurs in several years")
-    r.add_argument("--date", help="the corrected letter date (same year)")
-    r.add_argument("--force", action="store_true", help=FORCE_HELP)
+    r.add_argument("number", help=_("the letter number as printed, e.g. 'นม 0023.26/ว 598'"))
+    r.add_argument("--year", help=_("BE or CE, when the number recurs in several years"))
+    r.add_argument("--date", help=_("the corrected letter date (same year)"))
+    r.add_argument("--force", action="store_true", help=_(FORCE_HELP))
     r.add_argument("--subject")
-    r.add_argument("--to", help="the corrected recipient (ถึง)")
-    r.add_argument("--urgency", help="ด่วนที่สุด | ด่วนมาก | ด่วน, or '' for none")
+    r.add_argument("--to", help=_("the corrected recipient (ถึง)"))
+    r.add_argument("--urgency", help=_("ด่วนที่สุด | ด่วนมาก | ด่วน, or '' for none"))
     r.add_argument("--reason", default="")
-    r.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
+    r.add_argument("--by", help=_("who acts (default: $SARABAN_USER or the OS user)"))
     p.set_defaults(func=cmd_register)
 
     p = sub.add_parser(
         "regenerate",
         parents=[common],
-        help="re-render the letters affected by a change (template, office, reference, entry)",
+        help=_("re-render the letters affected by a change (template, office, reference, entry)"),
     )
-    p.add_argument("--dry-run", action="store_true", help="list what would change and why")
-    p.add_argument("--all", action="store_true", help="re-render every issued letter")
+    p.add_argument("--dry-run", action="store_true", help=_("list what would change and why"))
+    p.add_argument("--all", action="store_true", help=_("re-render every issued letter"))
     p.add_argument(
         "--pdf",
         action="store_true",
-        help="then remake the PDFs (bundles, a circular's copies) missing or older than the DOCX",
+        help=_(
+            "then remake the PDFs (bundles, a circular's copies) missing or older than the DOCX"
+        ),
     )
     p.add_argument(
-        "--workers", type=int, help="worker processes (default: twice the CPUs, at most 4)"
+        "--workers", type=int, help=_("worker processes (default: twice the CPUs, at most 4)")
     )
-    p.add_argument("--by", help="who acts (default: $SARABAN_USER or the OS user)")
+    p.add_argument("--by", help=_("who acts (default: $SARABAN_USER or the OS user)"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_regenerate)
 
     p = sub.add_parser(
         "check",
         parents=[common],
-        help="validate office.yaml, templates, workflows and the register database",
+        help=_("validate office.yaml, templates, workflows and the register database"),
     )
     p.add_argument(
         "--repair",
         action="store_true",
-        help="move letters the register does not know to letters/.quarantine/",
+        help=_("move letters the register does not know to letters/.quarantine/"),
     )
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser(
         "proof",
         parents=[common],
-        help="the layout rules a printed letter breaks (split words, orphaned signature, …)",
+        help=_("the layout rules a printed letter breaks (split words, orphaned signature, …)"),
     )
-    p.add_argument("target", metavar="FILE.pdf|CASE", help="a PDF, or a case number")
+    p.add_argument("target", metavar="FILE.pdf|CASE", help=_("a PDF, or a case number"))
     p.set_defaults(func=cmd_proof)
     return parser
 
@@ -536,7 +682,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_argv(list(sys.argv[1:] if argv is None else argv))
     except UserError as exc:
-        print(f"saraban: error: {exc}", file=sys.stderr)
+        for problem in error_lines(exc):  # one line, or one per problem of a data file
+            print(_("saraban: error: {message}").format(message=problem), file=sys.stderr)
         return 1
     args = parser.parse_args(argv)
     # One session per command: the --quiet flag, LibreOffice's location, the converter pool.
@@ -554,10 +701,11 @@ def _run(args: argparse.Namespace) -> int:
             pdfclean.sweep(find_workspace(args.workspace))
         return args.func(args)
     except UserError as exc:
-        print(f"saraban: error: {exc}", file=sys.stderr)
+        for problem in error_lines(exc):  # one line, or one per problem of a data file
+            print(_("saraban: error: {message}").format(message=problem), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("saraban: interrupted; nothing half-written", file=sys.stderr)
+        print(_("saraban: interrupted; nothing half-written"), file=sys.stderr)
         return 130
     except BrokenPipeError:  # `saraban … | head`: the reader left; nothing to report
         with contextlib.suppress(OSError):
@@ -568,7 +716,7 @@ def _run(args: argparse.Namespace) -> int:
         if line is None:
             raise
         failures.release(exc)
-        print(f"saraban: error: {line}", file=sys.stderr)
+        print(_("saraban: error: {message}").format(message=line), file=sys.stderr)
         return 1
 
 
@@ -579,7 +727,7 @@ def _check_paths(args: argparse.Namespace) -> None:
         value = getattr(args, name, None)
         if isinstance(value, str) and "\0" in value:
             option = name if name in ("dir", "target") else f"--{name}"
-            raise UserError(failures.NUL_REASON, field=option)
+            raise UserError(_(failures.NUL_REASON), field=option)
 
 
 def _environment_error(exc: BaseException, args: argparse.Namespace) -> str | None:
@@ -597,7 +745,9 @@ def _environment_error(exc: BaseException, args: argparse.Namespace) -> str | No
             register = root / "letters" / "register.db" if root else None
         return failures.describe_database_error(exc, register, root)
     if isinstance(exc, ValueError) and "embedded null byte" in str(exc):
-        return f"a path {failures.NUL_REASON} (an option, the data file or office.yaml)"
+        return _("a path {reason} (an option, the data file or office.yaml)").format(
+            reason=_(failures.NUL_REASON)
+        )
     return None
 
 

@@ -26,6 +26,7 @@ from typing import Any
 from . import dependencies
 from .errors import UserError
 from .expressions import ExpressionError, evaluate, render_text
+from .i18n import _
 from .inputs import InputSpec, ThaiDate
 from .letter import (
     LETTER_KEYS,
@@ -33,10 +34,12 @@ from .letter import (
     Letter,
     PageCounter,
     count_from_file,
+    legal_basis,
     letter_from_data,
     number_text,
     salutation_for,
     split_paragraphs,
+    with_legal_basis,
 )
 from .office import Signer
 from .references import Resolver
@@ -360,6 +363,8 @@ def build_letter(scope: Scope, spec: DocumentSpec) -> Letter:
         body = split_paragraphs(render_text(spec.body or "", ctx))
     except ExpressionError as exc:
         raise scope.error(str(exc), "documents", spec.name, "body") from None
+    if spec.kind == "order":  # อาศัยอำนาจตาม…: the case's legal_basis, else office.yaml's
+        body = with_legal_basis(body, legal_basis(ws.office, scope.data.get("legal_basis")))
     closing = scope.text(spec.closing, spec, "closing")
     return Letter(
         kind=spec.kind,
@@ -450,7 +455,7 @@ def signer(scope: Scope, spec: DocumentSpec) -> Signer:
     """The document's signer: a key of office.yaml's signers, or {name, position, acting}."""
     given = spec.signer
     if given is None:
-        raise scope.error("the document needs a signer", "documents", spec.name)
+        raise scope.error(_("the document needs a signer"), "documents", spec.name)
     if isinstance(given, SignerSpec):
         return Signer(
             name=scope.text(given.name, spec, "signer", "name"),

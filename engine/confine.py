@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 from .linebreak import DEFAULT_BREAKER, THAI_RUN, LineBreaker, _dictionary, _lexicon, _tcc_ends
 
 #: the most bytes (UTF-8) of a file name's part made from a name (a recipient organisation)
@@ -52,12 +53,12 @@ def problem(root: str | Path, path: str | Path) -> str | None:
             target = os.path.realpath(prefix)
             if not _within(root_s, target):
                 shown = _shown(root_s, prefix)
-                return (
-                    f"{shown} is a symbolic link to {target}, outside the workspace; saraban "
-                    f"reads and writes only inside {root_s} (replace the link with the file or "
+                return _(
+                    "{shown} is a symbolic link to {target}, outside the workspace; saraban "
+                    "reads and writes only inside {root} (replace the link with the file or "
                     "folder itself)"
-                )
-    return f"{os.fspath(path)} is outside the workspace {root_s}"
+                ).format(shown=shown, target=target, root=root_s)
+    return _("{path} is outside the workspace {root}").format(path=os.fspath(path), root=root_s)
 
 
 def _shown(root: str, path: str) -> str:

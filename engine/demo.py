@@ -12,13 +12,16 @@ import io
 import sys
 
 from .cli import main as saraban
+from .i18n import _
 from .resources import source_tree
 
 
 def main() -> int:
     tree = source_tree()
     if tree is None:
-        print("saraban: error: the demo runs in saraban's source tree (make demo)", file=sys.stderr)
+        print(
+            _("saraban: error: the demo runs in saraban's source tree (make demo)"), file=sys.stderr
+        )
         return 1
     ws = str(tree)
     steps = [

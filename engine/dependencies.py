@@ -69,6 +69,8 @@ def office_fp(office: Office) -> str:
             "email": office.email,
             "thai_digits": office.thai_digits,
             "short_name": office.extra.get("short_name"),
+            # added later: only when set, so the fingerprints of offices without it stand
+            **({"order_legal_basis": office.order_legal_basis} if office.order_legal_basis else {}),
         }
     )
 

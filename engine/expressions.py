@@ -26,6 +26,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import thai
+from .i18n import _
 
 
 def _thai_date(value: Any, style: str = "full") -> str:
@@ -62,7 +63,9 @@ def compile_expression(source: str) -> Any:
     try:
         return environment().compile_expression(source, undefined_to_none=False)
     except jinja2.TemplateSyntaxError as exc:
-        raise ExpressionError(f"invalid expression {source!r}: {exc.message}") from None
+        raise ExpressionError(
+            _("invalid expression {source!r}: {message}").format(source=source, message=exc.message)
+        ) from None
 
 
 @functools.cache
@@ -70,7 +73,11 @@ def compile_text(source: str) -> jinja2.Template:
     try:
         return environment().from_string(source)
     except jinja2.TemplateSyntaxError as exc:
-        raise ExpressionError(f"invalid template (line {exc.lineno}): {exc.message}") from None
+        raise ExpressionError(
+            _("invalid template (line {lineno}): {message}").format(
+                lineno=exc.lineno, message=exc.message
+            )
+        ) from None
 
 
 def evaluate(source: str, context: Mapping[str, Any]) -> Any:
@@ -78,11 +85,13 @@ def evaluate(source: str, context: Mapping[str, Any]) -> Any:
     try:
         return compile_expression(source)(**context)
     except jinja2.UndefinedError as exc:
-        raise ExpressionError(f"in {source!r}: {exc.message}") from None
+        raise ExpressionError(
+            _("in {source!r}: {message}").format(source=source, message=exc.message)
+        ) from None
     except jinja2.TemplateError as exc:  # SecurityError and friends
-        raise ExpressionError(f"in {source!r}: {exc}") from None
+        raise ExpressionError(_("in {source!r}: {exc}").format(source=source, exc=exc)) from None
     except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-        raise ExpressionError(f"in {source!r}: {exc}") from None
+        raise ExpressionError(_("in {source!r}: {exc}").format(source=source, exc=exc)) from None
 
 
 def render_text(source: str, context: Mapping[str, Any]) -> str:
@@ -109,5 +118,9 @@ def names_used(source: str, *, expression: bool) -> set[str]:
         return set(meta.find_undeclared_variables(env.parse(src)))
     except jinja2.TemplateSyntaxError as exc:
         raise ExpressionError(
-            f"invalid {'expression' if expression else 'template'}: {exc.message}"
+            (
+                _("invalid expression: {message}")
+                if expression
+                else _("invalid template: {message}")
+            ).format(message=exc.message)
         ) from None

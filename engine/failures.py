@@ -16,11 +16,13 @@ import os
 import sqlite3
 from pathlib import Path
 
+from .i18n import N_, _
+
 #: Below this many free bytes a disk counts as full (SQLite reports a full disk as an I/O error
 #: when it cannot even create its shared-memory file).
 NEARLY_FULL = 1024 * 1024
 
-RESTORE_HINT = (
+RESTORE_HINT = N_(
     "restore it from your latest backup, keeping the damaged file aside (docs/failures.md), "
     "then run `saraban check`"
 )
@@ -89,11 +91,13 @@ def full_folder(root: Path | None) -> Path | None:
     return None
 
 
-_FULL = "no space left on the disk: free some space (`df -h` shows what is full) and run the command again"
-_READ_ONLY = (
+_FULL = N_(
+    "no space left on the disk: free some space (`df -h` shows what is full) and run the command again"
+)
+_READ_ONLY = N_(
     "the file system is read-only: remount it read-write, or work in a workspace on a writable disk"
 )
-_DENIED = (
+_DENIED = N_(
     "permission denied: the folder or file is not writable (or readable) by you — run saraban "
     "as the workspace's owner, or give your user access (`ls -ld` shows owner and mode; "
     "e.g. `chmod u+w`)"
@@ -101,25 +105,31 @@ _DENIED = (
 
 _REASONS: dict[int, str] = {
     errno.ENOSPC: _FULL,
-    errno.EDQUOT: "your disk quota is used up: free some space or ask for a larger quota, and "
-    "run the command again",
+    errno.EDQUOT: N_(
+        "your disk quota is used up: free some space or ask for a larger quota, and "
+        "run the command again"
+    ),
     errno.EROFS: _READ_ONLY,
     errno.EACCES: _DENIED,
     errno.EPERM: _DENIED,
-    errno.EISDIR: "is a folder, not a file: give the name of a file",
-    errno.ENOTDIR: "a part of this path is a file, not a folder: check the path",
-    errno.ENOENT: "no such file or folder: check the path",
-    errno.EEXIST: "already exists: choose another name or move it away",
-    errno.ENAMETOOLONG: "the name is too long for the file system: choose a shorter one",
-    errno.ELOOP: "too many symbolic links in this path: check the path",
-    errno.EIO: "the disk reported an input/output error: check the disk (`dmesg`), and restore "
-    "damaged files from a backup",
-    errno.EMFILE: "too many open files: raise the limit (`ulimit -n`) and run the command again",
-    errno.ENFILE: "the system has too many open files: close some programs and try again",
-    errno.EBUSY: "the file or folder is busy: close what uses it and try again",
-    errno.ETXTBSY: "the file is busy: close what uses it and try again",
-    errno.EXDEV: "cannot move a file across disks: keep the workspace on one disk",
-    errno.ENOMEM: "not enough memory: close some programs and try again",
+    errno.EISDIR: N_("is a folder, not a file: give the name of a file"),
+    errno.ENOTDIR: N_("a part of this path is a file, not a folder: check the path"),
+    errno.ENOENT: N_("no such file or folder: check the path"),
+    errno.EEXIST: N_("already exists: choose another name or move it away"),
+    errno.ENAMETOOLONG: N_("the name is too long for the file system: choose a shorter one"),
+    errno.ELOOP: N_("too many symbolic links in this path: check the path"),
+    errno.EIO: N_(
+        "the disk reported an input/output error: check the disk (`dmesg`), and restore "
+        "damaged files from a backup"
+    ),
+    errno.EMFILE: N_(
+        "too many open files: raise the limit (`ulimit -n`) and run the command again"
+    ),
+    errno.ENFILE: N_("the system has too many open files: close some programs and try again"),
+    errno.EBUSY: N_("the file or folder is busy: close what uses it and try again"),
+    errno.ETXTBSY: N_("the file is busy: close what uses it and try again"),
+    errno.EXDEV: N_("cannot move a file across disks: keep the workspace on one disk"),
+    errno.ENOMEM: N_("not enough memory: close some programs and try again"),
 }
 
 
@@ -138,7 +148,7 @@ def describe_os_error(exc: OSError, root: Path | None = None) -> str:
     if code is None:
         reason = str(exc) or type(exc).__name__
     else:
-        reason = _REASONS.get(code) or f"{exc.strerror or os.strerror(code)}"
+        reason = _(_REASONS[code]) if code in _REASONS else f"{exc.strerror or os.strerror(code)}"
     if path is None and code in (errno.ENOSPC, errno.EDQUOT):
         full = full_folder(root)
         path = _shown(full, root) if full is not None else None
@@ -152,52 +162,56 @@ def database_reason(exc: sqlite3.Error, path: Path | None) -> str:
     message = str(exc)
     folder = path.parent if path is not None else None
     if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or "malformed" in message:
-        return f"the register database is damaged ({message}): {RESTORE_HINT}"
+        return _("the register database is damaged ({message}): {hint}").format(
+            message=message, hint=_(RESTORE_HINT)
+        )
     nearly_full = folder is not None and disk_is_full(folder)
     if primary == sqlite3.SQLITE_FULL or (primary == sqlite3.SQLITE_IOERR and nearly_full):
-        return _FULL  # SQLite says "disk I/O error" when it cannot even make its -shm file
+        return _(_FULL)  # SQLite says "disk I/O error" when it cannot even make its -shm file
     if path is not None and path.is_dir():
-        return "is a folder, not a register file: point office.yaml's register at a file"
+        return _("is a folder, not a register file: point office.yaml's register at a file")
     if folder is not None and _read_only_fs(folder):
-        return _READ_ONLY
+        return _(_READ_ONLY)
     if primary in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
         if folder is not None and not folder.is_dir():
-            return (
-                f"cannot open the register: its folder {folder} does not exist or is not a folder"
-            )
+            return _(
+                "cannot open the register: its folder {folder} does not exist or is not a folder"
+            ).format(folder=folder)
         if folder is not None and not os.access(folder, os.W_OK | os.X_OK, effective_ids=True):
-            return (
-                f"cannot open the register: its folder {folder} is not writable by you "
+            return _(
+                "cannot open the register: its folder {folder} is not writable by you "
                 "(SQLite keeps its -wal and -shm files beside it) — run saraban as the "
                 "workspace's owner or give your user write access (`chmod u+w`)"
-            )
+            ).format(folder=folder)
         if (
             path is not None
             and path.exists()
             and not os.access(path, os.R_OK | os.W_OK, effective_ids=True)
         ):
-            return (
+            return _(
                 "cannot open the register: the file is not readable and writable by you — run "
                 "saraban as its owner or give your user access (`chmod u+rw`)"
             )
         if nearly_full:
-            return _FULL
-        return f"cannot open the register ({message}): check the file and its folder"
-    if primary == sqlite3.SQLITE_IOERR:
-        return (
-            f"the disk reported an input/output error ({message}): check the disk (`dmesg`); "
-            "if the register is damaged, " + RESTORE_HINT
+            return _(_FULL)
+        return _("cannot open the register ({message}): check the file and its folder").format(
+            message=message
         )
-    return f"the register database failed ({message})"
+    if primary == sqlite3.SQLITE_IOERR:
+        return _(
+            "the disk reported an input/output error ({message}): check the disk (`dmesg`); "
+            "if the register is damaged, {hint}"
+        ).format(message=message, hint=_(RESTORE_HINT))
+    return _("the register database failed ({message})").format(message=message)
 
 
 def describe_database_error(exc: sqlite3.Error, path: Path | None, root: Path | None) -> str:
     """One line for an SQLite error on the register at ``path`` (None when unknown)."""
-    shown = _shown(path, root) if path is not None else "the register (letters/register.db)"
+    shown = _shown(path, root) if path is not None else _("the register (letters/register.db)")
     return f"{shown}: {database_reason(exc, path)}"
 
 
-NUL_REASON = "holds a NUL byte (\\0), which no file name can hold: check the path"
+NUL_REASON = N_("holds a NUL byte (\\0), which no file name can hold: check the path")
 
 
 def release(exc: BaseException) -> None:

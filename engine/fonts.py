@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import UserError
+from engine.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +142,19 @@ def _find_sources() -> dict[str, Path]:
     if all(s.source in found for s in STYLES):
         return {s.source: found[s.source] for s in STYLES}
     raise UserError(
-        "the Laksaman fonts (all four styles) are not installed; "
-        f"install them with `{INSTALL_HINT}` and run `python -m engine.fonts` again"
+        _(
+            "the Laksaman fonts (all four styles) are not installed; install them with `{install_hint}` and run `python -m engine.fonts` again"
+        ).format(install_hint=INSTALL_HINT)
     )
 
 
 def _fc(*cmd: str) -> str:
     if shutil.which(cmd[0]) is None:
-        raise UserError(f"{cmd[0]} is missing: install fontconfig with `{INSTALL_HINT}`")
+        raise UserError(
+            _("{cmd} is missing: install fontconfig with `{install_hint}`").format(
+                cmd=cmd[0], install_hint=INSTALL_HINT
+            )
+        )
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import confine, thai
+from .i18n import N_, _
 
 
 class InputError(ValueError):
@@ -152,11 +153,11 @@ class Phone:
 
 
 # --- parsing helpers ------------------------------------------------------------------------------
-def _text(value: Any, what: str = "text") -> str:
+def _text(value: Any, what: str = N_("text")) -> str:
     if value is None:
-        raise InputError("is required")
+        raise InputError(_("is required"))
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InputError(f"must be {what}")
+        raise InputError(_("must be {what}").format(what=_(what)))
     return str(value).strip()
 
 
@@ -174,17 +175,23 @@ def citizen_id_check_digit(first12: str) -> int:
 
 
 def parse_citizen_id(value: Any) -> str:
-    digits = _digits_only(value, "13 digits")
+    digits = _digits_only(value, N_("13 digits"))
     if not re.fullmatch(r"\d{13}", digits):
-        raise InputError(f"a citizen ID has 13 digits; got {value!r}")
+        raise InputError(_("a citizen ID has 13 digits; got {value!r}").format(value=value))
     if digits[0] in "09":
-        raise InputError(f"a citizen ID cannot start with {digits[0]}; got {value!r}")
+        raise InputError(
+            _("a citizen ID cannot start with {digits}; got {value!r}").format(
+                digits=digits[0], value=value
+            )
+        )
     if citizen_id_check_digit(digits[:12]) != int(digits[12]):
-        raise InputError(f"citizen ID {value!r} fails its checksum (a digit is mistyped)")
+        raise InputError(
+            _("citizen ID {value!r} fails its checksum (a digit is mistyped)").format(value=value)
+        )
     return digits
 
 
-_EXT = re.compile(r"\s*(?:ต่อ|ext\.?|x|#)\s*(\d{1,5})\s*$", re.I)
+_EXT = r"(?i:\s*(?:ต่อ|ext\.?|x|#)\s*(\d{1,5})\s*$)"  # compiled on first use
 
 
 def parse_phone(value: Any, kind: str = "any") -> dict[str, str] | str:
@@ -192,11 +199,13 @@ def parse_phone(value: Any, kind: str = "any") -> dict[str, str] | str:
     (9 digits), +66 accepted; an extension ("ต่อ 1607") only on a landline."""
     if isinstance(value, int) and not isinstance(value, bool):
         raise InputError(
-            'write a phone number in quotes ("081-234-5678"): unquoted, YAML reads it as a number'
+            _(
+                'write a phone number in quotes ("081-234-5678"): unquoted, YAML reads it as a number'
+            )
         )
-    text = thai.to_arabic_digits(_text(value, "a phone number"))
+    text = thai.to_arabic_digits(_text(value, N_("a phone number")))
     ext = ""
-    m = _EXT.search(text)
+    m = re.search(_EXT, text)
     if m:
         ext, text = m.group(1), text[: m.start()]
     digits = re.sub(r"[\s\-.()]", "", text)
@@ -208,28 +217,34 @@ def parse_phone(value: Any, kind: str = "any") -> dict[str, str] | str:
     landline = bool(re.fullmatch(r"0[2-7]\d{7}", digits))
     if not (mobile or landline):
         raise InputError(
-            f"not a Thai phone number: {value!r} (mobile 08X-XXX-XXXX, landline 0X-XXX-XXXX)"
+            _(
+                "not a Thai phone number: {value!r} (mobile 08X-XXX-XXXX, landline 0X-XXX-XXXX)"
+            ).format(value=value)
         )
     if kind == "mobile" and not mobile:
-        raise InputError(f"not a mobile number: {value!r} (mobile numbers start 06, 08 or 09)")
+        raise InputError(
+            _("not a mobile number: {value!r} (mobile numbers start 06, 08 or 09)").format(
+                value=value
+            )
+        )
     if kind == "landline" and not landline:
-        raise InputError(f"not a landline number: {value!r}")
+        raise InputError(_("not a landline number: {value!r}").format(value=value))
     if ext and mobile:
-        raise InputError(f"a mobile number has no extension: {value!r}")
+        raise InputError(_("a mobile number has no extension: {value!r}").format(value=value))
     return digits + (f" ต่อ {ext}" if ext else "")
 
 
-_EMAIL = re.compile(
+_EMAIL = (  # compiled on first use
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 )
 
 
 def parse_email(value: Any) -> str:
-    text = _text(value, "an e-mail address")
-    if len(text) > 254 or not _EMAIL.match(text):
-        raise InputError(f"not an e-mail address: {value!r}")
-    local, _, domain = text.rpartition("@")
+    text = _text(value, N_("an e-mail address"))
+    if len(text) > 254 or not re.match(_EMAIL, text):
+        raise InputError(_("not an e-mail address: {value!r}").format(value=value))
+    local, _at, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
 
 
@@ -239,51 +254,56 @@ def parse_person(value: Any) -> dict[str, str]:
         unknown = set(value) - {"title", "name"}
         if unknown:
             raise InputError(
-                f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; use title, name"
+                _("unknown key(s) {names}; use title, name").format(
+                    names=", ".join(sorted(map(str, unknown)))
+                )
             )
-        title = _text(value.get("title"), "a title (นาย/นาง/นางสาว …)")
-        name = " ".join(_text(value.get("name"), "a name").split())
+        title = _text(value.get("title"), N_("a title (นาย/นาง/นางสาว …)"))
+        name = " ".join(_text(value.get("name"), N_("a name")).split())
         if not title or not name:
-            raise InputError("needs a title (นาย/นาง/นางสาว …) and a name")
+            raise InputError(_("needs a title (นาย/นาง/นางสาว …) and a name"))
         return {"title": title, "name": name}
-    text = " ".join(_text(value, "a name with its title").split())
+    text = " ".join(_text(value, N_("a name with its title")).split())
     for title in TITLES:
         if text.startswith(title):
             name = text[len(title) :].strip()
             if name:
                 return {"title": title, "name": name}
     raise InputError(
-        f"{text!r} needs a title first ({' / '.join(TITLES[4:7])} …), "
-        "or write {title: …, name: …}"
+        _("{text!r} needs a title first ({names} …), or write {{title: …, name: …}}").format(
+            text=text, names=" / ".join(TITLES[4:7])
+        )
     )
 
 
 def parse_money(value: Any) -> str:
     if isinstance(value, bool):
-        raise InputError("must be an amount of money")
+        raise InputError(_("must be an amount of money"))
     if isinstance(value, float):
         value = repr(value)
-    text = thai.to_arabic_digits(_text(value, "an amount of money"))
+    text = thai.to_arabic_digits(_text(value, N_("an amount of money")))
     text = text.replace(",", "").replace("บาท", "").strip()
     try:
         amount = Decimal(text)
     except InvalidOperation:
-        raise InputError(f"not an amount of money: {value!r}") from None
+        raise InputError(_("not an amount of money: {value!r}").format(value=value)) from None
     if not amount.is_finite() or amount < 0:
-        raise InputError(f"not an amount of money: {value!r}")
+        raise InputError(_("not an amount of money: {value!r}").format(value=value))
     if amount != amount.quantize(Decimal("0.01")):
-        raise InputError(f"an amount has at most 2 decimals (satang): {value!r}")
+        raise InputError(
+            _("an amount has at most 2 decimals (satang): {value!r}").format(value=value)
+        )
     return str(amount.quantize(Decimal("0.01")))
 
 
 def parse_date_value(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = _text(value, "a date")
+    text = _text(value, N_("a date"))
     try:
         return thai.parse_date(text).isoformat()
     except ValueError as exc:
-        raise InputError(f"not a date: {exc}") from None
+        raise InputError(str(exc)) from None
 
 
 # --- the input specification ------------------------------------------------------------------
@@ -331,10 +351,14 @@ class InputSpec:
         t = self.type
         if t == "text":
             if isinstance(value, list | Mapping):
-                raise InputError("must be text")
+                raise InputError(_("must be text"))
             text = _text(value)
             if self.pattern and not re.fullmatch(self.pattern, text):
-                raise InputError(f"{text!r} does not have the expected form ({self.pattern})")
+                raise InputError(
+                    _("{text!r} does not have the expected form ({pattern})").format(
+                        text=text, pattern=self.pattern
+                    )
+                )
             return text
         if t == "person":
             return parse_person(value)
@@ -349,23 +373,29 @@ class InputSpec:
         if t == "money":
             return parse_money(value)
         if t == "choice":
-            text = _text(value, "one of the choices")
+            text = _text(value, N_("one of the choices"))
             if text not in self.choices:
-                raise InputError(f"must be one of {', '.join(self.choices)}; got {text!r}")
+                raise InputError(
+                    _("must be one of {names}; got {text!r}").format(
+                        names=", ".join(self.choices), text=text
+                    )
+                )
             return text
         if t == "boolean":
             if isinstance(value, str) and value.strip().lower() in ("true", "false"):
                 return value.strip().lower() == "true"
             if not isinstance(value, bool):
-                raise InputError("must be true or false")
+                raise InputError(_("must be true or false"))
             return value
         if t == "number":
             if isinstance(value, bool):
-                raise InputError("must be a whole number")
+                raise InputError(_("must be a whole number"))
             try:
                 return int(thai.to_arabic_digits(str(value)).strip())
             except ValueError:
-                raise InputError(f"must be a whole number; got {value!r}") from None
+                raise InputError(
+                    _("must be a whole number; got {value!r}").format(value=value)
+                ) from None
         if t == "file":
             return parse_file(value, workspace)
         if t == "list":
@@ -373,15 +403,19 @@ class InputSpec:
             if isinstance(value, str):
                 value = [value] if value.strip() else []
             if not isinstance(value, list):
-                raise InputError("must be a list")
+                raise InputError(_("must be a list"))
             out = []
             for i, item in enumerate(value):
                 try:
                     out.append(self.item.parse(item, workspace))
                 except InputError as exc:
-                    raise InputError(f"item {i + 1}: {exc}") from None
+                    raise InputError(
+                        _("item {number}: {exc}").format(number=i + 1, exc=exc)
+                    ) from None
             if len(out) < self.min_items:
-                raise InputError(f"needs at least {self.min_items} item(s)")
+                raise InputError(
+                    _("needs at least {min_items} item(s)").format(min_items=self.min_items)
+                )
             return out
         raise AssertionError(t)
 
@@ -399,7 +433,7 @@ class InputSpec:
         if t == "citizen_id":
             return CitizenId(stored)
         if t == "phone":
-            digits, _, ext = stored.partition(" ต่อ ")
+            digits, _sep, ext = stored.partition(" ต่อ ")
             return Phone(digits, ext)
         if t == "list":
             assert self.item is not None
@@ -409,9 +443,9 @@ class InputSpec:
 
 def parse_file(value: Any, workspace: Path | None) -> str:
     """A file inside the workspace that exists; stored relative to the workspace."""
-    text = _text(value, "a file path")
+    text = _text(value, N_("a file path"))
     if not text:
-        raise InputError("must name a file")
+        raise InputError(_("must name a file"))
     if workspace is None:
         return text
     root = workspace.resolve()
@@ -420,7 +454,11 @@ def parse_file(value: Any, workspace: Path | None) -> str:
         raise InputError(why)
     full = confine.inside(root, text)
     if not full.is_file():
-        raise InputError(f"file not found: {text} (paths are relative to the workspace {root})")
+        raise InputError(
+            _("file not found: {text} (paths are relative to the workspace {root})").format(
+                text=text, root=root
+            )
+        )
     return str(full.relative_to(root))
 
 

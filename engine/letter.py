@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from . import confine, thai
-from .errors import UserError
+from .errors import Problems, UserError, did_you_mean
+from .i18n import _
 from .office import Office, Signer
+from .salutation import DEFAULT_FORMS, salutation_for
+from .salutation import HIGH_OFFICES as HIGH_OFFICES  # the table lives in engine.salutation
 from .yamlio import Located
 
 #: Kinds of letter (ชนิดของหนังสือ) the engine lays out, with their template names.
@@ -28,54 +31,6 @@ SERIES = ("normal", "circular", "order")
 
 URGENCIES = ("ด่วนที่สุด", "ด่วนมาก", "ด่วน")
 SECRECIES = ("ลับที่สุด", "ลับมาก", "ลับ")
-
-#: The 14 offices addressed with กราบเรียน / ขอแสดงความนับถืออย่างยิ่ง (ภาคผนวก ๒).
-HIGH_OFFICES = (
-    "ประธานองคมนตรี",
-    "นายกรัฐมนตรี",
-    "ประธานรัฐสภา",
-    "ประธานสภาผู้แทนราษฎร",
-    "ประธานวุฒิสภา",
-    "ประธานศาลฎีกา",
-    "รัฐบุรุษ",
-    "ประธานศาลรัฐธรรมนูญ",
-    "ประธานศาลปกครองสูงสุด",
-    "ประธานกรรมการการเลือกตั้ง",
-    "ประธานกรรมการสิทธิมนุษยชนแห่งชาติ",
-    "ประธานกรรมการป้องกันและปราบปรามการทุจริตแห่งชาติ",
-    "ประธานกรรมการตรวจเงินแผ่นดิน",
-    "ผู้ตรวจการแผ่นดิน",
-)
-
-#: Monks (พระภิกษุ) by rank: salutation and closing formula.
-MONK_FORMS = {
-    "somdet": ("นมัสการ", "ขอนมัสการด้วยความเคารพอย่างยิ่ง"),  # สมเด็จพระราชาคณะ
-    "rajakhana": ("นมัสการ", "ขอนมัสการด้วยความเคารพอย่างสูง"),  # พระราชาคณะ
-    "monk": ("นมัสการ", "ขอนมัสการด้วยความเคารพ"),  # พระภิกษุสงฆ์ทั่วไป
-}
-
-DEFAULT_FORMS = ("เรียน", "ขอแสดงความนับถือ")
-HIGH_FORMS = ("กราบเรียน", "ขอแสดงความนับถืออย่างยิ่ง")
-
-
-def salutation_for(recipient: str, monk: str | None = None) -> tuple[str, str]:
-    """Salutation (คำขึ้นต้น) and closing formula (คำลงท้าย) for a recipient.
-
-    ``monk`` is the rank of a monk recipient: ``somdet`` (สมเด็จพระราชาคณะ), ``rajakhana``
-    (พระราชาคณะ) or ``monk``. Otherwise the 14 high offices get กราบเรียน, everybody else เรียน.
-    A recipient matches a high office when it is the office's title, alone or followed by a space
-    (so "รองนายกรัฐมนตรี" is not "นายกรัฐมนตรี").
-    """
-    if monk:
-        try:
-            return MONK_FORMS[monk]
-        except KeyError:
-            raise ValueError(f"monk rank must be one of {', '.join(MONK_FORMS)}") from None
-    text = " ".join(recipient.split())
-    for title in HIGH_OFFICES:
-        if text == title or text.startswith(title + " "):
-            return HIGH_FORMS
-    return DEFAULT_FORMS
 
 
 def number_text(office: Office, series: str, number: int | None, year: int | None = None) -> str:
@@ -117,7 +72,7 @@ class Enclosure:
     def path(self) -> Path:
         """Its file: one without a file cannot be bundled (a UserError naming it)."""
         if self.file is None:
-            raise UserError(f"enclosure “{self.title}” has no file to bundle")
+            raise UserError(_("enclosure “{title}” has no file to bundle").format(title=self.title))
         return self.file
 
 
@@ -240,13 +195,21 @@ def contact_lines(office: Office) -> list[str]:
 
 def split_paragraphs(text: str) -> list[str]:
     """Body text to paragraphs: blank lines separate paragraphs; a single line break stays a
-    line break inside its paragraph. Numbered items are kept exactly as typed."""
+    line break inside its paragraph, except before a numbered item (๑. / ๑.๑ / (๑), Thai or
+    Arabic digits: :data:`engine.thai.ITEM_NUMBER`), which starts a paragraph of its own.
+    Numbered items are kept exactly as typed."""
     paragraphs = []
     for block in text.replace("\r\n", "\n").split("\n\n"):
-        lines = [line.strip() for line in block.split("\n")]
-        para = "\n".join(line for line in lines if line)
+        para: list[str] = []
+        for line in (line.strip() for line in block.split("\n")):
+            if not line:
+                continue
+            if para and thai.ITEM_NUMBER.match(line):
+                paragraphs.append("\n".join(para))
+                para = []
+            para.append(line)
         if para:
-            paragraphs.append(para)
+            paragraphs.append("\n".join(para))
     return paragraphs
 
 
@@ -269,22 +232,58 @@ LETTER_KEYS = {
     "cc": "สำเนาส่ง: list of texts",
     "salutation": "override the salutation (คำขึ้นต้น)",
     "complimentary_close": "override the closing formula (คำลงท้าย)",
-    "monk": "somdet | rajakhana | monk: a monk recipient's rank",
+    "monk": "somdet | rajakhana | monk | none: a monk recipient's rank (else read from `to`)",
+    "legal_basis": "an order's legal basis (อาศัยอำนาจตาม…); office.yaml's order_legal_basis "
+    "by default, - for none",
     "date": "the letter date (ISO or Thai); --date wins",
 }
 REQUIRED_LETTER_KEYS = ("to", "subject", "body", "signer")
 
 
+#: ``legal_basis: "-"``: this order has no legal-basis clause, whatever office.yaml says.
+NO_LEGAL_BASIS = "-"
+_LEGAL_BASIS_OPENING = "อาศัยอำนาจ"
+
+
+def legal_basis(office: Office, given: Any = None) -> str:
+    """An order's legal-basis clause (อาศัยอำนาจตาม…): the case's ``given`` text, else the
+    office's ``order_legal_basis``; ``-`` for none. A text that does not open with อาศัยอำนาจ
+    gets "อาศัยอำนาจตาม" before it ("ความในมาตรา ๖๐ แห่ง…" → "อาศัยอำนาจตามความในมาตรา ๖๐ แห่ง…")."""
+    text = " ".join(str(given).split()) if given not in (None, "") else ""
+    text = text or office.order_legal_basis
+    if not text or text == NO_LEGAL_BASIS:
+        return ""
+    return text if text.startswith(_LEGAL_BASIS_OPENING) else f"อาศัยอำนาจตาม{text}"
+
+
+def with_legal_basis(body: list[str], clause: str) -> list[str]:
+    """An order's body with its legal-basis clause where Thai orders put it: after the preamble
+    (ตามที่… นั้น, เพื่อให้…), just before the จึง… that opens the operative part — in the last
+    paragraph that has one ("เพื่อให้… อาศัยอำนาจตาม… จึงแต่งตั้ง…"; a paragraph that opens with
+    จึง becomes "อาศัยอำนาจตาม… จึง…"). A body without จึง gets the clause as a paragraph of its own
+    before its last paragraph. A body that already says อาศัยอำนาจ is left as it is."""
+    if not clause or not body or any(_LEGAL_BASIS_OPENING in p for p in body):
+        return list(body)
+    out = list(body)
+    for i in range(len(out) - 1, -1, -1):
+        at = out[i].find("จึง")
+        if at >= 0:
+            before, after = out[i][:at].rstrip(), out[i][at:]
+            out[i] = f"{before} {clause} {after}" if before else f"{clause} {after}"
+            return out
+    return [*out[:-1], clause, out[-1]]
+
+
 def _str(doc: Located, value: Any, *path: Any, required: bool = False) -> str:
     if value is None:
         if required:
-            raise doc.error("is required", *path)
+            raise doc.error(_("is required"), *path)
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise doc.error("must be text", *path)
+        raise doc.error(_("must be text"), *path)
     text = str(value).strip()
     if required and not text:
-        raise doc.error("must not be empty", *path)
+        raise doc.error(_("must not be empty"), *path)
     return text
 
 
@@ -294,7 +293,7 @@ def _str_list(doc: Located, value: Any, *path: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise doc.error("must be a list", *path)
+        raise doc.error(_("must be a list"), *path)
     return [_str(doc, v, *path, i, required=True) for i, v in enumerate(value)]
 
 
@@ -307,7 +306,7 @@ def _references(doc: Located, value: Any, resolve: Callable[[Any], str] | None) 
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        raise doc.error("must be a list", "references")
+        raise doc.error(_("must be a list"), "references")
     out = []
     for i, item in enumerate(value):
         if isinstance(item, Mapping):
@@ -355,10 +354,12 @@ def parse_enclosures(
             out.append(Enclosure(title=_str(doc, item, "enclosures", i, required=True)))
             continue
         if not isinstance(item, Mapping):
-            raise doc.error("must be a text or {title, count, file}", "enclosures", i)
+            raise doc.error(_("must be a text or {title, count, file}"), "enclosures", i)
         for k in item:
             if k not in ("title", "count", "file"):
-                raise doc.error(f"unknown key {k!r}; use title, count, file", "enclosures", i, k)
+                raise doc.error(
+                    _("unknown key {k!r}; use title, count, file").format(k=k), "enclosures", i, k
+                )
         title = _str(doc, item.get("title"), "enclosures", i, "title", required=True)
         count = _str(doc, item.get("count"), "enclosures", i, "count")
         if count and not count.startswith("จำนวน"):
@@ -374,7 +375,9 @@ def parse_enclosures(
                 "file",
             )
             if not file.is_file():
-                raise doc.error(f"enclosure file not found: {file}", "enclosures", i, "file")
+                raise doc.error(
+                    _("enclosure file not found: {file}").format(file=file), "enclosures", i, "file"
+                )
             if not count and count_pages is not None:
                 count = count_from_file(file, count_pages)
         out.append(Enclosure(title=title, count=count, file=file))
@@ -416,73 +419,137 @@ def letter_from_data(
     (:class:`engine.references.Resolver`); without it such items are only checked."""
     data = doc.data
     if not isinstance(data, Mapping):
-        raise doc.error("the data must be a mapping of keys (to, subject, body, signer, …)")
+        raise doc.error(_("the data must be a mapping of keys (to, subject, body, signer, …)"))
+    # every problem of the data is reported at once (one line each), not one per run
+    problems = Problems()
     allowed = set(allowed_keys) if allowed_keys is not None else set(LETTER_KEYS)
     for key in data:
         if key not in allowed:
-            raise doc.error(f"unknown key {key!r}; known keys: {', '.join(LETTER_KEYS)}", key)
+            problems.add(unknown_key(doc, key, [k for k in LETTER_KEYS if k in allowed]))
     for key in REQUIRED_LETTER_KEYS:
         if data.get(key) in (None, "", []):
-            if key in doc.origins:  # given empty on the command line (--set subject=)
-                raise UserError("empty; this key needs a value", file=doc.origins[key], field=key)
-            raise UserError("missing required key", file=doc.file, line=doc.line(), field=key)
+            problems.add(missing_key(doc, office, key))
+    check = problems.check
 
     circular = data.get("circular", False)
     if not isinstance(circular, bool):
-        raise doc.error("must be true or false", "circular")
-    urgency = _str(doc, data.get("urgency"), "urgency")
-    if urgency and urgency not in URGENCIES:
-        raise doc.error(f"must be one of {' | '.join(URGENCIES)}", "urgency")
-    secrecy = _str(doc, data.get("secrecy"), "secrecy")
-    if secrecy and secrecy not in SECRECIES:
-        raise doc.error(f"must be one of {' | '.join(SECRECIES)}", "secrecy")
+        problems.add(doc.error(_("must be true or false"), "circular"))
+    urgency = check(_choice, doc, data.get("urgency"), "urgency", URGENCIES, default="")
+    secrecy = check(_choice, doc, data.get("secrecy"), "secrecy", SECRECIES, default="")
 
-    recipient = _str(doc, data.get("to"), "to", required=True)
-    monk = _str(doc, data.get("monk"), "monk") or None
+    recipient = check(_given, doc, data.get("to"), "to", default="")
+    monk = check(_str, doc, data.get("monk"), "monk", default="") or None
     try:
         salutation, close = salutation_for(recipient, monk)
     except ValueError as exc:
-        raise doc.error(str(exc), "monk") from None
-    salutation = _str(doc, data.get("salutation"), "salutation") or salutation
-    close = _str(doc, data.get("complimentary_close"), "complimentary_close") or close
+        problems.add(doc.error(str(exc), "monk"))
+        salutation, close = DEFAULT_FORMS
+    salutation = check(_str, doc, data.get("salutation"), "salutation", default="") or salutation
+    close = (
+        check(_str, doc, data.get("complimentary_close"), "complimentary_close", default="")
+        or close
+    )
 
-    body_value = data.get("body")
-    if isinstance(body_value, list):
-        body = [
-            p for i, v in enumerate(body_value) for p in split_paragraphs(_str(doc, v, "body", i))
-        ]
-    else:
-        body = split_paragraphs(_str(doc, body_value, "body", required=True))
-    if not body:
-        raise doc.error("must not be empty", "body")
-
-    letter_date = None
-    if data.get("date") not in (None, ""):
-        raw = data["date"]
-        if isinstance(raw, dt.date):
-            letter_date = raw
-        else:
-            try:
-                letter_date = thai.parse_date(_str(doc, raw, "date"))
-            except ValueError as exc:
-                raise doc.error(f"invalid date: {exc}", "date") from None
+    body = check(_body, doc, data.get("body"), default=[])
+    if data.get("legal_basis") not in (None, "") and kind != "order":
+        problems.add(doc.error(_("only an order (คำสั่ง) takes a legal basis"), "legal_basis"))
+    elif kind == "order" and body:
+        basis = check(_str, doc, data.get("legal_basis"), "legal_basis", default="")
+        body = with_legal_basis(body, legal_basis(office, basis))
+    letter_date = check(_date, doc, data.get("date"))
+    subject = check(_given, doc, data.get("subject"), "subject", default="")
+    signer = None
+    if data.get("signer") not in (None, "", []):
+        signer = check(resolve_signer, doc, office, data.get("signer"))
+    references = check(_references, doc, data.get("references"), resolve_reference, default=[])
+    enclosures = check(
+        parse_enclosures, doc, data.get("enclosures"), workspace, count_pages, default=[]
+    )
+    closing = check(_str, doc, data.get("closing"), "closing", default="")
+    contact = check(_str, doc, data.get("contact"), "contact", default="")
+    cc = check(_str_list, doc, data.get("cc"), "cc", default=[])
+    problems.raise_any()
+    assert signer is not None
 
     return Letter(
         kind=kind,
         office=office,
-        subject=_str(doc, data.get("subject"), "subject", required=True),
+        subject=subject,
         recipient=recipient,
         body=body,
-        signer=resolve_signer(doc, office, data.get("signer")),
+        signer=signer,
         series="circular" if circular else "normal",
         salutation=salutation,
         complimentary_close=close,
-        references=_references(doc, data.get("references"), resolve_reference),
-        enclosures=parse_enclosures(doc, data.get("enclosures"), workspace, count_pages),
-        closing=_str(doc, data.get("closing"), "closing"),
-        contact=_str(doc, data.get("contact"), "contact"),
-        cc=_str_list(doc, data.get("cc"), "cc"),
+        references=references,
+        enclosures=enclosures,
+        closing=closing,
+        contact=contact,
+        cc=cc,
         urgency=urgency,
         secrecy=secrecy,
         date=letter_date,
     )
+
+
+def unknown_key(doc: Located, key: Any, known: list[str]) -> UserError:
+    """An unknown key of letter data: "did you mean 'subject'?" for a near miss, else the list
+    of known keys."""
+    close = did_you_mean(key, known)
+    if close is not None:
+        return doc.error(
+            _("unknown key {key!r}; did you mean {name!r}?").format(key=key, name=close), key
+        )
+    return doc.error(
+        _("unknown key {key!r}; known keys: {names}").format(key=key, names=", ".join(known)), key
+    )
+
+
+def missing_key(doc: Located, office: Office, key: str) -> UserError:
+    """A required letter key that is missing or empty; a missing signer lists office.yaml's."""
+    if key in doc.origins:  # given empty on the command line (--set subject=)
+        return UserError(_("empty; this key needs a value"), file=doc.origins[key], field=key)
+    message = _("missing required key")
+    if key == "signer":
+        message = _("missing required key; the signers {source} defines: {known}").format(
+            source=Path(office.source).name, known=office.signer_list()
+        )
+    return UserError(message, file=doc.file, line=doc.line(), field=key)
+
+
+def _given(doc: Located, value: Any, key: str) -> str:
+    """A required text key: missing or empty is reported once, as a missing key; blank
+    (spaces only) is "must not be empty"."""
+    return "" if value in (None, "", []) else _str(doc, value, key, required=True)
+
+
+def _choice(doc: Located, value: Any, key: str, choices: tuple[str, ...]) -> str:
+    text = _str(doc, value, key)
+    if text and text not in choices:
+        raise doc.error(_("must be one of {names}").format(names=" | ".join(choices)), key)
+    return text
+
+
+def _body(doc: Located, value: Any) -> list[str]:
+    """ข้อความ: a text (paragraphs separated by blank lines) or a list of paragraphs."""
+    if value in (None, "", []):
+        return []  # reported as a missing required key
+    if isinstance(value, list):
+        body = [p for i, v in enumerate(value) for p in split_paragraphs(_str(doc, v, "body", i))]
+    else:
+        body = split_paragraphs(_str(doc, value, "body", required=True))
+    if not body:
+        raise doc.error(_("must not be empty"), "body")
+    return body
+
+
+def _date(doc: Located, raw: Any) -> dt.date | None:
+    """The letter's ``date`` key (ISO, Thai, or d/m/BE year), None when not given."""
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, dt.date):
+        return raw
+    try:
+        return thai.parse_date(_str(doc, raw, "date"))
+    except ValueError as exc:
+        raise doc.error(str(exc), "date") from None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from .errors import UserError
+from .i18n import _
 
 # --- files ------------------------------------------------------------------------------------
 KIB: Final = 1024
@@ -56,7 +57,7 @@ def read_capped(path: str | Path, kind: str, name: str | Path | None = None) -> 
         with open(path, "rb") as fh:
             data = fh.read(cap + 1)
     except FileNotFoundError:
-        raise UserError("file not found", file=name or path) from None
+        raise UserError(_("file not found"), file=name or path) from None
     if len(data) > cap:
         raise too_large(name or path, kind)
     return data
@@ -65,7 +66,9 @@ def read_capped(path: str | Path, kind: str, name: str | Path | None = None) -> 
 def too_large(file: str | Path, kind: str) -> UserError:
     """The error for a file larger than the limit for ``kind``."""
     return UserError(
-        f"the file is larger than {_size(FILE_LIMITS[kind])}, the limit for a {kind} file",
+        _("the file is larger than {file_limits}, the limit for a {kind} file").format(
+            file_limits=_size(FILE_LIMITS[kind]), kind=kind
+        ),
         file=file,
     )
 
@@ -93,17 +96,25 @@ def bounded_int(text: str | int, what: str, *, low: int, high: int, field: str) 
     from .thai import to_arabic_digits
 
     if isinstance(text, bool):
-        raise UserError(f"{what} must be a whole number", field=field)
+        raise UserError(_("{what} must be a whole number").format(what=_(what)), field=field)
     raw = str(text).strip()
     digits = to_arabic_digits(raw)
     sign = digits[:1] if digits[:1] in "+-" else ""
     body = digits[len(sign) :]
     if not body.isascii() or not body.isdigit():
-        raise UserError(f"{what} must be a whole number, not {shorten(raw)!r}", field=field)
+        raise UserError(
+            _("{what} must be a whole number, not {raw!r}").format(what=_(what), raw=shorten(raw)),
+            field=field,
+        )
     body = body.lstrip("0") or "0"
     value = int(sign + body) if len(body) <= 18 else (-1 if sign == "-" else 1) * 10**18
     if not low <= value <= high:
-        raise UserError(f"{what} must be from {low} to {high}, not {shorten(raw)}", field=field)
+        raise UserError(
+            _("{what} must be from {low} to {high}, not {raw}").format(
+                what=what, low=low, high=high, raw=shorten(raw)
+            ),
+            field=field,
+        )
     return value
 
 
@@ -118,13 +129,15 @@ def check_date_span(day: dt.date, *, today: dt.date | None = None) -> str | None
     """Why ``day`` is too far from today (a sentence), or None when it is within the span."""
     today = today or dt.date.today()
     if day > today + dt.timedelta(days=MAX_DAYS_AHEAD):
-        return f"more than a year after today ({today.isoformat()})"
+        return _("more than a year after today ({today})").format(today=today.isoformat())
     try:
         earliest = today.replace(year=today.year - MAX_YEARS_BACK)
     except ValueError:  # 29 February
         earliest = today.replace(year=today.year - MAX_YEARS_BACK, day=28)
     if day < earliest:
-        return f"more than {MAX_YEARS_BACK} years before today ({today.isoformat()})"
+        return _("more than {years} years before today ({today})").format(
+            years=MAX_YEARS_BACK, today=today.isoformat()
+        )
     return None
 
 
@@ -178,17 +191,18 @@ def check_by(by: str | None) -> str | None:
     if by is None:
         return None
     if has_surrogate(by):
-        raise UserError("not valid UTF-8 text", field="--by")
+        raise UserError(_("not valid UTF-8 text"), field="--by")
     if has_control(by):
         raise UserError(
-            f"control characters (such as newlines or terminal escapes) are not allowed: "
-            f"{shorten(by)!r}",
+            _(
+                "control characters (such as newlines or terminal escapes) are not allowed: {by!r}"
+            ).format(by=shorten(by)),
             field="--by",
         )
     if len(by) > MAX_BY:
-        raise UserError(f"at most {MAX_BY} characters", field="--by")
+        raise UserError(_("at most {max_by} characters").format(max_by=MAX_BY), field="--by")
     if not by.strip():
-        raise UserError("empty", field="--by")
+        raise UserError(_("empty"), field="--by")
     return by
 
 
@@ -197,4 +211,8 @@ def check_argv(argv: list[str]) -> None:
     as lone surrogates) are one error naming the argument."""
     for i, arg in enumerate(argv, start=1):
         if has_surrogate(arg):
-            raise UserError(f"argument {i} ({printable(shorten(arg))}) is not valid UTF-8 text")
+            raise UserError(
+                _("argument {i} ({arg}) is not valid UTF-8 text").format(
+                    i=i, arg=printable(shorten(arg))
+                )
+            )

@@ -41,6 +41,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 
 ZWSP = "\u200b"
 """ZERO WIDTH SPACE: a line may break here (between two Thai words)."""
@@ -153,12 +154,14 @@ def read_word_list(path: Path) -> tuple[str, ...]:
     except FileNotFoundError:
         return ()
     except OSError as exc:
-        raise UserError(f"cannot read the word list: {exc.strerror}", file=path) from None
+        raise UserError(
+            _("cannot read the word list: {strerror}").format(strerror=exc.strerror), file=path
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         at = raw[: exc.start].count(b"\n") + 1
-        raise UserError("not UTF-8 text", file=path, line=at) from None
+        raise UserError(_("not UTF-8 text"), file=path, line=at) from None
     units = []
     for number, line in enumerate(text.splitlines(), 1):
         entry = line.split("#", 1)[0].strip()
@@ -166,13 +169,14 @@ def read_word_list(path: Path) -> tuple[str, ...]:
             continue
         if not THAI_RUN.fullmatch(entry):
             raise UserError(
-                f"{entry!r} is not one word: a line of {WORDS_FILE} holds one run of Thai "
-                "letters, without spaces, digits or Latin letters (# starts a comment)",
+                _(
+                    "{entry!r} is not one word: a line of {words_file} holds one run of Thai letters, without spaces, digits or Latin letters (# starts a comment)"
+                ).format(entry=entry, words_file=WORDS_FILE),
                 file=path,
                 line=number,
             )
         if len(entry) > 60:
-            raise UserError("a unit is at most 60 characters long", file=path, line=number)
+            raise UserError(_("a unit is at most 60 characters long"), file=path, line=number)
         units.append(entry)
     return tuple(units)
 
@@ -200,7 +204,7 @@ def _dictionary() -> frozenset[str]:
     return frozenset(filter(None, (line.strip() for line in lines)))
 
 
-LEXICON_FORMAT = "lexicon-1"
+LEXICON_FORMAT = "lexicon-2"
 
 
 def _by_prefix(words: Iterable[str]) -> dict[str, str]:
@@ -211,13 +215,63 @@ def _by_prefix(words: Iterable[str]) -> dict[str, str]:
     return {prefix: "\n".join(group) for prefix, group in groups.items()}
 
 
+class _Groups:
+    """Words grouped by their first two characters, kept as one encoded blob (Thai's one-byte
+    code page cp874, else UTF-8) and decoded a group at a time: loading it is reading half a
+    megabyte, not building 62,000 strings. ``get(prefix)`` is the group's words joined by
+    newlines, or None."""
+
+    __slots__ = ("_blob", "_encoding", "_index")
+
+    def __init__(self, blob: bytes, encoding: str, index: dict[str, tuple[int, int]]) -> None:
+        self._blob, self._encoding, self._index = blob, encoding, index
+
+    @classmethod
+    def of(cls, groups: dict[str, str]) -> _Groups:
+        text = "".join(groups.values())
+        encoding = "cp874"
+        try:
+            text.encode(encoding)
+        except UnicodeEncodeError:
+            encoding = "utf-8"
+        parts, index, at = [], {}, 0
+        for prefix, group in groups.items():
+            data = group.encode(encoding)
+            parts.append(data)
+            index[prefix] = (at, at + len(data))
+            at += len(data)
+        return cls(b"".join(parts), encoding, index)
+
+    def get(self, prefix: str) -> str | None:
+        span = self._index.get(prefix)
+        return None if span is None else self._blob[span[0] : span[1]].decode(self._encoding)
+
+
+def _dump_lexicon(longest: int, groups: _Groups) -> bytes:
+    return marshal.dumps((longest, groups._encoding, groups._index, groups._blob))
+
+
+def _load_lexicon(data: bytes) -> tuple[int, _Groups] | None:
+    with contextlib.suppress(ValueError, EOFError, TypeError):
+        longest, encoding, index, blob = marshal.loads(data)
+        if (
+            isinstance(longest, int)
+            and encoding in ("cp874", "utf-8")
+            and isinstance(index, dict)
+            and isinstance(blob, bytes)
+        ):
+            return longest, _Groups(blob, encoding, index)
+    return None
+
+
 @functools.lru_cache(maxsize=1)
-def _lexicon() -> tuple[int, dict[str, str]]:
+def _lexicon() -> tuple[int, _Groups]:
     """pythainlp's word list (:func:`_dictionary`) as the length of its longest word and its words
     grouped by their first two characters (a one-character word by itself). A segmentation looks
     up only the groups of the text's own clusters: a few hundred of the 62,000 words become a
     set, not all of them (building that set was a tenth of a one-letter command). The groups are
-    kept in engine/cache.py, keyed by the word file's path, size and time."""
+    kept in engine/cache.py, keyed by the word file's path, size and time, encoded
+    (:class:`_Groups`): a one-letter command decodes only the groups it looks up."""
     from . import cache
 
     path = _pythainlp_file("corpus/words_th.txt")
@@ -226,16 +280,14 @@ def _lexicon() -> tuple[int, dict[str, str]]:
         st = path.stat()
         key = cache.digest(LEXICON_FORMAT, str(path), str(st.st_size), str(st.st_mtime_ns))
         blob = cache.load_bytes("lexicon", key)
-        if blob is not None:
-            with contextlib.suppress(ValueError, EOFError, TypeError):
-                longest, groups = marshal.loads(blob)
-                if isinstance(longest, int) and isinstance(groups, dict):
-                    return longest, groups
+        found = None if blob is None else _load_lexicon(blob)
+        if found is not None:
+            return found
     words = _dictionary()
-    found = (max(map(len, words), default=0), _by_prefix(words))
+    longest, groups = max(map(len, words), default=0), _Groups.of(_by_prefix(words))
     if key is not None:
-        cache.store_bytes("lexicon", key, marshal.dumps(found))
-    return found
+        cache.store_bytes("lexicon", key, _dump_lexicon(longest, groups))
+    return longest, groups
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from .errors import UserError, did_you_mean
+from .i18n import _
 from .yamlio import Located, load_yaml
 
 
@@ -43,6 +44,8 @@ class Office:
     emblem: Path | None = None
     font: str = ""  # the letters' font family; "" keeps the template's (TH Sarabun New)
     register: Path | None = None
+    #: the legal-basis clause of the office's orders (อาศัยอำนาจตาม…), "" for none
+    order_legal_basis: str = ""
     source: str = "office.yaml"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -52,12 +55,22 @@ class Office:
         try:
             return self.signers[key]
         except KeyError:
-            known = ", ".join(sorted(self.signers)) or "(none)"
+            close = did_you_mean(key, self.signers)
+            hint = _("did you mean {name!r}? ").format(name=close) if close else ""
+            known = self.signer_list()
             raise UserError(
-                f"unknown signer {key!r}; {self.source} defines: {known}",
+                _("unknown signer {key!r}; {hint}{source} defines: {known}").format(
+                    key=key, hint=hint, source=Path(self.source).name, known=known
+                ),
                 file=self.source,
                 field="signers",
             ) from None
+
+    def signer_list(self) -> str:
+        """The signers this profile defines, for a message: "chief (นาย… , ตำแหน่ง), …"."""
+        return (
+            ", ".join(f"{k} ({s.name}, {s.position})" for k, s in self.signers.items()) or "(none)"
+        )
 
 
 _REQUIRED = ("name", "letterhead", "prefix", "signers")
@@ -72,15 +85,18 @@ _OPTIONAL = (
     "font",
     "register",
     "short_name",
+    "order_legal_basis",
 )
+KEYS = (*_REQUIRED, *_OPTIONAL)
+"""Every key office.yaml may have (docs/office.md lists them; ``init`` writes each)."""
 
 
 def _text(doc: Located, key: str, value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise doc.error("must be text", key)
+        raise doc.error(_("must be text"), key)
     text = str(value).strip()
     if not text:
-        raise doc.error("must not be empty", key)
+        raise doc.error(_("must not be empty"), key)
     return text
 
 
@@ -88,7 +104,7 @@ def _lines(doc: Located, key: str, value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        raise doc.error("must be a line of text or a list of lines", key)
+        raise doc.error(_("must be a line of text or a list of lines"), key)
     return tuple(_text(doc, key, v) for v in value)
 
 
@@ -96,30 +112,35 @@ def parse_office(doc: Located, workspace: Path) -> Office:
     """Validate a loaded office.yaml; every problem names the file, line and key."""
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error("office.yaml must be a mapping of keys (name, letterhead, prefix, …)")
+        raise doc.error(_("office.yaml must be a mapping of keys (name, letterhead, prefix, …)"))
     for key in data:
         if key not in _REQUIRED and key not in _OPTIONAL:
             known = ", ".join((*_REQUIRED, *_OPTIONAL))
-            raise doc.error(f"unknown key {key!r}; known keys: {known}", key)
+            raise doc.error(
+                _("unknown key {key!r}; known keys: {known}").format(key=key, known=known), key
+            )
     for key in _REQUIRED:
         if key not in data or data[key] in (None, "", []):
-            raise UserError("missing required key", file=doc.file, line=doc.line(), field=key)
+            raise UserError(_("missing required key"), file=doc.file, line=doc.line(), field=key)
 
     signers_raw = data["signers"]
     if not isinstance(signers_raw, dict) or not signers_raw:
-        raise doc.error("must map a role to {name, position}", "signers")
+        raise doc.error(_("must map a role to {name, position}"), "signers")
     signers: dict[str, Signer] = {}
     for role, spec in signers_raw.items():
         if not isinstance(spec, dict):
-            raise doc.error("must be {name: …, position: …}", "signers", role)
+            raise doc.error(_("must be {name: …, position: …}"), "signers", role)
         for k in spec:
             if k not in ("name", "position", "acting"):
                 raise doc.error(
-                    f"unknown key {k!r}; a signer has name, position, acting", "signers", role, k
+                    _("unknown key {k!r}; a signer has name, position, acting").format(k=k),
+                    "signers",
+                    role,
+                    k,
                 )
         for k in ("name", "position"):
             if not spec.get(k):
-                raise doc.error(f"missing {k}", "signers", role)
+                raise doc.error(_("missing {k}").format(k=k), "signers", role)
         signers[str(role)] = Signer(
             name=_text(doc, f"signers.{role}.name", spec["name"]),
             position=_text(doc, f"signers.{role}.position", spec["position"]),
@@ -129,10 +150,10 @@ def parse_office(doc: Located, workspace: Path) -> Office:
 
     width = data.get("number_width", 0)
     if isinstance(width, bool) or not isinstance(width, int) or not 0 <= width <= 8:
-        raise doc.error("must be a whole number from 0 to 8", "number_width")
+        raise doc.error(_("must be a whole number from 0 to 8"), "number_width")
     thai_digits = data.get("thai_digits", True)
     if not isinstance(thai_digits, bool):
-        raise doc.error("must be true or false", "thai_digits")
+        raise doc.error(_("must be true or false"), "thai_digits")
 
     def opt_text(key: str) -> str:
         return _text(doc, key, data[key]) if data.get(key) not in (None, "") else ""
@@ -147,13 +168,13 @@ def parse_office(doc: Located, workspace: Path) -> Office:
     emblem = opt_path("emblem")
     if emblem is not None:
         if not emblem.is_file():
-            raise doc.error(f"emblem file not found: {emblem}", "emblem")
+            raise doc.error(_("emblem file not found: {emblem}").format(emblem=emblem), "emblem")
         if emblem.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            raise doc.error("emblem must be a PNG or JPEG image", "emblem")
+            raise doc.error(_("emblem must be a PNG or JPEG image"), "emblem")
 
     font = opt_text("font")
     if font and not re.fullmatch(r"[^<>&\"\x00-\x1f]{1,64}", font):
-        raise doc.error("must be a font family name, such as TH SarabunIT๙", "font")
+        raise doc.error(_("must be a font family name, such as TH SarabunIT๙"), "font")
 
     return Office(
         name=_text(doc, "name", data["name"]),
@@ -169,6 +190,7 @@ def parse_office(doc: Located, workspace: Path) -> Office:
         emblem=emblem,
         font=font,
         register=opt_path("register"),
+        order_legal_basis=opt_text("order_legal_basis"),
         source=doc.file,
         extra={"short_name": opt_text("short_name")},
     )
@@ -179,6 +201,6 @@ def load_office(workspace: Path) -> Office:
     path = workspace / "office.yaml"
     if not path.is_file():
         raise UserError(
-            "no office.yaml here: run `saraban init` or pass --workspace DIR", file=path
+            _("no office.yaml here: run `saraban init` or pass --workspace DIR"), file=path
         )
     return parse_office(load_yaml(path, "office", cached=True), workspace)

@@ -56,11 +56,13 @@ import zlib
 from collections.abc import Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from pypdf.errors import PdfReadError
 from pypdf.generic import (
+    ContentStream,
     DecodedStreamObject,
     DictionaryObject,
     NameObject,
@@ -69,9 +71,11 @@ from pypdf.generic import (
 )
 
 from engine import files, pdfclean
+from engine.docxparts import DRAFT_MARK, LIST_TITLE
 from engine.errors import UserError
+from engine.i18n import _
 from engine.letter import Enclosure
-from engine.linebreak import DEFAULT_BREAKER, THAI_LETTERS, THAI_RUN, WJ
+from engine.linebreak import DEFAULT_BREAKER, INVISIBLE, THAI_LETTERS, THAI_RUN, WJ
 from engine.programs import tool
 from engine.programs import which as _which
 from engine.proof import read_pages
@@ -145,8 +149,9 @@ def _find_soffice() -> str:
         if os.path.isfile(explicit) and os.access(explicit, os.X_OK):
             return explicit
         raise ConversionError(
-            f"LibreOffice is not at $SARABAN_SOFFICE ({explicit}): install it with "
-            f"`{LIBREOFFICE_HINT}`, or point SARABAN_SOFFICE at its soffice"
+            _(
+                "LibreOffice is not at $SARABAN_SOFFICE ({explicit}): install it with `{libreoffice_hint}`, or point SARABAN_SOFFICE at its soffice"
+            ).format(explicit=explicit, libreoffice_hint=LIBREOFFICE_HINT)
         )
     candidates = [
         shutil.which("soffice"),
@@ -159,7 +164,11 @@ def _find_soffice() -> str:
     for candidate in candidates:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
-    raise ConversionError(f"LibreOffice is not installed: install it with `{LIBREOFFICE_HINT}`")
+    raise ConversionError(
+        _("LibreOffice is not installed: install it with `{libreoffice_hint}`").format(
+            libreoffice_hint=LIBREOFFICE_HINT
+        )
+    )
 
 
 def find_uno_python(sess: Session | None = None) -> str:
@@ -186,8 +195,9 @@ def _find_uno_python(soffice: str) -> str:
         if probe.returncode == 0:
             return candidate
     raise ConversionError(
-        "no Python can import LibreOffice's uno module: install it with "
-        f"`{LIBREOFFICE_HINT} python3-uno`"
+        _(
+            "no Python can import LibreOffice's uno module: install it with `{libreoffice_hint} python3-uno`"
+        ).format(libreoffice_hint=LIBREOFFICE_HINT)
     )
 
 
@@ -628,7 +638,9 @@ class Converter:
         try:
             stat = src.stat()
         except OSError as exc:
-            raise ConversionError(f"cannot read: {exc.strerror}", file=src) from exc
+            raise ConversionError(
+                _("cannot read: {strerror}").format(strerror=exc.strerror), file=src
+            ) from exc
         if dst is None:
             key = (str(src), stat.st_size, stat.st_mtime_ns, destinations, tighten)
             with self._lock:
@@ -655,6 +667,12 @@ class Converter:
             return list(pool.map(lambda job: self.convert(*job), jobs))
 
     def _convert(self, src: Path, dst: Path, destinations: bool = False, tighten: int = 0) -> None:
+        """Convert on an idle worker; a draft's PDF then gets the draft mark (after the worker is
+        back in the pool: the mark is drawn by one)."""
+        if self._converted(src, dst, destinations, tighten):
+            stamp_draft_mark(dst, self)
+
+    def _converted(self, src: Path, dst: Path, destinations: bool, tighten: int) -> bool:
         worker = self._idle.get()
         crashed: _WorkerFailed | None = None
         lean = worker.folder / "lean" / src.name
@@ -664,9 +682,9 @@ class Converter:
         tmp = dst.with_name(f".{dst.stem}.{pdfclean.token()}.{uuid.uuid4().hex[:8]}.part")
         try:
             source = src
-            thai_pages = False
+            thai_pages = draft = False
             if src.suffix.lower() == ".docx":
-                data, thai_pages = _prepared_docx(src, lean=self.lean_docx, tighten=tighten)
+                data, thai_pages, draft = _prepared_docx(src, lean=self.lean_docx, tighten=tighten)
                 if data is not None:
                     lean.parent.mkdir(parents=True, exist_ok=True)
                     lean.write_bytes(data)
@@ -685,26 +703,30 @@ class Converter:
                 except _StartFailed as exc:
                     worker.kill()
                     what = (
-                        "LibreOffice stopped converting this document and did not start again"
+                        _("LibreOffice stopped converting this document and did not start again")
                         if crashed
-                        else "LibreOffice did not start"
+                        else _("LibreOffice did not start")
                     )
                     raise ConversionError(
-                        f"{what}: {exc}; check that "
-                        f"`soffice --headless --version` runs (to reinstall: `{LIBREOFFICE_HINT}`)",
+                        _(
+                            "{what}: {exc}; check that `soffice --headless --version` runs (to reinstall: `{libreoffice_hint}`)"
+                        ).format(what=what, exc=exc, libreoffice_hint=LIBREOFFICE_HINT),
                         file=src,
                     ) from exc
                 except _WorkerFailed as exc:
                     worker.kill()
                     if attempt == 2:
                         raise ConversionError(
-                            f"LibreOffice failed twice converting this document ({exc})", file=src
+                            _("LibreOffice failed twice converting this document ({exc})").format(
+                                exc=exc
+                            ),
+                            file=src,
                         ) from exc
                     crashed = exc
                     log.warning("LibreOffice worker %s: %s; restarting it", worker.name, exc)
                 except _DocumentFailed as exc:
                     raise ConversionError(
-                        f"LibreOffice cannot convert it: {exc}", file=src
+                        _("LibreOffice cannot convert it: {exc}").format(exc=exc), file=src
                     ) from exc
             try:
                 if self.root in dst.parents:
@@ -714,12 +736,15 @@ class Converter:
                     shutil.copyfile(out, tmp)
                     os.replace(tmp, dst)
             except OSError as exc:
-                raise ConversionError(f"cannot write the PDF: {exc.strerror}", file=dst) from exc
+                raise ConversionError(
+                    _("cannot write the PDF: {strerror}").format(strerror=exc.strerror), file=dst
+                ) from exc
         finally:
             tmp.unlink(missing_ok=True)
             out.unlink(missing_ok=True)
             lean.unlink(missing_ok=True)
             self._idle.put(worker)
+        return draft
 
 
 _W_NS = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
@@ -820,6 +845,7 @@ def _fewer_joiners(xml: bytes) -> bytes:
 
 
 _HEADER = re.compile(r"word/header\d*\.xml$")
+_DRAFT_ALT = b'alt="saraban:draft"'  # the draft mark's shape (engine.docxparts)
 _RUN_PROPS = re.compile(rb"<w:rPr>((?:(?!</w:rPr>).)*)</w:rPr>", re.S)
 _BARE_RUN = re.compile(rb"<w:r(\s[^>]*)?>(?!<w:rPr)")  # a run without properties (a field's)
 _THAI_LANG = b'<w:lang w:val="th-TH" w:bidi="th-TH"/>'
@@ -834,9 +860,12 @@ def _thai_run(m: re.Match[bytes]) -> bytes:
     return b"<w:rPr>" + m.group(1) + _THAI_LANG + b"</w:rPr>"
 
 
-def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[bytes | None, bool]:
-    """The copy of a DOCX that LibreOffice is given (None when the file itself will do), and
-    whether its pages are numbered in Thai digits (:data:`_THAI_PAGE_NUMBERS`).
+def _prepared_docx(
+    path: Path, *, lean: bool = True, tighten: int = 0
+) -> tuple[bytes | None, bool, bool]:
+    """The copy of a DOCX that LibreOffice is given (None when the file itself will do), whether
+    its pages are numbered in Thai digits (:data:`_THAI_PAGE_NUMBERS`), and whether it is a
+    draft (its headers hold the draft mark, :mod:`engine.docxparts`).
 
     * header runs are Thai where the pages are numbered in Thai digits (:func:`_thai_run`);
     * a word keeps joiners only where ICU would break it (:func:`_joined_for_icu`);
@@ -845,11 +874,13 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[
       LibreOffice justifies the Thai way, spreading the space over the Thai characters of the
       line, as Word's does;
     * ``lean``: the styles nothing refers to are dropped (:func:`_lean_parts`);
-    * ``tighten``: :func:`_tightened`.
+    * ``tighten``: :func:`_tightened`;
+    * the draft mark (Word's WordArt watermark) is taken out: LibreOffice would export it as
+      outlines, not text; :func:`stamp_draft_mark` prints it on the PDF as text instead.
     """
     items = _read_docx(path)
     if items is None:
-        return None, False  # LibreOffice will say what is wrong with it
+        return None, False, False  # LibreOffice will say what is wrong with it
     parts = {info.filename: data for info, data in items}
     changed = False
     if lean:
@@ -858,9 +889,13 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[
             parts["word/styles.xml"] = styles
             changed = True
     thai_pages = bool(_THAI_PAGE_NUMBERS.search(parts.get("word/document.xml", b"")))
+    draft = False
     for name, data in parts.items():
         if name.startswith("word/") and name.endswith(".xml"):
             new = _fewer_joiners(_THAI_DISTRIBUTE.sub(rb'\1both"', data))
+            if _HEADER.match(name) and _DRAFT_ALT in new:
+                new = _PARAGRAPH.sub(lambda m: b"" if _DRAFT_ALT in m.group(0) else m.group(0), new)
+                draft = True
             if thai_pages and _HEADER.match(name):
                 new = _RUN_PROPS.sub(_thai_run, new)
                 new = _BARE_RUN.sub(rb"<w:r\1><w:rPr>" + _THAI_LANG + rb"</w:rPr>", new)
@@ -869,7 +904,7 @@ def _prepared_docx(path: Path, *, lean: bool = True, tighten: int = 0) -> tuple[
             if new != data:
                 parts[name] = new
                 changed = True
-    return (_scratch_docx(items, parts) if changed else None), thai_pages
+    return (_scratch_docx(items, parts) if changed else None), thai_pages, draft
 
 
 def _read_docx(path: Path) -> list[tuple[zipfile.ZipInfo, bytes]] | None:
@@ -972,15 +1007,19 @@ def _write_atomic(writer: PdfWriter, out: Path) -> None:
 
 
 def page_texts(pdf: str | Path) -> list[str]:
-    """The text of each page, in content order, as poppler's ``pdftotext -raw`` reads it."""
+    """The text of each page, in content order, as poppler's ``pdftotext -raw`` reads it,
+    diagonal text (a draft's mark, :func:`stamp_draft_mark`) left out."""
     run = subprocess.run(
-        [tool("pdftotext", POPPLER_HINT), "-raw", "-enc", "UTF-8", str(pdf), "-"],
+        [tool("pdftotext", POPPLER_HINT), "-raw", "-nodiag", "-enc", "UTF-8", str(pdf), "-"],
         capture_output=True,
         timeout=120,
     )
     if run.returncode != 0:
         raise UserError(
-            f"pdftotext cannot read it: {run.stderr.decode(errors='replace').strip()}", file=pdf
+            _("pdftotext cannot read it: {reason}").format(
+                reason=run.stderr.decode(errors="replace").strip()
+            ),
+            file=pdf,
         )
     pages = run.stdout.decode("utf-8").split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
@@ -1016,6 +1055,11 @@ _FODT = """<?xml version="1.0" encoding="UTF-8"?>
  </style:style>
  <style:style style:name="Right" style:family="paragraph" style:parent-style-name="Standard">
   <style:paragraph-properties fo:text-align="end"/>
+ </style:style>
+ <style:style style:name="Mark" style:family="paragraph" style:parent-style-name="Standard">
+  <style:paragraph-properties fo:text-align="center"/>
+  <style:text-properties fo:color="{mark_colour}" fo:font-size="{mark_size}pt"
+   style:font-size-asian="{mark_size}pt" style:font-size-complex="{mark_size}pt"/>
  </style:style>
  <style:style style:name="Break" style:family="paragraph" style:parent-style-name="Standard">
   <style:paragraph-properties fo:break-before="page"/>
@@ -1068,28 +1112,102 @@ def _overlays(stamps: Sequence[tuple[str, str]], converter: Converter) -> list[P
         breaks = '<text:p text:style-name="Standard"/>' + '<text:p text:style-name="Break"/>' * (
             len(stamps) - 1
         )
-        fodt = _FODT.format(
-            font=STAMP_FONT, size=STAMP_SIZE, width=width, height=height,
-            frames="\n".join(frames), pages=breaks,
-        )  # fmt: skip
-        work = converter.root / "overlays"
-        work.mkdir(exist_ok=True)
-        src = work / f"{uuid.uuid4().hex}.fodt"
-        src.write_text(fodt, encoding="utf-8")
-        try:
-            pdf = converter.convert(src, src.with_suffix(".pdf"))
-            data = pdf.read_bytes()
-            pdf.unlink()
-        finally:
-            src.unlink(missing_ok=True)
-        with converter._lock:
-            if len(converter._overlays) > 64:
-                converter._overlays.pop(next(iter(converter._overlays)))
-            converter._overlays[key] = data
+        data = _drawn(converter, key, "\n".join(frames), breaks)
     pages = list(PdfReader(io.BytesIO(data)).pages)
     if len(pages) != len(stamps):
         raise ConversionError(f"stamp overlay has {len(pages)} pages for {len(stamps)} stamps")
     return pages
+
+
+def _drawn(converter: Converter, key: Any, frames: str, pages: str) -> bytes:
+    """The PDF LibreOffice draws of A4 pages with ``frames`` (kept in the converter's cache of
+    overlays under ``key``)."""
+    width, height = A4
+    fodt = _FODT.format(
+        font=STAMP_FONT, size=STAMP_SIZE, width=width, height=height, frames=frames,
+        pages=pages, mark_colour=DRAFT_COLOUR, mark_size=DRAFT_SIZE,
+    )  # fmt: skip
+    work = converter.root / "overlays"
+    work.mkdir(exist_ok=True)
+    src = work / f"{uuid.uuid4().hex}.fodt"
+    src.write_text(fodt, encoding="utf-8")
+    try:
+        pdf = converter.convert(src, src.with_suffix(".pdf"))
+        data = pdf.read_bytes()
+        pdf.unlink()
+    finally:
+        src.unlink(missing_ok=True)
+    with converter._lock:
+        if len(converter._overlays) > 64:
+            converter._overlays.pop(next(iter(converter._overlays)))
+        converter._overlays[key] = data
+    return data
+
+
+DRAFT_SIZE = 280  # pt: the draft mark across the page
+DRAFT_COLOUR = "#c8c8c8"  # light grey: the letter's text stays easy to read over it
+DRAFT_ANGLE = 45  # degrees, bottom left to top right, as Word sets its watermark
+
+
+def stamp_draft_mark(pdf_path: str | Path, converter: Converter) -> None:
+    """Print the draft mark (ร่าง) across every page of ``pdf_path``, in place: light grey text
+    drawn by LibreOffice, turned 45° about the page's centre, behind the page's own content.
+    It is text (a reader finds "ร่าง" on every page); ``pdftotext -nodiag``, which the
+    continuation markers and ``saraban proof`` read pages with, leaves it out."""
+    key = ("draft-mark", DRAFT_MARK)
+    with converter._lock:
+        data = converter._overlays.get(key)
+    if data is None:
+        width, height = A4
+        # the letters' middle lies about 0.55 em below the top of their line: at the page's centre
+        box_h = DRAFT_SIZE * 1.6
+        frame = _FRAME.replace('"Right"', '"Mark"').format(
+            page=1, x=0, y=height / 2 - 0.55 * DRAFT_SIZE, w=width, h=box_h,
+            text=escape(DRAFT_MARK),
+        )  # fmt: skip
+        data = _drawn(converter, key, frame, '<text:p text:style-name="Standard"/>')
+    overlay = _ending_words(PdfReader(io.BytesIO(data)).pages[0])
+    path = Path(pdf_path)
+    writer = PdfWriter(clone_from=_open_pdf(path, what=None))
+    for page in writer.pages:
+        if page.rotation:
+            page.transfer_rotation_to_content()
+        box = page.mediabox
+        cx, cy = float(box.left + box.right) / 2, float(box.bottom + box.top) / 2
+        w, h = float(overlay.mediabox.width), float(overlay.mediabox.height)
+        ctm = Transformation().translate(-w / 2, -h / 2).rotate(DRAFT_ANGLE).translate(cx, cy)
+        page.merge_transformed_page(overlay, ctm, over=False)
+    _write_atomic(writer, path)
+
+
+def _ending_words(overlay: PageObject) -> PageObject:
+    """``overlay`` with an invisible space drawn after its content (Helvetica, text render mode
+    3). poppler's ``pdftotext -nodiag`` leaves the diagonal mark out but, without a space after
+    it, the first word drawn next (the page's own "ที่", "-") goes with it: a space ends the
+    word."""
+    writer = PdfWriter()
+    page = writer.add_page(overlay)
+    resources = page.get("/Resources")
+    resources = resources.get_object() if resources is not None else DictionaryObject()
+    assert isinstance(resources, DictionaryObject)
+    fonts = resources.get("/Font")
+    fonts = fonts.get_object() if fonts is not None else DictionaryObject()
+    assert isinstance(fonts, DictionaryObject)
+    fonts[NameObject("/SarabanSpace")] = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    resources[NameObject("/Font")] = fonts
+    page[NameObject("/Resources")] = resources
+    contents = page.get_contents()
+    body = contents.get_data() if contents is not None else b""
+    stream = ContentStream(None, None)
+    stream.set_data(body + b"\nBT /SarabanSpace 1 Tf 3 Tr 297 421 Td ( ) Tj ET\n")  # mid-page
+    page.replace_contents(stream)
+    return page
 
 
 def _stamp(page: PageObject, overlay: PageObject, where: str) -> None:
@@ -1169,6 +1287,18 @@ def continuation_marker(next_page_text: str, thai_digits: bool = True) -> str | 
     return f"/{' '.join(taken)}..."
 
 
+def attachment_start(texts: Sequence[str]) -> int | None:
+    """The first page (0-based) of an attachment after the letter — a circular's distribution
+    list, headed :data:`engine.docxparts.LIST_TITLE` — or None. Its pages, and the letter's
+    last page before them, get no continuation marker: the attachment is outside the letter's
+    pages (its own section, without page numbers)."""
+    for page, text in enumerate(texts[1:], 1):
+        first = next((ln for ln in text.splitlines() if ln.strip()), "")
+        if "".join(first.translate(INVISIBLE).split()).startswith(LIST_TITLE):
+            return page
+    return None
+
+
 def _first_word(chunk: str) -> str:
     """The first word of a chunk, whole: a Thai run is cut at the end of its first word
     (:meth:`engine.linebreak.LineBreaker.segment`, the segmentation the letter was broken by);
@@ -1212,11 +1342,17 @@ def _furnish(
     texts = page_texts(pdf_path)
     if len(texts) != len(reader.pages):
         raise UserError(
-            f"pdftotext read {len(texts)} pages, pypdf {len(reader.pages)}", file=pdf_path
+            _("pdftotext read {texts} pages, pypdf {pages}").format(
+                texts=len(texts), pages=len(reader.pages)
+            ),
+            file=pdf_path,
         )
     starts = set(starts)
+    attached = attachment_start(texts)
     markers = [
-        None if page in starts else continuation_marker(text, thai_digits)
+        None
+        if page in starts or (attached is not None and page >= attached)
+        else continuation_marker(text, thai_digits)
         for page, text in enumerate(texts[1:], 1)
     ]
     wanted = [(i, m) for i, m in enumerate(markers) if m]
@@ -1285,9 +1421,9 @@ def furnish_copies(
         or any(b <= a for a, b in zip(starts, starts[1:], strict=False))  # type: ignore[operator]
     ):
         raise ConversionError(
-            f"cannot tell where the {len(titles)} copies start in the PDF "
-            f"({len(found)} copy bookmarks found; a combined DOCX made before they were added "
-            "has none: `saraban regenerate --all --pdf` rewrites it)",
+            _(
+                "cannot tell where the {titles} copies start in the PDF ({found} copy bookmarks found; a combined DOCX made before they were added has none: `saraban regenerate --all --pdf` rewrites it)"
+            ).format(titles=len(titles), found=len(found)),
             file=pdf_path,
         )
     pages: list[int] = [p for p in starts if p is not None]
@@ -1303,7 +1439,9 @@ def furnish_copies(
 def _fail(what: Enclosure | Path | None, path: Path, message: str) -> UserError:
     """An :class:`EnclosureError` naming the enclosure's title and file, else a UserError."""
     if isinstance(what, Enclosure):
-        return EnclosureError(f"enclosure “{what.title}”: {message}", file=path)
+        return EnclosureError(
+            _("enclosure “{title}”: {message}").format(title=what.title, message=message), file=path
+        )
     return UserError(message, file=path)
 
 
@@ -1314,25 +1452,25 @@ def _open_pdf(path: Path, what: Enclosure | Path | None) -> PdfReader:
         reader = PdfReader(path)
         if reader.is_encrypted:
             raise _fail(
-                what, path, "the PDF is encrypted (password-protected); save a copy without it"
+                what, path, _("the PDF is encrypted (password-protected); save a copy without it")
             )
         for page in reader.pages:  # parse every page now, not halfway through writing
             page.get_contents()
             page.mediabox  # noqa: B018
         if not reader.pages:
-            raise _fail(what, path, "the PDF has no pages")
+            raise _fail(what, path, _("the PDF has no pages"))
     except UserError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
-        raise _fail(what, path, f"not a readable PDF ({exc})") from exc
+        raise _fail(what, path, _("not a readable PDF ({exc})").format(exc=exc)) from exc
     return reader
 
 
 def _check_file(path: Path, what: Enclosure | Path | None) -> None:
     if not path.is_file():
-        raise _fail(what, path, "file not found")
+        raise _fail(what, path, _("file not found"))
     if path.stat().st_size == 0:
-        raise _fail(what, path, "the file is empty (0 bytes)")
+        raise _fail(what, path, _("the file is empty (0 bytes)"))
 
 
 def _image_page(path: Path, what: Enclosure | Path | None) -> PageObject:
@@ -1372,7 +1510,9 @@ def _image_page(path: Path, what: Enclosure | Path | None) -> PageObject:
         ValueError,
         Image.DecompressionBombError,
     ) as exc:
-        raise _fail(what, path, f"not a readable JPEG or PNG image ({exc})") from exc
+        raise _fail(
+            what, path, _("not a readable JPEG or PNG image ({exc})").format(exc=exc)
+        ) from exc
 
     image.update(
         {
@@ -1414,13 +1554,19 @@ def _enclosure_pages(enc: Enclosure | Path, converter: Converter | None) -> list
     if suffix in DOCUMENT_SUFFIXES:
         _check_file(path, enc)
         if suffix in (".docx", ".odt") and not _is_package(path):
-            raise _fail(enc, path, f"not a {suffix[1:].upper()} document (not a valid zip package)")
+            raise _fail(
+                enc,
+                path,
+                _("not a {kind} document (not a valid zip package)").format(
+                    kind=suffix[1:].upper()
+                ),
+            )
         try:
             pdf = (converter or default_converter()).convert(path)
         except ConversionError as exc:
             raise _fail(enc, path, exc.message) from exc
         return list(_open_pdf(pdf, enc).pages)
-    raise _fail(enc, path, "unsupported file type: use PDF, DOCX, ODT, JPEG or PNG")
+    raise _fail(enc, path, _("unsupported file type: use PDF, DOCX, ODT, JPEG or PNG"))
 
 
 def check_enclosure(enclosure: Enclosure) -> None:
@@ -1437,10 +1583,14 @@ def check_enclosure(enclosure: Enclosure) -> None:
         _check_file(path, enclosure)
         if suffix in (".docx", ".odt") and not _is_package(path):
             raise _fail(
-                enclosure, path, f"not a {suffix[1:].upper()} document (not a valid zip package)"
+                enclosure,
+                path,
+                _("not a {kind} document (not a valid zip package)").format(
+                    kind=suffix[1:].upper()
+                ),
             )
     else:
-        raise _fail(enclosure, path, "unsupported file type: use PDF, DOCX, ODT, JPEG or PNG")
+        raise _fail(enclosure, path, _("unsupported file type: use PDF, DOCX, ODT, JPEG or PNG"))
 
 
 def _is_package(path: Path) -> bool:

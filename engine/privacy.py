@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .errors import RegisterError
 from .failures import NUL_REASON
+from .i18n import _
 
 PRIVATE_FILE = 0o600
 
@@ -38,11 +39,12 @@ def prepare_register_file(path: Path) -> None:
     its folder, create the file 0600 when it is new (an empty file is an empty database to
     SQLite), and take the "other" bits off an existing one and its -wal and -shm files."""
     if "\0" in str(path):
-        raise RegisterError(NUL_REASON, file=str(path).replace("\0", "\\0"))
+        raise RegisterError(_(NUL_REASON), file=str(path).replace("\0", "\\0"))
     if path.is_dir():
         raise RegisterError(
-            "is a folder, not a register file: point office.yaml's register at a file "
-            "(or remove the key to use letters/register.db)",
+            _(
+                "is a folder, not a register file: point office.yaml's register at a file (or remove the key to use letters/register.db)"
+            ),
             file=path,
         )
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ import os
 import shutil
 
 from .errors import UserError
+from .i18n import _
 
 
 def which(name: str) -> str | None:
@@ -22,5 +23,7 @@ def tool(name: str, hint: str) -> str:
     it when there is none."""
     found = which(name)
     if found is None:
-        raise UserError(f"{name} is missing: install it with `{hint}`")
+        raise UserError(
+            _("{name} is missing: install it with `{hint}`").format(name=name, hint=hint)
+        )
     return found

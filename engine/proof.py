@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .letter import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
+from .i18n import _
 from .linebreak import (
     BOUND_PREFIXES,
     DEFAULT_BREAKER,
@@ -38,6 +38,8 @@ from .linebreak import (
     group_spans,
 )
 from .programs import tool
+from .salutation import DEFAULT_FORMS, HIGH_FORMS, MONK_FORMS
+from .thai import ITEM_NUMBER
 
 MM = 72 / 25.4
 FLUSH_TOLERANCE = 1 * MM
@@ -52,7 +54,8 @@ _CONTACT = re.compile(r"(?:โทร\.?|โทรสาร|ไปรษณีย
 _SIGNER = re.compile(r"\([^()]*[\u0e01-\u0e2e][^()]*\)")
 _STARTS_PART = re.compile(
     r"(?:เรื่อง|เรียน|กราบเรียน|อ้างถึง|สิ่งที่ส่งมาด้วย|สำเนาส่ง)(?:\s|$)"
-    r"|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)*[.)]\s|\(?[0-9๐-๙]+(?:\.[0-9๐-๙]+)+\s"
+    # a numbered item, as the renderer recognises one in the body (engine.thai.ITEM_NUMBER)
+    f"|{ITEM_NUMBER.pattern}"
 )
 _THAI_TAIL = re.compile(f"[{THAI_LETTERS}]+$")
 _THAI_HEAD = re.compile(f"^[{THAI_LETTERS}]+")
@@ -122,14 +125,27 @@ def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
     from lxml import etree
 
     run = subprocess.run(
-        [tool("pdftotext", POPPLER_HINT), "-bbox-layout", "-enc", "UTF-8", str(pdf), "-"],
+        # -nodiag: a draft's mark (ร่าง, printed diagonally across the page behind the text,
+        # engine.pdf.stamp_draft_mark) is no line of the letter; it would be text over text
+        [
+            tool("pdftotext", POPPLER_HINT),
+            "-bbox-layout",
+            "-nodiag",
+            "-enc",
+            "UTF-8",
+            str(pdf),
+            "-",
+        ],
         capture_output=True,
         timeout=120,
     )
     if run.returncode != 0:
         said = run.stderr.decode(errors="replace").strip().splitlines()
         raise UserError(
-            f"not a readable PDF ({said[-1] if said else 'pdftotext failed'})", file=pdf
+            _("not a readable PDF ({reason})").format(
+                reason=said[-1] if said else _("pdftotext failed")
+            ),
+            file=pdf,
         )
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
     root = etree.fromstring(run.stdout, parser)
@@ -151,7 +167,7 @@ def read_pages(pdf: str | Path, *, images: bool = True) -> list[Page]:
     try:
         boxes = _image_boxes(pdf)
     except Exception as exc:  # pypdf's errors on a damaged file: poppler read its text
-        raise UserError(f"cannot read its pictures: {exc}", file=pdf) from None
+        raise UserError(_("cannot read its pictures: {exc}").format(exc=exc), file=pdf) from None
     for page_read, pictures in zip(pages, boxes, strict=False):
         page_read.images = pictures
     return pages
@@ -295,23 +311,23 @@ def _split(page: Page, a: Line, b: Line, breaker: LineBreaker, text: str) -> lis
     tail, head = _THAI_TAIL.search(a.text), _THAI_HEAD.match(b.text)
     joined = tail.group(0) + head.group(0) if tail and head else ""
     if tail and head and len(tail.group(0)) not in _ends(breaker.segment(joined)):
-        found("a word is split across two lines")
+        found(_("a word is split across two lines"))
         return out
     last = breaker.segment(tail.group(0))[-1] if tail else ""
     if last in BOUND_PREFIXES:
-        found(f"the line ends with the bound prefix {last}")
+        found(_("the line ends with the bound prefix {last}").format(last=last))
     if b.text.startswith("ๆ"):
-        found("ๆ starts a line")
+        found(_("ๆ starts a line"))
     ltail, lhead = _ALNUM_TAIL.search(a.text), _ALNUM_HEAD.match(b.text)
     if ltail and lhead and not (ltail.group(0).isdigit() and lhead.group(0).isdigit()):
         glued = ltail.group(0) + lhead.group(0)
         mixed = any(c.isalpha() for c in glued) and any(c.isdigit() for c in glued)
         if mixed or re.search(rf"(?<![A-Za-z0-9]){re.escape(glued)}(?![A-Za-z0-9])", text):
-            found("a Latin word or an ID is split across two lines")
+            found(_("a Latin word or an ID is split across two lines"))
     joined = (a.text + " " + b.text).replace("\xa0", " ")
     cut = len(a.text)
     if any(s < cut < e - 1 for s, e in group_spans(joined)):
-        found("a date, number or quantity is split across two lines")
+        found(_("a date, number or quantity is split across two lines"))
     return out
 
 
@@ -464,5 +480,5 @@ def proof_pdf(pdf: str | Path, breaker: LineBreaker | None = None) -> list[Findi
     """The rules a PDF breaks (empty: it may go to the signer)."""
     path = Path(pdf)
     if not path.is_file():
-        raise UserError("not a file" if path.exists() else "file not found", file=path)
+        raise UserError(_("not a file") if path.exists() else _("file not found"), file=path)
     return check_pages(read_pages(path), breaker)

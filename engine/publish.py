@@ -33,6 +33,7 @@ from typing import Any
 
 from . import pdf, pdfclean
 from .errors import UserError
+from .i18n import _
 from .letter import Enclosure, attached
 from .pdf import Converter
 from .thai import apply_digit_policy
@@ -91,7 +92,7 @@ def publish_pdfs(
         for path in (doc, doc.with_suffix(".pdf"), doc.with_name(f"{doc.stem}-bundle.pdf")):
             ws.confine(path)
         if not doc.is_file():
-            raise UserError("document not found; nothing converted", file=doc)
+            raise UserError(_("document not found; nothing converted"), file=doc)
     # Bookmarks read as the letter does: Thai digits where the office prints them.
     digits = apply_digit_policy if thai_digits else str
     enclosures = {}
@@ -217,7 +218,7 @@ def circular_copies(ws: Workspace, master: str | Path) -> tuple[Path, list[str]]
 
 def not_made(what: str, exc: UserError) -> UserError:
     """The error of a PDF step that failed after the command committed: says what stands."""
-    return UserError(f"{what}; its PDF was not made: {exc}")
+    return UserError(_("{what}; its PDF was not made: {exc}").format(what=what, exc=exc))
 
 
 # --- before taking a number ---------------------------------------------------------------------
@@ -234,8 +235,9 @@ def preflight(
             pdf.tool("pdftotext", pdf.POPPLER_HINT)
         except UserError as exc:
             raise UserError(
-                f"{exc.message} (or leave out --pdf: the DOCX needs no LibreOffice); "
-                "nothing was issued"
+                _(
+                    "{message} (or leave out --pdf: the DOCX needs no LibreOffice); nothing was issued"
+                ).format(message=exc.message)
             ) from None
     for enc in enclosure_files(ws, wf, data):
         pdf.check_enclosure(enc)
@@ -405,7 +407,7 @@ def publish_stale(
     if paths:
         batches.append((paths, encs_of, titles, copies_of))
     if dry_run:
-        for paths, encs_of, _, _ in batches:
+        for paths, encs_of, _titles, _copies in batches:
             for p in paths:
                 written.append(ws.relative(Path(p).with_suffix(".pdf")))
                 if encs_of.get(p):
@@ -413,7 +415,7 @@ def publish_stale(
         return written, errors
     from . import progress
 
-    for paths, encs_of, titles, copies_of in progress.track(batches, "PDFs"):
+    for paths, encs_of, titles, copies_of in progress.track(batches, _("PDFs")):
         try:
             done = publish_pdfs(ws, paths, encs_of, converter, titles=titles, copies=copies_of)
         except UserError as exc:

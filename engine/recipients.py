@@ -12,17 +12,27 @@ column             also accepted                                 required
 ``to``             ``ถึง``, ``เรียน``: the whole recipient, when the rule below is wrong  no
 ``address``        ``ที่อยู่``                                     no
 ``email``          ``e-mail``, ``อีเมล``                          no
+``monk``           ``rank``, ``สมณศักดิ์``: a monk's rank            no
+``salutation``     ``คำขึ้นต้น``                                   no
+``complimentary_close``  ``close``, ``คำลงท้าย``                    no
 =================  ============================================  ========
+
+Each copy gets the salutation and closing formula (คำขึ้นต้น / คำลงท้าย) its recipient calls for
+(:mod:`engine.salutation`, :meth:`Recipient.forms`): from the ``salutation`` and
+``complimentary_close`` cells when given, else the ``monk`` cell's rank (``somdet``,
+``rajakhana``, ``monk``, or ``none``: not a monk; Thai names too), else the addressee's words.
 
 CSV is read with the standard library's ``csv`` (UTF-8, with or without the BOM Excel writes),
 XLSX with openpyxl (the first sheet, or ``file.xlsx#Sheet``). Every problem — a file that is not
-UTF-8, a missing column, an empty row, a duplicate organisation — is one :class:`UserError`
-naming the file, the row and the column, and nothing is issued.
+UTF-8, a missing or unknown column, a row with more or fewer fields than the header, a NUL
+character, an empty row, a duplicate organisation, a bad rank — is one :class:`UserError` naming
+the file, the row and the column, and nothing is issued.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import json
@@ -31,8 +41,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import confine
+from . import confine, salutation
 from .errors import UserError
+from .i18n import _
 from .limits import FILE_LIMITS, MAX_RECIPIENTS, MAX_XLSX_UNPACKED, read_capped, too_large
 
 #: Column name → the field it fills (lower-cased, spaces and underscores ignored).
@@ -60,6 +71,14 @@ COLUMNS: dict[str, str] = {
     "e-mail": "email",
     "อีเมล": "email",
     "อีเมล์": "email",
+    "monk": "monk",
+    "rank": "monk",
+    "สมณศักดิ์": "monk",
+    "salutation": "salutation",
+    "คำขึ้นต้น": "salutation",
+    "complimentaryclose": "complimentary_close",
+    "close": "complimentary_close",
+    "คำลงท้าย": "complimentary_close",
 }
 REQUIRED = ("organisation", "position")
 
@@ -77,6 +96,12 @@ class Recipient:
     to: str = ""
     address: str = ""
     email: str = ""
+    #: the rank given in the file (:func:`engine.salutation.parse_rank`: somdet, rajakhana,
+    #: monk, none), else "" (the addressee's words tell)
+    monk: str = ""
+    #: the salutation and closing formula given in the file, else ""
+    salutation: str = ""
+    complimentary_close: str = ""
 
     @property
     def addressee(self) -> str:
@@ -86,6 +111,22 @@ class Recipient:
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)
+
+    def forms(
+        self, given: tuple[str, str] = ("", ""), collective: tuple[str, str] | None = None
+    ) -> tuple[str, str]:
+        """This copy's salutation and closing formula (คำขึ้นต้น, คำลงท้าย).
+
+        The file's ``salutation`` / ``complimentary_close`` cells win; else the rank (the
+        ``monk`` cell, else the addressee's words: :func:`engine.salutation.salutation_for`).
+        ``given``: the forms the letter's data sets for its collective recipient (``salutation:``,
+        ``complimentary_close:``; "" where it sets none); they hold for the copies whose
+        recipient calls for the same forms as the collective one (``collective``), or for all
+        copies when that is None."""
+        sal, close = salutation.salutation_for(self.addressee, self.monk or None)
+        if collective is None or collective == (sal, close):
+            sal, close = given[0] or sal, given[1] or close
+        return self.salutation or sal, self.complimentary_close or close
 
 
 def join_position(position: str, organisation: str) -> str:
@@ -102,9 +143,17 @@ def join_position(position: str, organisation: str) -> str:
     return position + organisation
 
 
+#: Fields added after lists were first fingerprinted: left out of the hash when empty, so a list
+#: issued before keeps its fingerprint.
+_LATER_FIELDS = ("monk", "salutation", "complimentary_close")
+
+
 def fingerprint(recipients: Sequence[Recipient]) -> str:
     """A hash of the list (what the addressed copies are made from)."""
-    text = json.dumps([r.as_dict() for r in recipients], ensure_ascii=False, sort_keys=True)
+    rows = [
+        {k: v for k, v in r.as_dict().items() if v or k not in _LATER_FIELDS} for r in recipients
+    ]
+    text = json.dumps(rows, ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -130,11 +179,20 @@ def _decode(data: bytes, file: str) -> str:
         row = data[: exc.start].count(b"\n") + 1
         raise _error(
             file,
-            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file "
-            "as 'CSV UTF-8' from Excel, or convert it (e.g. iconv -f TIS-620 -t UTF-8)",
+            _(
+                "not UTF-8 text (byte 0x{byte:02x} at offset {start}); save the file as 'CSV UTF-8' from Excel, or convert it (e.g. iconv -f TIS-620 -t UTF-8)"
+            ).format(byte=data[exc.start], start=exc.start),
             row=row,
         ) from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    nul = text.find("\x00")
+    if nul >= 0:
+        raise _error(
+            file,
+            _("a NUL character (byte 0x00): the file is damaged, or not a CSV text file"),
+            row=text.count("\n", 0, nul) + 1,
+        )
+    return text
 
 
 def _rows_csv(path: Path, file: str) -> tuple[list[str], Iterable[tuple[int, list[Any]]]]:
@@ -147,16 +205,18 @@ def _rows_csv(path: Path, file: str) -> tuple[list[str], Iterable[tuple[int, lis
     try:
         header = next(reader)
     except StopIteration:
-        raise _error(file, "the file is empty (a header row is needed)") from None
+        raise _error(file, _("the file is empty (a header row is needed)")) from None
     except csv.Error as exc:
-        raise _error(file, f"not a CSV file: {exc}", row=1) from None
+        raise _error(file, _("not a CSV file: {exc}").format(exc=exc), row=1) from None
 
     def rows() -> Iterable[tuple[int, list[Any]]]:
         try:
             for row in reader:
                 yield reader.line_num, row
         except csv.Error as exc:
-            raise _error(file, f"not a CSV file: {exc}", row=reader.line_num) from None
+            raise _error(
+                file, _("not a CSV file: {exc}").format(exc=exc), row=reader.line_num
+            ) from None
 
     return header, rows()
 
@@ -174,24 +234,30 @@ def _rows_xlsx(
         with zipfile.ZipFile(path) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
     except (zipfile.BadZipFile, OSError) as exc:
-        raise _error(file, f"not an XLSX workbook: {exc}") from None
+        raise _error(file, _("not an XLSX workbook: {exc}").format(exc=exc)) from None
     if unpacked > MAX_XLSX_UNPACKED:
         raise _error(
             file,
-            f"the workbook unpacks to more than {MAX_XLSX_UNPACKED // 2**20} MB, the limit for "
-            "a recipients workbook",
+            _(
+                "the workbook unpacks to more than {size} MB, the limit for a recipients workbook"
+            ).format(size=MAX_XLSX_UNPACKED // 2**20),
         )
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds
-        raise _error(file, f"not an XLSX workbook: {exc}") from None
+        raise _error(file, _("not an XLSX workbook: {exc}").format(exc=exc)) from None
     if sheet is not None and sheet not in wb.sheetnames:
-        raise _error(file, f"no sheet {sheet!r}; sheets: {', '.join(wb.sheetnames)}")
+        raise _error(
+            file,
+            _("no sheet {sheet!r}; sheets: {names}").format(
+                sheet=sheet, names=", ".join(wb.sheetnames)
+            ),
+        )
     ws = wb[sheet] if sheet else wb.worksheets[0]
     it = ws.iter_rows(values_only=True)
     header = next(it, None)
     if header is None:
-        raise _error(file, "the sheet is empty (a header row is needed)")
+        raise _error(file, _("the sheet is empty (a header row is needed)"))
     return [str(h) if h is not None else "" for h in header], (
         (i, list(row)) for i, row in enumerate(it, start=2)
     )
@@ -209,48 +275,88 @@ def _rows_list(data: Any, file: str, line: Any = None) -> list[tuple[int, dict[s
     if isinstance(data, Mapping) and "recipients" in data:
         data = data["recipients"]
     if not isinstance(data, list):
-        raise _error(file, "recipients must be a list of {organisation, position, …}")
+        raise _error(file, _("recipients must be a list of {organisation, position, …}"))
     out = []
     for i, item in enumerate(data):
         row = line(i) if line else i + 1
         if not isinstance(item, Mapping):
-            raise _error(file, "a recipient must be {organisation, position, …}", row=row)
+            raise _error(file, _("a recipient must be {organisation, position, …}"), row=row)
         out.append((row, dict(item)))
     return out
 
 
 def _from_mappings(rows: list[tuple[int, dict[str, Any]]], file: str) -> list[Recipient]:
     if not rows:
-        raise _error(file, "no recipients")
+        raise _error(file, _("no recipients"))
     header = sorted({str(k) for _, r in rows for k in r})
-    fields = _fields(header, file, check_required=False)
+    fields = _fields(header, file, check_required=False, unknown=False)
     out = []
     for row, item in rows:
         values = {fields[str(k)]: v for k, v in item.items() if str(k) in fields}
-        for k in item:
-            if str(k) not in fields:
-                raise _error(file, f"unknown key {k!r}; {_known()}", row=row, column=str(k))
+        unknown = [str(k) for k in item if str(k) not in fields]
+        if unknown:
+            raise _error(
+                file,
+                _("unknown key(s) {names}; {known}").format(
+                    names=_suggest(unknown), known=_known()
+                ),
+                row=row,
+            )
         for req in REQUIRED:
             if req not in values:
-                raise _error(file, "missing", row=row, column=req)
+                raise _error(file, _("missing"), row=row, column=req)
         out.append((row, values))
-    return _build(out, file, {v: v for v in ("organisation", "position")})
+    return _build(out, file, {})
 
 
 def _known() -> str:
-    return "columns: organisation (ชื่อหน่วยงาน), position (ตำแหน่ง), to, address, email"
+    return _(
+        "columns: organisation (ชื่อหน่วยงาน), position (ตำแหน่ง), to (เรียน), address (ที่อยู่), "
+        "email (อีเมล), monk (สมณศักดิ์), salutation (คำขึ้นต้น), complimentary_close (คำลงท้าย)"
+    )
 
 
-def _fields(header: list[str], file: str, check_required: bool = True) -> dict[str, str]:
+def _suggest(names: Sequence[str]) -> str:
+    """``'monkk' (did you mean 'monk'?), 'x'``: each unknown name, with the known column name
+    closest to it."""
+    known = {_norm(k): k for k in (*COLUMNS, "complimentary_close")}
+    out = []
+    for name in names:
+        close = difflib.get_close_matches(_norm(name), list(known), n=1, cutoff=0.6)
+        hint = _(" (did you mean {name!r}?)").format(name=known[close[0]]) if close else ""
+        out.append(f"{name!r}{hint}")
+    return ", ".join(out)
+
+
+def _fields(
+    header: list[str], file: str, check_required: bool = True, unknown: bool = True
+) -> dict[str, str]:
+    """Header name → field. ``unknown``: a header name that is no column is an error (all of
+    them named at once, with the closest known name); empty header cells are left to the rows
+    (:func:`_from_table`)."""
     fields: dict[str, str] = {}
     seen: dict[str, str] = {}
+    strangers = [col for col in header if col and COLUMNS.get(_norm(col)) is None]
+    if unknown and strangers:
+        raise _error(
+            file,
+            _("unknown column(s) {names}; {known}").format(
+                names=_suggest(strangers), known=_known()
+            ),
+            row=1,
+        )
     for col in header:
         key = COLUMNS.get(_norm(col))
         if key is None:
             continue
         if key in seen:
             raise _error(
-                file, f"two columns for {key}: {seen[key]!r} and {col!r}", row=1, column=col
+                file,
+                _("two columns for {key}: {seen!r} and {col!r}").format(
+                    key=key, seen=seen[key], col=col
+                ),
+                row=1,
+                column=col,
             )
         seen[key] = col
         fields[col] = key
@@ -259,7 +365,11 @@ def _fields(header: list[str], file: str, check_required: bool = True) -> dict[s
             if req not in seen:
                 raise _error(
                     file,
-                    f"missing column {req!r} (header: {', '.join(h for h in header if h) or 'empty'}); {_known()}",
+                    _("missing column {req!r} (header: {header}); {known}").format(
+                        req=req,
+                        header=", ".join(h for h in header if h) or _("empty"),
+                        known=_known(),
+                    ),
                     row=1,
                     column=req,
                 )
@@ -274,16 +384,58 @@ def _cell(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def _column_name(i: int) -> str:
+    """The spreadsheet name of column ``i`` (0 → A, 26 → AA)."""
+    name = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        name = chr(ord("A") + r) + name
+    return name
+
+
 def _from_table(
-    header: list[str], rows: Iterable[tuple[int, list[Any]]], file: str
+    header: list[str],
+    rows: Iterable[tuple[int, list[Any]]],
+    file: str,
+    *,
+    exact_width: bool = False,
 ) -> list[Recipient]:
+    """Recipients from a header and rows of cells. ``exact_width`` (CSV): every row that is not
+    empty has as many fields as the header; otherwise (XLSX) no cell beyond the header's and
+    no value in a column whose header is empty."""
     header = [_cell(h) for h in header]
     fields = _fields(header, file)
     index = {fields[col]: i for i, col in enumerate(header) if col in fields}
     names = {f: header[i] for f, i in index.items()}
+    nameless = [i for i, col in enumerate(header) if not col]
+    width = len(header)
     out = []
     filled = 0
     for row, cells in rows:
+        if any(_cell(c) for c in cells):
+            if exact_width and len(cells) != width:
+                raise _error(
+                    file,
+                    _(
+                        "{count} fields, but the header has {width}: a missing or extra "
+                        "separator (a comma inside a value needs quotes)"
+                    ).format(count=len(cells), width=width),
+                    row=row,
+                )
+            stray = [i for i in nameless if i < len(cells) and _cell(cells[i])]
+            stray += [i for i in range(width, len(cells)) if _cell(cells[i])]
+            if stray:
+                raise _error(
+                    file,
+                    _("a value in column {column}, which has no header").format(
+                        column=_column_name(stray[0]) if not exact_width else stray[0] + 1
+                    ),
+                    row=row,
+                )
+            bad = next((i for i, c in enumerate(cells) if isinstance(c, str) and "\x00" in c), None)
+            if bad is not None:
+                raise _error(file, _("a NUL character in the cell"), row=row, column=header[bad])
         values = {f: (cells[i] if i < len(cells) else None) for f, i in index.items()}
         if any(_cell(v) for v in values.values()):
             filled += 1
@@ -297,14 +449,19 @@ def _from_table(
 
 
 def _too_many(file: str) -> UserError:
-    return _error(file, f"more than {MAX_RECIPIENTS:,} recipients, the limit for one circular")
+    return _error(
+        file,
+        _("more than {max_recipients:,} recipients, the limit for one circular").format(
+            max_recipients=MAX_RECIPIENTS
+        ),
+    )
 
 
 def _build(
     rows: list[tuple[int, dict[str, Any]]], file: str, names: Mapping[str, str]
 ) -> list[Recipient]:
     if not rows:
-        raise _error(file, "no recipients (only a header row)")
+        raise _error(file, _("no recipients (only a header row)"))
     if len(rows) > MAX_RECIPIENTS:
         raise _too_many(file)
     out: list[Recipient] = []
@@ -312,34 +469,65 @@ def _build(
     for row, values in rows:
         cells = {k: _cell(v) for k, v in values.items()}
         if not any(cells.values()):
-            raise _error(file, "empty row", row=row)
+            raise _error(file, _("empty row"), row=row)
         for req in REQUIRED:
             if not cells.get(req):
-                raise _error(file, "empty", row=row, column=names.get(req, req))
+                raise _error(file, _("empty"), row=row, column=names.get(req, req))
         org = cells["organisation"]
         if org in seen:
             raise _error(
                 file,
-                f"duplicate organisation {org!r} (first in row {seen[org]})",
+                _("duplicate organisation {org!r} (first in row {seen})").format(
+                    org=org, seen=seen[org]
+                ),
                 row=row,
                 column=names.get("organisation", "organisation"),
             )
         seen[org] = row
+        for key, text in cells.items():
+            if "\x00" in text:
+                raise _error(file, _("a NUL character"), row=row, column=names.get(key, key))
         email = cells.get("email", "")
         if email and ("@" not in email or " " in email):
             raise _error(
-                file, f"not an e-mail address: {email!r}", row=row, column=names.get("email")
+                file,
+                _("not an e-mail address: {email!r}").format(email=email),
+                row=row,
+                column=names.get("email"),
             )
-        out.append(
-            Recipient(
-                organisation=org,
-                position=cells["position"],
-                to=cells.get("to", ""),
-                address=cells.get("address", ""),
-                email=email,
-            )
+        recipient = Recipient(
+            organisation=org,
+            position=cells["position"],
+            to=cells.get("to", ""),
+            address=cells.get("address", ""),
+            email=email,
+            monk=_rank(cells.get("monk", ""), file, row, names.get("monk", "monk")),
+            salutation=cells.get("salutation", ""),
+            complimentary_close=cells.get("complimentary_close", ""),
         )
+        if (
+            salutation.is_royal(recipient.addressee)
+            and not recipient.monk
+            and not (recipient.salutation and recipient.complimentary_close)
+        ):
+            raise _error(
+                file,
+                _(
+                    "{addressee!r}: royalty and the Supreme Patriarch take forms saraban does "
+                    "not know; fill this row's salutation and complimentary_close columns"
+                ).format(addressee=recipient.addressee),
+                row=row,
+            )
+        out.append(recipient)
     return out
+
+
+def _rank(value: str, file: str, row: int, column: str) -> str:
+    """The ``monk`` cell as :func:`engine.salutation.parse_rank` reads it ("" when empty)."""
+    try:
+        return salutation.parse_rank(value) or ""
+    except ValueError as exc:
+        raise _error(file, str(exc), row=row, column=column) from None
 
 
 def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") -> list[Recipient]:
@@ -349,14 +537,18 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
         return _from_mappings(_rows_list(value, origin), origin)
     if not isinstance(value, str) or not value.strip():
         raise UserError(
-            "must be a file (CSV, XLSX or YAML) or a list of recipients", field="recipients"
+            _("must be a file (CSV, XLSX or YAML) or a list of recipients"), field="recipients"
         )
-    text, _, sheet = value.strip().partition("#")
+    text, _hash, sheet = value.strip().partition("#")
     file = str(Path(text)) if not Path(text).is_absolute() else text
     # inside the workspace only (a symbolic link leading out is refused, by name)
     path = confine.inside(workspace.resolve(), text, field="recipients")
     if not path.is_file():
-        raise UserError(f"recipients file not found: {path}", file=origin, field="recipients")
+        raise UserError(
+            _("recipients file not found: {path}").format(path=path),
+            file=origin,
+            field="recipients",
+        )
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         header, rows = _rows_xlsx(path, sheet or None, file)
@@ -365,8 +557,10 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
         return _from_mappings(_rows_yaml(path, file), file)
     if suffix in (".csv", ".tsv", ".txt"):
         header, rows = _rows_csv(path, file)
-        return _from_table(header, rows, file)
+        return _from_table(header, rows, file, exact_width=True)
     raise UserError(
-        f"unknown recipients file type {suffix or '(none)'!r}: use .csv, .xlsx or .yaml",
+        _("unknown recipients file type {value!r}: use .csv, .xlsx or .yaml").format(
+            value=suffix or _("(none)")
+        ),
         file=file,
     )

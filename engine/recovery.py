@@ -50,6 +50,7 @@ from typing import Any
 
 from . import files, pdfclean
 from .errors import SarabanError, UserError
+from .i18n import _
 from .store import DatabaseError, Store, StoreError
 from .store import check as store_check
 from .store import journal as store_journal
@@ -108,7 +109,7 @@ def join(letters: Path, *, create: bool = True) -> bool:
     rid = run_id()
     runs = letters / RUNS
     new = runs / f".new-{rid}"
-    for _ in range(5):
+    for _attempt in range(5):
         try:
             runs.mkdir(parents=True, exist_ok=True)
             fd = os.open(new, os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
@@ -240,16 +241,20 @@ class Recovery:
         parts = []
         if self.finished:
             parts.append(
-                f"put {len(self.finished)} file(s) of registered letters in place "
-                f"({_some(self.finished)})"
+                _("put {count} file(s) of registered letters in place ({files})").format(
+                    count=len(self.finished), files=_some(self.finished)
+                )
             )
         if self.removed:
             folders = sorted({os.path.dirname(p) or "." for p in self.removed})
             parts.append(
-                f"removed {len(self.removed)} unfinished file(s) that were never registered "
-                f"(in {_some(folders)})"
+                _(
+                    "removed {count} unfinished file(s) that were never registered (in {folders})"
+                ).format(count=len(self.removed), folders=_some(folders))
             )
-        return "saraban: cleaned up after an interrupted command: " + "; ".join(parts)
+        return _("saraban: cleaned up after an interrupted command: {what}").format(
+            what="; ".join(parts)
+        )
 
 
 def _some(paths: list[str], n: int = 3) -> str:
@@ -283,7 +288,7 @@ def _forget(register: Path, pendings: list[str]) -> None:
 def _roll_forward(root: Path, rows: list[tuple[str, str, str]], out: Recovery) -> list[str]:
     """Finish committed renames; returns the journal rows done."""
     done, folders = [], set()
-    for pending, final, _ in rows:
+    for pending, final, _rest in rows:
         src, dst = root / pending, root / final
         if src.exists():
             dst.parent.mkdir(parents=True, exist_ok=True)
@@ -638,15 +643,16 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         if not full.is_file():
             missing += 1
             problems.append(
-                f"{path}: registered ({what}) but missing: `saraban regenerate` renders it "
-                "again (or restore it from a backup)"
+                _(
+                    "{path}: registered ({what}) but missing: `saraban regenerate` renders it again (or restore it from a backup)"
+                ).format(path=path, what=what)
             )
         elif path in hashes and _sha256(full) != hashes[path]:
             changed += 1
             problems.append(
-                f"{path}: not the file the register recorded ({what}; its SHA-256 differs): "
-                "`saraban regenerate` finishes an interrupted regeneration; if no one changed it "
-                "on purpose, `saraban regenerate --all` renders it again"
+                _(
+                    "{path}: not the file the register recorded ({what}; its SHA-256 differs): `saraban regenerate` finishes an interrupted regeneration; if no one changed it on purpose, `saraban regenerate --all` renders it again"
+                ).format(path=path, what=what)
             )
     registered_docx = {p for p in every if p.endswith(".docx")}
     stems = {p[: -len(".docx")] for p in registered_docx}
@@ -666,9 +672,9 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
                 # that it could not tell from a live run's
                 if rel in recovered.kept:
                     problems.append(
-                        f"{rel}: a temporary file, left by an interrupted command or being "
-                        "written by one running now: a later `saraban check` removes it once no "
-                        "running command can own it"
+                        _(
+                            "{rel}: a temporary file, left by an interrupted command or being written by one running now: a later `saraban check` removes it once no running command can own it"
+                        ).format(rel=rel)
                     )
                 continue
             low = name.lower()
@@ -686,18 +692,24 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(on_disk, dest)
                 moved += 1
-                checked.append(f"moved {rel} to {_rel(root, dest)}: not in the register")
+                checked.append(
+                    _("moved {rel} to {dest}: not in the register").format(
+                        rel=rel, dest=_rel(root, dest)
+                    )
+                )
             else:
                 problems.append(
-                    f"{rel}: not in the register (left by an interrupted command?): `saraban "
-                    f"check --repair` moves it to {_rel(root, letters / QUARANTINE)}/"
+                    _(
+                        "{rel}: not in the register (left by an interrupted command?): `saraban check --repair` moves it to {quarantine}/"
+                    ).format(rel=rel, quarantine=_rel(root, letters / QUARANTINE))
                 )
         if repair and moved and folder.parent != letters and folder != letters:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # a copies folder emptied
     if not missing and not changed:
         checked.append(
-            f"register {rel_db}: integrity ok, {n_entries} entr(y/ies), "
-            f"{len(present)} registered file(s) present and as recorded"
+            _(
+                "register {db}: integrity ok, {entries} entr(y/ies), {present} registered file(s) present and as recorded"
+            ).format(db=rel_db, entries=n_entries, present=len(present))
         )
     return problems, checked

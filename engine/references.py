@@ -36,6 +36,7 @@ from typing import Any
 
 from . import thai
 from .errors import UserError
+from .i18n import _
 from .register import Entry, Register
 
 REFERENCES_FILE = "references.yaml"
@@ -76,7 +77,9 @@ def _year(value: Any, where: str) -> int | None:
     try:
         return thai.parse_year(str(value))
     except ValueError as exc:
-        raise UserError(f"invalid year {value!r}: {exc}", field=where) from None
+        raise UserError(
+            _("invalid year {value!r}: {exc}").format(value=value, exc=exc), field=where
+        ) from None
 
 
 _named_cache: dict[tuple[str, int, int], tuple[dict[str, Any], Any]] = {}
@@ -102,15 +105,19 @@ def _load_named(path: Path) -> tuple[dict[str, Any], Any]:
     doc = load_yaml(path, "references")
     data = doc.data or {}
     if not isinstance(data, dict):
-        raise doc.error("references.yaml must map a name to a reference")
+        raise doc.error(_("references.yaml must map a name to a reference"))
     for name, value in data.items():
         if isinstance(value, str):
             continue
         if not isinstance(value, Mapping) or not ({"text", "letter"} & set(value)):
-            raise doc.error("a reference is a text, {text: …} or {letter: NUMBER, year: …}", name)
+            raise doc.error(
+                _("a reference is a text, {text: …} or {letter: NUMBER, year: …}"), name
+            )
         for k in value:
             if k not in ("text", "letter", "year", "note"):
-                raise doc.error(f"unknown key {k!r}; use text, letter, year, note", name, k)
+                raise doc.error(
+                    _("unknown key {k!r}; use text, letter, year, note").format(k=k), name, k
+                )
     return {str(k): v for k, v in data.items()}, doc
 
 
@@ -145,13 +152,18 @@ class Resolver:
         name = str(name).strip()
         if name in _stack:
             cycle = " → ".join((*_stack[_stack.index(name) :], name))
-            raise UserError(f"cycle of references: {cycle}", file=self.root / REFERENCES_FILE)
+            raise UserError(
+                _("cycle of references: {cycle}").format(cycle=cycle),
+                file=self.root / REFERENCES_FILE,
+            )
         refs = self.named_refs
         if name not in refs:
-            known = ", ".join(sorted(refs)) or "(none)"
+            known = ", ".join(sorted(refs)) or _("(none)")
             where = self.root / REFERENCES_FILE
             raise UserError(
-                f"no named reference {name!r} in {where.name} (known: {known})",
+                _("no named reference {name!r} in {file} (known: {known})").format(
+                    name=name, file=where.name, known=known
+                ),
                 file=where,
                 field="references",
             )
@@ -170,14 +182,20 @@ class Resolver:
         ce = _year(year, "references")
         entry = self.reg.find(number, year=ce)
         if entry is None:
-            when = f" in {ce + 543}" if ce else ""
+            message = (
+                _("no letter numbered {number!r} in {year} in the register")
+                if ce
+                else _("no letter numbered {number!r} in the register")
+            )
             raise UserError(
-                f"no letter numbered {number!r}{when} in the register", field="references"
+                message.format(number=number, year=ce + 543 if ce else None),
+                field="references",
             )
         if entry.cancelled:
             raise UserError(
-                f"letter {entry.number_text} is cancelled in the register "
-                f"({entry.cancel_reason}): it cannot be cited",
+                _(
+                    "letter {number_text} is cancelled in the register ({cancel_reason}): it cannot be cited"
+                ).format(number_text=entry.number_text, cancel_reason=entry.cancel_reason),
                 field="references",
             )
         return entry
@@ -196,7 +214,7 @@ class Resolver:
                 return self.named(str(value["ref"]))
             if "letter" in value:
                 return self.letter(str(value["letter"]), value.get("year"))
-            raise UserError("a reference is a text, {ref: NAME} or {letter: NUMBER, year: Y}",
+            raise UserError(_("a reference is a text, {ref: NAME} or {letter: NUMBER, year: Y}"),
                             field=where)  # fmt: skip
         return str(value)
 
@@ -211,7 +229,7 @@ def check_reference_item(doc: Any, value: Any, *path: Any) -> None:
             or ("ref" in keys) == ("letter" in keys)
         ):
             raise doc.error(
-                "a reference is a text, {ref: NAME} or {letter: NUMBER, year: Y}", *path
+                _("a reference is a text, {ref: NAME} or {letter: NUMBER, year: Y}"), *path
             )
 
 

@@ -42,6 +42,7 @@ from . import dependencies as deps_mod
 from .cases import CaseStore, current_user
 from .circular import Sink, render_circular, stored_copy_paths, stored_recipients
 from .errors import UserError
+from .i18n import _
 from .recipients import fingerprint as recipients_fp
 from .references import digest, entry_text, load_named, named_refs_in
 from .register import Entry, Register
@@ -260,26 +261,26 @@ class Fingerprints:
 
 
 def _reason(key: str, fp: Fingerprints) -> str:
-    kind, _, name = key.partition(":")
+    kind, _sep, name = key.partition(":")
     if kind == "template":
-        return f"template {name} changed"
+        return _("template {name} changed").format(name=name)
     if kind == "workflow":
-        return f"workflow {name} changed"
+        return _("workflow {name} changed").format(name=name)
     if kind == "office":
-        return "office.yaml changed"
+        return _("office.yaml changed")
     if kind == "signer":
-        return f"signer {name} in office.yaml changed"
+        return _("signer {name} in office.yaml changed").format(name=name)
     if kind == "data":
-        return "case data changed"
+        return _("case data changed")
     if kind == "ref":
-        return f"references.yaml: {name} changed"
+        return _("references.yaml: {name} changed").format(name=name)
     if kind == "entry":
         entry = fp.entry(int(name))
-        what = f"ที่ {entry.number_text}" if entry else f"entry {name}"
-        return f"register entry {what} corrected"
+        what = f"ที่ {entry.number_text}" if entry else _("entry {name}").format(name=name)
+        return _("register entry {what} corrected").format(what=what)
     if kind == "recipients":
-        return "recipient list changed"
-    return f"{key} changed"
+        return _("recipient list changed")
+    return _("{key} changed").format(key=key)
 
 
 # --- the dependency graph -------------------------------------------------------------------
@@ -333,7 +334,9 @@ def topological(graph: Mapping[Any, list[Any]], jobs_by_key: Mapping[Any, Job]) 
                 if state.get(child) == 1:
                     cycle = path[path.index(child) :] + [child]
                     names = " → ".join(_label(n, jobs_by_key) for n in cycle)
-                    raise UserError(f"cycle of references: {names}", file="references")
+                    raise UserError(
+                        _("cycle of references: {names}").format(names=names), file="references"
+                    )
                 if not state.get(child):
                     state[child] = 1
                     path.append(child)
@@ -525,8 +528,8 @@ def regenerate(
     ws.register_path  # noqa: B018 - reconciles, and makes sure letters/ exists
     # one regeneration at a time: the second one then sees the first one's fingerprints, and
     # records no second event for the same change
-    with exclusive(ws.letters_dir, "regenerate", "saraban: waiting for another `saraban "
-                   "regenerate` in this workspace to finish"):  # fmt: skip
+    with exclusive(ws.letters_dir, "regenerate", _("saraban: waiting for another `saraban "
+                   "regenerate` in this workspace to finish")):  # fmt: skip
         return _regenerate(ws, dry_run=dry_run, everything=everything, by=by, workers=workers,
                            pdf=pdf)  # fmt: skip
 
@@ -581,11 +584,15 @@ def _regenerate(
         todo = []
         for job in affected.values():
             if workflows.get(job.workflow) is None:
-                report.skipped.append(job.report(why=f"workflow {job.workflow} is gone"))
+                report.skipped.append(
+                    job.report(why=_("workflow {name} is gone").format(name=job.workflow))
+                )
             elif job.entry is not None and job.entry.cancelled:
-                report.skipped.append(job.report(why="its number is cancelled"))
+                report.skipped.append(job.report(why=_("its number is cancelled")))
             elif job.case_cancelled:
-                report.skipped.append(job.report(why=f"its case is {job.state}"))
+                report.skipped.append(
+                    job.report(why=_("its case is {state}").format(state=job.state))
+                )
             elif job.sent:
                 report.sent.append(job.report())
             else:
@@ -652,7 +659,7 @@ def _render_all(
     # writing (a rename over an existing file flushes it) is as much of the time as rendering:
     # twice as many workers as CPUs keeps both busy
     n = workers if workers is not None else min(2 * (os.cpu_count() or 1), 4)
-    label = "regenerating" if write else "checking"
+    label = _("regenerating") if write else _("checking")
     if n <= 1 or len(jobs) < 64:
         renderer = _Renderer(ws, write, _worker.get("workflows", {}))
         try:
@@ -701,8 +708,9 @@ def correct_entry(
     if date is not None:
         if date.year != entry.year:
             raise UserError(
-                f"the date {date.isoformat()} is not in {entry.year}, the year of number "
-                f"{entry.number}: a letter cannot move to another year's register",
+                _(
+                    "the date {date} is not in {year}, the year of number {number}: a letter cannot move to another year's register"
+                ).format(date=date.isoformat(), year=entry.year, number=entry.number),
                 field="--date",
             )
         sets["date"] = date.isoformat()
@@ -713,13 +721,18 @@ def correct_entry(
     kept = json.loads(entry.data_json or "{}")
     if urgency is not None:
         if urgency and urgency not in URGENCIES:
-            raise UserError(f"must be one of {' | '.join(URGENCIES)} or empty", field="--urgency")
+            raise UserError(
+                _("must be one of {names} or empty").format(names=" | ".join(URGENCIES)),
+                field="--urgency",
+            )
         kept["urgency"] = urgency
         sets["data_json"] = json.dumps(kept, ensure_ascii=False)
     if not sets:
-        raise UserError("nothing to correct: give --date, --subject, --to or --urgency")
+        raise UserError(_("nothing to correct: give --date, --subject, --to or --urgency"))
     if entry.cancelled:
-        raise UserError(f"ที่ {entry.number_text} is cancelled", field="number")
+        raise UserError(
+            _("ที่ {number_text} is cancelled").format(number_text=entry.number_text), field="number"
+        )
     with Register(ws.register_path) as reg, reg.transaction() as store:
         store.entries.correct(entry.id, sets)
         if entry.case_id and str(entry.case_id).isdigit():

@@ -32,7 +32,6 @@ every SQL statement are in :mod:`engine.store` (``reg.store``).
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import re
@@ -43,6 +42,7 @@ from typing import Final, TextIO
 
 from engine import files
 from engine.errors import RegisterError, SarabanError
+from engine.i18n import _
 from engine.limits import MAX_RUNNING_NUMBER, MAX_YEAR_BE, MIN_YEAR_BE
 from engine.privacy import prepare_register_file
 from engine.store import SCHEMA_VERSION, Conflict, Entry, Status, Store
@@ -130,11 +130,12 @@ def _utc_now() -> str:
 def check_series(series: str) -> str:
     """``series``, stripped, if it is a valid series name; :class:`RegisterError` if not."""
     if not isinstance(series, str) or not series.strip():
-        raise RegisterError("series must be a non-empty name", field="series")
+        raise RegisterError(_("series must be a non-empty name"), field="series")
     if not _SERIES_RE.fullmatch(series.strip()):
         raise RegisterError(
-            f"invalid series name {series!r}: lower-case letters, digits, - and _ "
-            "(normal, circular, order)",
+            _(
+                "invalid series name {series!r}: lower-case letters, digits, - and _ (normal, circular, order)"
+            ).format(series=series),
             field="series",
         )
     return series.strip()
@@ -144,17 +145,28 @@ def check_year(year: int) -> int:
     """``year`` (CE) if the register takes it; :class:`RegisterError` naming the BE year given by
     mistake or the range otherwise."""
     if isinstance(year, bool) or not isinstance(year, int):
-        raise RegisterError(f"year must be an integer, not {year!r}", field="year")
+        raise RegisterError(
+            _("year must be an integer, not {year!r}").format(year=year), field="year"
+        )
     if year > _MAX_YEAR and _MIN_YEAR <= year - _BE_OFFSET <= _MAX_YEAR:
         raise RegisterError(
-            f"{year} looks like a Buddhist-era year; the register takes the CE year "
-            f"({year - _BE_OFFSET})",
+            _(
+                "{year} looks like a Buddhist-era year; the register takes the CE year ({ce_year})"
+            ).format(year=year, ce_year=year - _BE_OFFSET),
             field="year",
         )
     if not _MIN_YEAR <= year <= _MAX_YEAR:
         raise RegisterError(
-            f"year {year} (BE {year + _BE_OFFSET}) is out of range: the register takes the years "
-            f"BE {MIN_YEAR_BE}-{MAX_YEAR_BE} (CE {_MIN_YEAR}-{_MAX_YEAR})",
+            _(
+                "year {year} (BE {be_year}) is out of range: the register takes the years BE {min_year_be}-{max_year_be} (CE {min_year}-{max_year})"
+            ).format(
+                year=year,
+                be_year=year + _BE_OFFSET,
+                min_year_be=MIN_YEAR_BE,
+                max_year_be=MAX_YEAR_BE,
+                min_year=_MIN_YEAR,
+                max_year=_MAX_YEAR,
+            ),
             field="year",
         )
     return year
@@ -162,10 +174,16 @@ def check_year(year: int) -> int:
 
 def _check_number(value: int, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RegisterError(f"{field} must be an integer, not {value!r}", field=field)
+        raise RegisterError(
+            _("{field} must be an integer, not {value!r}").format(field=field, value=value),
+            field=field,
+        )
     if not 1 <= value <= MAX_RUNNING_NUMBER:
         raise RegisterError(
-            f"a running number is from 1 to {MAX_RUNNING_NUMBER}, not {value}", field=field
+            _("a running number is from 1 to {max_running_number}, not {value}").format(
+                max_running_number=MAX_RUNNING_NUMBER, value=value
+            ),
+            field=field,
         )
     return value
 
@@ -220,31 +238,51 @@ class Slot:
         if self._entry is not None:
             raise SarabanError(f"Slot.record() called twice for number {self.number}")
         if not isinstance(number_text, str) or not number_text.strip():
-            raise RegisterError("the letter number text is empty", field="number_text")
+            raise RegisterError(_("the letter number text is empty"), field="number_text")
         if isinstance(date, datetime):
             date = date.date()
         if not isinstance(date, _Date):
-            raise RegisterError(f"date must be a date, not {date!r}", field="date")
+            raise RegisterError(
+                _("date must be a date, not {date!r}").format(date=date), field="date"
+            )
         if date.year != self.year:
             raise RegisterError(
-                f"letter date {date.isoformat()} is not in {self.year}, the year of number "
-                f"{self.number} in series {self.series!r}",
+                _(
+                    "letter date {date} is not in {year}, the year of number {number} in series {series!r}"
+                ).format(
+                    date=date.isoformat(),
+                    year=self.year,
+                    number=self.number,
+                    series=self.series,
+                ),
                 field="date",
             )
         if data_json is not None:
             try:
                 json.loads(data_json)
             except (TypeError, ValueError) as e:
-                raise RegisterError(f"data_json is not valid JSON: {e}", field="data_json") from e
+                raise RegisterError(
+                    _("data_json is not valid JSON: {error}").format(error=e), field="data_json"
+                ) from e
         key = number_key(number_text)
         store = self._register.store
         clash = store.entries.clash(key, self.year)
         if clash is not None:
             raise RegisterError(
-                f"{number_text.strip()} is already in the register for {self.year} "
-                f"(number {clash[1]} of series {clash[0]!r})",
+                _(
+                    "{number_text} is already in the register for {year} (number {number} of series {series!r})"
+                ).format(
+                    number_text=number_text.strip(),
+                    year=self.year,
+                    number=clash[1],
+                    series=clash[0],
+                ),
                 field="number_text",
             )
+        # a letter dated before the series' latest letter of the year: recorded (the regulation
+        # still gives it the next number), and the caller warns (Entry.backdated_number)
+        latest = store.entries.latest(self.series, self.year)
+        backdated = latest if latest is not None and date < latest.date else None
         try:
             entry_id = store.entries.insert(
                 series=self.series,
@@ -262,11 +300,14 @@ class Slot:
                 path=os.fspath(path) if path is not None else None,
                 data_json=data_json,
                 created_at=_utc_now(),
+                backdated_number=backdated.number_text if backdated else None,
+                backdated_date=backdated.date.isoformat() if backdated else None,
             )
         except Conflict as e:  # the UNIQUE constraints: should never happen
             raise RegisterError(
-                f"number {self.number} of series {self.series!r} in {self.year} is already "
-                f"in the register ({e})",
+                _(
+                    "number {number} of series {series!r} in {year} is already in the register ({error})"
+                ).format(number=self.number, series=self.series, year=self.year, error=e),
                 file=self._register.path,
             ) from e
         store.counters.set(self.series, self.year, self.number + 1)
@@ -330,8 +371,9 @@ class Register:
                 yield slot
                 if slot.entry is None:
                     raise SarabanError(
-                        f"number {slot.number} of series {series!r} in {year} was reserved "
-                        "but record() was not called: nothing recorded"
+                        _(
+                            "number {number} of series {series!r} in {year} was reserved but record() was not called: nothing recorded"
+                        ).format(number=slot.number, series=series, year=year)
                     )
             finally:
                 slot._open = False
@@ -351,15 +393,19 @@ class Register:
         year = check_year(year)
         if isinstance(next_number, int) and next_number < 1:
             raise RegisterError(
-                f"the next number must be 1 or more, not {next_number}", field="next_number"
+                _("the next number must be 1 or more, not {next_number}").format(
+                    next_number=next_number
+                ),
+                field="next_number",
             )
         next_number = _check_number(next_number, "next_number")
         with self.store.write():
             used = self.store.entries.max_number(series, year)
             if next_number <= used:
                 raise RegisterError(
-                    f"cannot start series {series!r} in {year} at {next_number}: number {used} "
-                    "is already in the register (numbers never go backwards)",
+                    _(
+                        "cannot start series {series!r} in {year} at {next_number}: number {used} is already in the register (numbers never go backwards)"
+                    ).format(series=series, year=year, next_number=next_number, used=used),
                     field="next_number",
                 )
             self.store.counters.set(series, year, next_number)
@@ -374,18 +420,30 @@ class Register:
         year = check_year(year)
         number = _check_number(number, "number")
         if not isinstance(reason, str) or not reason.strip():
-            raise RegisterError(f"a reason is required to cancel number {number}", field="reason")
+            raise RegisterError(
+                _("a reason is required to cancel number {number}").format(number=number),
+                field="reason",
+            )
         with self.store.write():
             entry = self.store.entries.find(series, year, number)
             if entry is None:
                 raise RegisterError(
-                    f"number {number} of series {series!r} in {year} is not in the register",
+                    _(
+                        "number {number} of series {series!r} in {year} is not in the register"
+                    ).format(number=number, series=series, year=year),
                     field="number",
                 )
             if entry.cancelled:
                 raise RegisterError(
-                    f"number {number} ({entry.number_text}) of series {series!r} in {year} "
-                    f"is already cancelled: {entry.cancel_reason}",
+                    _(
+                        "number {number} ({number_text}) of series {series!r} in {year} is already cancelled: {cancel_reason}"
+                    ).format(
+                        number=number,
+                        number_text=entry.number_text,
+                        series=series,
+                        year=year,
+                        cancel_reason=entry.cancel_reason,
+                    ),
                     field="number",
                 )
             self.store.entries.cancel(entry.id, reason.strip(), _utc_now())
@@ -401,7 +459,9 @@ class Register:
         entry = self.store.entries.find(series, year, number)
         if entry is None:
             raise RegisterError(
-                f"number {number} of series {series!r} in {year} is not in the register",
+                _("number {number} of series {series!r} in {year} is not in the register").format(
+                    number=number, series=series, year=year
+                ),
                 field="number",
             )
         return entry
@@ -410,7 +470,9 @@ class Register:
         """The entry with id ``entry_id``; :class:`RegisterError` if there is none."""
         entry = self.store.entries.get(entry_id)
         if entry is None:
-            raise RegisterError(f"no register entry with id {entry_id}", field="entry")
+            raise RegisterError(
+                _("no register entry with id {entry_id}").format(entry_id=entry_id), field="entry"
+            )
         return entry
 
     def find(self, number_text: str, *, year: int | None = None) -> Entry | None:
@@ -429,8 +491,9 @@ class Register:
         if len(rows) > 1:
             years = ", ".join(str(r.year) for r in rows)
             raise RegisterError(
-                f"{number_text.strip()} is in the register in several years ({years}): "
-                "give the year of the letter date",
+                _(
+                    "{number_text} is in the register in several years ({years}): give the year of the letter date"
+                ).format(number_text=number_text.strip(), years=years),
                 field="number_text",
             )
         return rows[0]
@@ -466,8 +529,9 @@ class Register:
         number = max(counter, self.store.entries.max_number(series, year) + 1)
         if number > MAX_RUNNING_NUMBER:
             raise RegisterError(
-                f"series {series!r} in {year} has used every number up to "
-                f"{MAX_RUNNING_NUMBER}: no number is left (check the counters table)",
+                _(
+                    "series {series!r} in {year} has used every number up to {max_running_number}: no number is left (check the counters table)"
+                ).format(series=series, year=year, max_running_number=MAX_RUNNING_NUMBER),
                 field="series",
             )
         return number
@@ -483,6 +547,15 @@ def digits(text: str, thai_digits: bool) -> str:
     return apply_digit_policy(text) if thai_digits else to_arabic_digits(text)
 
 
+def backdated_note(entry: Entry, thai_digits: bool = True) -> str:
+    """หมายเหตุ of a backdated letter: "ลงวันที่ย้อนหลัง ก่อน ที่ <number> ลงวันที่ <date>" (the
+    series' latest letter when it was numbered); "" for a letter in date order."""
+    if not entry.backdated_number or entry.backdated_date is None:
+        return ""
+    day = format_date(entry.backdated_date, style="full", thai_digits=thai_digits)
+    return f"ลงวันที่ย้อนหลัง ก่อน ที่ {entry.backdated_number} ลงวันที่ {day}"
+
+
 def register_row(
     entry: Entry, *, thai_digits: bool = True, date_style: str = "full"
 ) -> tuple[int, str, str, str, str, str, str, str]:
@@ -490,12 +563,15 @@ def register_row(
 
     ที่ is the printed number without its leading "ที่"; ลงวันที่ is the Thai date (BE year) in
     ``date_style`` (:func:`engine.thai.format_date`); a cancelled number's หมายเหตุ reads
-    "ยกเลิก: <reason>", followed by the original note if any. Every text cell is in one digit
-    system, the office's (:func:`digits`); the running number stays an ``int``.
+    "ยกเลิก: <reason>", followed by the original note if any; a backdated letter's adds
+    :func:`backdated_note`. Every text cell is in one digit system, the office's
+    (:func:`digits`); the running number stays an ``int``.
     """
     note = entry.note
     if entry.cancelled:
         note = f"ยกเลิก: {entry.cancel_reason}" + (f"; {entry.note}" if entry.note else "")
+    if entry.backdated_number:
+        note = "; ".join(filter(None, (note, backdated_note(entry, thai_digits))))
     return (
         entry.number,
         digits(_LEADING_TI.sub("", entry.number_text), thai_digits),
@@ -576,6 +652,8 @@ def neutralise(value: object) -> object:
 
 
 def _write_csv(entries: Iterable[Entry], out: TextIO, thai_digits: bool) -> None:
+    import csv  # only for an export
+
     out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_HEADERS)

@@ -265,10 +265,9 @@ _TINY: Final = '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
 def build_docx(
     parts: Sequence[Section], *, office: str, year: int, font: str = "", thai_digits: bool = True
 ) -> bytes:
-    """The DOCX of the printed register: one section per :class:`Section` (at least one), with
+    """The DOCX of the printed register: one section per :class:`Section`, with
     ``office`` and the CE ``year`` (printed as BE) in every page header."""
-    if not parts:
-        raise ValueError("a printed register needs at least one section")
+    parts = parts or [Section(NORMAL, "", ())]  # no rows: a page with its header, no table
     body: list[str] = []
     headers: list[str] = []
     for i, section in enumerate(parts, start=1):

@@ -38,12 +38,16 @@ from markupsafe import Markup, escape
 
 from . import files, linebreak, thai
 from .errors import TemplateError, UserError
+from .i18n import _
 
 _ZIP_TIME = (0, (1 << 5) | 1)  # 1980-01-01 00:00:00 in DOS time/date: fixed for reproducibility
 _TAGGED = re.compile(r"^word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml$")
 _CONTROL = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 0x7F, 0xFFFE, 0xFFFF])
 _BREAK = Markup('</w:t><w:br/><w:t xml:space="preserve">')
 _EMBLEM_MEMBER = "word/media/emblem.png"
+_EDITABLE = re.compile(
+    r"^(\[Content_Types\]\.xml|word/_rels/document\.xml\.rels|word/(header|footer)\d*\.xml)$"
+)
 
 
 _NEEDS_CLEANING = re.compile("[\x00-\x09\x0b-\x1f\x7f\ufffe\uffff]")  # all but LF
@@ -65,6 +69,9 @@ def _make_finalize(
             return value
         if value is None:
             return ""
+        if isinstance(value, Item):
+            first = item_indent(value, thai.apply_digit_policy if thai_digits else str)
+            return Markup(f"<!--saraban:item {first}-->") + finalize(str(value))
         text = clean_text(str(value))
         if thai_digits:
             text = thai.apply_digit_policy(text)
@@ -110,17 +117,123 @@ def _first_item(body: Sequence[Any]) -> int:
     return next((i for i, p in enumerate(body) if i and is_numbered(p)), len(body))
 
 
+# --- numbered items (ข้อ ๑. ๑.๑ (๑)): the typing guide's indents ---------------------------------
+ITEM_NUMBER = thai.ITEM_NUMBER
+
+PARAGRAPH_INDENT = 1417
+"""The body's paragraph indent in twips (2.5 cm, the templates' ``w:firstLine``): where a first-level
+item's number starts."""
+
+#: advance widths per 1000 em of TH Sarabun New (measured from ../shared/fonts; the substitutes
+#: of TH SarabunPSK and IT๙ have the same design, engine/fonts.py)
+_WIDTHS = {".": 162, "(": 190, ")": 190, " ": 216, **dict.fromkeys("0123456789", 362),
+           **dict.fromkeys("๐๑๒๓๔๕๖๗๘๙", 449)}  # fmt: skip
+BODY_SIZE = 16  # pt, the templates' body text
+
+
+def number_width(number: str, size: float = BODY_SIZE) -> int:
+    """The width in twips of an item number as printed and the space after it: how far its
+    text (and the item's wrapped lines) stand from where the number starts."""
+    per_mille = sum(_WIDTHS.get(ch, 449) for ch in number) + _WIDTHS[" "]
+    return round(per_mille * size / 1000 * 20)
+
+
+class Item(str):
+    """A numbered item of the body (ข้อ): its text as typed, its ``number`` and the numbers of
+    the items it stands under (``parents``), outermost first. The renderer starts its first line
+    at the paragraph indent, one step further per parent (:func:`item_indent`); its wrapped
+    lines go back to the left margin, as the typing guide sets them."""
+
+    number: str
+    text: str
+    parents: tuple[str, ...]
+
+    def __new__(cls, value: str, number: str, text: str, parents: tuple[str, ...]) -> Item:
+        item = super().__new__(cls, value)
+        item.number, item.text, item.parents = number, text, parents
+        return item
+
+
+def _depth(number: str) -> int:
+    """The level of a dotted number: ๑. → 1, ๑.๑ → 2, ๑.๑.๑ → 3."""
+    return len([p for p in number.split(".") if p])
+
+
+def laid_out(body: Sequence[Any]) -> list[Any]:
+    """The body with each numbered item an :class:`Item` knowing the items it stands under:
+    a dotted number (๑.๒) under the last item of the level above it, a bracketed one ((๑))
+    under the last dotted item. Other paragraphs stay as they are."""
+    out: list[Any] = []
+    dotted: list[str] = []  # the open dotted items, outermost first
+    for value in body:
+        m = ITEM_NUMBER.match(value) if isinstance(value, str) else None
+        if m is None or isinstance(value, Item):
+            out.append(value)
+            continue
+        number = m.group("number")
+        if number.startswith("("):
+            parents = tuple(dotted)
+        else:
+            depth = _depth(number)
+            del dotted[depth - 1 :]
+            parents = tuple(dotted)
+            dotted.append(number)
+        out.append(Item(value, number, value[m.end() :], parents))
+    return out
+
+
+def item_indent(item: Item, digits: Callable[[str], str] = str) -> int:
+    """Where an item's number starts, in twips from the left margin (its ``w:firstLine``), with
+    ``digits`` the office's digit policy: at the paragraph indent, plus the printed width of
+    each parent's number and the space after it, so that a sub-item's number stands under the
+    first letter of its parent's text. The item's wrapped lines go back to the left margin."""
+    return PARAGRAPH_INDENT + sum(number_width(digits(p)) for p in item.parents)
+
+
+_ITEM_MARK = re.compile(r"<!--saraban:item (\d+)-->")
+_IND = re.compile(r"<w:ind\b[^>]*/>")
+
+
+def _indent_items(xml: str) -> str:
+    """Each paragraph holding an item's mark (printed by ``finalize``) gets the item's indent
+    (``w:ind firstLine``, in place of the template's); the mark goes."""
+    if "<!--saraban:item" not in xml:
+        return xml
+    out, pos = [], 0
+    for m in _ITEM_MARK.finditer(xml):
+        start = max(xml.rfind("<w:p>", pos, m.start()), xml.rfind("<w:p ", pos, m.start()))
+        if start < 0:
+            out.append(xml[pos : m.start()])
+            pos = m.end()
+            continue
+        ind = f'<w:ind w:firstLine="{m.group(1)}"/>'
+        head = xml[start : m.start()]
+        ppr_end = head.find("</w:pPr>")
+        if ppr_end >= 0:
+            ppr = head[:ppr_end]
+            ppr = _IND.sub(ind, ppr, count=1) if _IND.search(ppr) else ppr + ind
+            head = ppr + head[ppr_end:]
+        else:
+            at = head.index(">") + 1
+            head = f"{head[:at]}<w:pPr>{ind}</w:pPr>{head[at:]}"
+        out.append(xml[pos:start] + head)
+        pos = m.end()
+    out.append(xml[pos:])
+    return "".join(out)
+
+
 def body_parts(body: Sequence[Any]) -> list[Any]:
     """The paragraphs of the body that are parts of the letter (ภาคเหตุ, ภาคความประสงค์): those
     before its first numbered item, and always the first. The typing guide sets each 6 pt below
     what precedes it (template filter ``body|parts``)."""
-    return list(body[: _first_item(body)])
+    return laid_out(body)[: _first_item(body)]
 
 
 def body_items(body: Sequence[Any]) -> list[Any]:
     """The rest of the body, from its first numbered item on: items and the paragraphs under them,
-    set without the space between parts (template filter ``body|items``)."""
-    return list(body[_first_item(body) :])
+    set without the space between parts (template filter ``body|items``); each item with its
+    level's indent (:class:`Item`)."""
+    return laid_out(body)[_first_item(body) :]
 
 
 # --- zip writing from cached pieces -----------------------------------------------------------
@@ -197,7 +310,7 @@ def image_size(data: bytes) -> tuple[int, int]:
                 h, w = struct.unpack(">HH", data[i + 5 : i + 9])
                 return w, h
             i += 2 + length
-    raise ValueError("not a PNG or JPEG image")
+    raise ValueError(_("not a PNG or JPEG image"))
 
 
 def _fit_emblem(xml: str, width: int, height: int) -> str:
@@ -289,12 +402,12 @@ class CompiledTemplate:
             with zipfile.ZipFile(self.path) as zf:
                 parts = [(info.filename, zf.read(info)) for info in zf.infolist()]
         except FileNotFoundError:
-            raise TemplateError("template not found", file=self.path) from None
+            raise TemplateError(_("template not found"), file=self.path) from None
         except zipfile.BadZipFile:
-            raise TemplateError("not a DOCX file (not a zip)", file=self.path) from None
+            raise TemplateError(_("not a DOCX file (not a zip)"), file=self.path) from None
         names = [n for n, _ in parts]
         if "word/document.xml" not in names:
-            raise TemplateError("not a DOCX file (no word/document.xml)", file=self.path)
+            raise TemplateError(_("not a DOCX file (no word/document.xml)"), file=self.path)
 
         emblem_bytes = None
         if emblem is not None:
@@ -302,7 +415,7 @@ class CompiledTemplate:
             try:
                 emblem_size = image_size(emblem_bytes)
             except ValueError:
-                raise UserError("the emblem is not a PNG or JPEG image", file=emblem) from None
+                raise UserError(_("the emblem is not a PNG or JPEG image"), file=emblem) from None
 
         patched = _patched_sources(parts)
         fix = _part_fixer(parts, font)
@@ -311,6 +424,8 @@ class CompiledTemplate:
         # the last rendered XML of each tagged part and its zip member: headers and footers come
         # out the same for letter after letter, and are then not deflated again
         self._last: dict[str, tuple[str, _Member]] = {}
+        # the XML of the untagged parts that a rendered document may change (engine.docxparts)
+        self._plain: dict[str, str] = {}
         for name, data in parts:
             if name == _EMBLEM_MEMBER and emblem_bytes is not None:
                 self._slots.append(_member(name, emblem_bytes))
@@ -327,13 +442,18 @@ class CompiledTemplate:
                         compiled = compile_cached(self.env, src)
                     except jinja2.TemplateSyntaxError as exc:
                         raise TemplateError(
-                            f"template syntax error in {name}: {exc.message}", file=self.path
+                            _("template syntax error in {name}: {message}").format(
+                                name=name, message=exc.message
+                            ),
+                            file=self.path,
                         ) from None
                     self._slots.append((name, compiled))
                     continue
                 data = (_fit_emblem(fix(xml), *emblem_size) if fit else fix(xml)).encode("utf-8")
             elif name.startswith("word/") and name.endswith(".xml"):
                 data = fix(data.decode("utf-8")).encode("utf-8")
+            if _EDITABLE.match(name):
+                self._plain[name] = data.decode("utf-8")
             self._slots.append(_member(name, data))
 
     def printed(self, value: Any) -> str:
@@ -357,27 +477,50 @@ class CompiledTemplate:
                 continue
             name, template = slot
             try:
-                parts[name] = template.render(context)
+                parts[name] = _indent_items(template.render(context))
             except jinja2.UndefinedError as exc:
                 raise TemplateError(
-                    f"undefined variable: {exc.message}", file=self.path, field=name
+                    _("undefined variable: {message}").format(message=exc.message),
+                    file=self.path,
+                    field=name,
                 ) from None
             except jinja2.TemplateError as exc:
                 raise TemplateError(f"{exc}", file=self.path, field=name) from None
             except (TypeError, OverflowError) as exc:  # the sandbox: no loader, range too big
                 raise TemplateError(
-                    f"the template cannot be rendered: {exc}", file=self.path, field=name
+                    _("the template cannot be rendered: {exc}").format(exc=exc),
+                    file=self.path,
+                    field=name,
                 ) from None
         return parts
 
+    def plain_part(self, name: str) -> str | None:
+        """The XML of an untagged part as this template has it: ``[Content_Types].xml``, the
+        document's relationships, a header or footer without tags (None when there is none).
+        A document may change it by giving its new XML to :meth:`pack` under the same name."""
+        return self._plain.get(name)
+
+    def part_names(self) -> list[str]:
+        """The names of the template's parts, in zip order."""
+        return [s.name.decode() if isinstance(s, _Member) else s[0] for s in self._slots]
+
     def members(self, parts: Mapping[str, str]) -> list[_Member]:
-        """Zip members of a DOCX: the cached untouched parts and ``parts`` (rendered XML)."""
+        """Zip members of a DOCX: the cached untouched parts and ``parts`` (rendered XML). A
+        part of ``parts`` that the template keeps untouched replaces it; one the template has
+        not is added at the end."""
         out = []
+        names = set()
         for slot in self._slots:
             if isinstance(slot, _Member):
-                out.append(slot)
+                name = slot.name.decode()
+                names.add(name)
+                if name in parts:
+                    out.append(_member(name, parts[name].encode("utf-8"), RENDERED_LEVEL))
+                else:
+                    out.append(slot)
                 continue
             name = slot[0]
+            names.add(name)
             xml = parts[name]
             last = self._last.get(name)
             if last is not None and last[0] == xml:
@@ -386,6 +529,11 @@ class CompiledTemplate:
             member = _member(name, xml.encode("utf-8"), RENDERED_LEVEL)
             self._last[name] = (xml, member)
             out.append(member)
+        out += [
+            _member(n, x.encode("utf-8"), RENDERED_LEVEL)
+            for n, x in parts.items()
+            if n not in names
+        ]
         return out
 
     def pack(self, parts: Mapping[str, str]) -> bytes:

@@ -5,8 +5,10 @@ This module is the one place that knows where they are. In the source tree they 
 repository's top-level folders (``templates/``, ``workflows/``, ``schema/``, ``assets/``,
 ``examples/``); a wheel carries the same folders as package data under ``engine/data/``
 (pyproject.toml maps them there at build time, see its comment). Both are found from the
-``engine`` package that is actually imported, through :mod:`importlib.resources`, so a checkout
-(``PYTHONPATH``), an editable install and an installed wheel each read their own copy:
+``engine`` package that is actually imported (the folder of this module, which is what
+:func:`importlib.resources.files` gives for a package on the file system, without the 7 ms its
+import of :mod:`zipfile` adds to every command), so a checkout (``PYTHONPATH``), an editable
+install and an installed wheel each read their own copy:
 
 ========================  ====================================================================
 installed from a wheel    ``<site-packages>/engine/data/<folder>``
@@ -21,10 +23,10 @@ saraban``.
 
 from __future__ import annotations
 
-from importlib import resources as _resources
 from pathlib import Path
 
 from .errors import UserError
+from .i18n import _
 
 #: The built-in folders, by name (the same in the repository and in the wheel's engine/data/).
 FOLDERS = ("templates", "workflows", "schema", "assets", "examples")
@@ -32,7 +34,7 @@ FOLDERS = ("templates", "workflows", "schema", "assets", "examples")
 
 def package_dir() -> Path:
     """The imported ``engine`` package's folder, on the file system."""
-    return Path(str(_resources.files(__package__ or "engine"))).resolve()
+    return Path(__file__).resolve().parent
 
 
 def source_tree() -> Path | None:
@@ -60,7 +62,9 @@ def verify() -> None:
     missing = [str(folder(name)) for name in FOLDERS if not folder(name).is_dir()]
     if missing:
         raise UserError(
-            f"saraban's built-in data is missing ({', '.join(missing)}): reinstall saraban"
+            _("saraban's built-in data is missing ({names}): reinstall saraban").format(
+                names=", ".join(missing)
+            )
         )
 
 
@@ -85,10 +89,11 @@ def placeholder_emblem() -> Path:
 
 
 def sample_office() -> Path:
-    """The example office.yaml (the Department of Local Administration) ``init`` writes."""
-    return folder("examples") / "dla" / "office.yaml"
+    """The commented office.yaml of a sub-district administrative organisation (อบต.) that
+    ``init`` writes."""
+    return folder("examples") / "init" / "office.yaml"
 
 
 def sample_letter() -> Path:
     """The sample letter data ``init`` writes as letter.yaml, for that example office."""
-    return folder("examples") / "letter.yaml"
+    return folder("examples") / "init" / "letter.yaml"

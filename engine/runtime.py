@@ -11,9 +11,7 @@ which renders, numbers, attaches and records.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import difflib
 import hashlib
 import json
 from collections.abc import Mapping
@@ -24,15 +22,16 @@ from typing import Any
 from . import circular, compose, dependencies, lifecycle, sheets, thai
 from .cases import CaseStore, current_user
 from .compose import Scope, empty
-from .errors import UserError
+from .docxparts import draft_bytes
+from .errors import Problems, UserError, did_you_mean
 from .expressions import ExpressionError, evaluate
+from .i18n import N_, _
 from .inputs import InputError, InputSpec
-from .letter import Enclosure, PageCounter, attached
+from .letter import REQUIRED_LETTER_KEYS, Enclosure, PageCounter, attached
 from .limits import check_date_span, has_control, has_surrogate, printable, shorten
-from .recipients import fingerprint as recipients_fp
 from .recovery import Staging
 from .references import checker as references_checker
-from .register import Register
+from .register import Entry, Register
 from .workflow import Action, DocumentSpec, Machine, TransitionNotAllowed, Workflow
 from .workspace import Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
@@ -73,6 +72,8 @@ class Outcome:
     date: dt.date | None = None
     documents: list[DocumentMade] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    #: what the clerk should know but that does not stop the command (a backdated letter)
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def load_data(data_file: str | Path | None, sets: list[str], *, typed: bool = Fa
         if doc.data is None:
             doc.data = {}
         if not isinstance(doc.data, dict):
-            raise doc.error("the data file must be a mapping of keys")
+            raise doc.error(_("the data file must be a mapping of keys"))
     else:
         doc = Located(data={}, file="--set")
     for key, value in split_sets(sets).items():
@@ -122,10 +123,12 @@ def split_sets(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise UserError(f"--set needs KEY=VALUE, got {pair!r}", file="--set")
+            raise UserError(
+                _("--set needs KEY=VALUE, got {pair!r}").format(pair=pair), file="--set"
+            )
         if has_surrogate(pair) or has_control(key):
             raise UserError(
-                "not valid text (bytes that are not UTF-8, or a control character in the key)",
+                _("not valid text (bytes that are not UTF-8, or a control character in the key)"),
                 file="--set",
                 field=printable(key),
             )
@@ -140,21 +143,28 @@ def validate_inputs(
     *,
     today: dt.date,
     extra_context: Mapping[str, Any] | None = None,
-    what: str = "input",
+    what: str = N_("input"),
 ) -> dict[str, Any]:
     """Check every value of ``doc`` against ``specs``; return the values to store.
 
-    Unknown keys, values of the wrong type and missing required inputs are errors naming the
-    file, line and field.
+    Unknown keys (with "did you mean" for a near miss), values of the wrong type and missing
+    required inputs are errors naming the file, line and field: all of them at once
+    (:class:`engine.errors.UserErrors`, one line each).
     """
     data = doc.data
+    problems = Problems()  # every problem at once, one line each
     for key in data:
         if key not in specs:
             known = list(specs)
-            close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise doc.error(
-                f"unknown {what} {key!r}{hint} (known: {', '.join(known) or 'none'})", key
+            close = did_you_mean(key, known)
+            hint = _("; did you mean {name!r}?").format(name=close) if close else ""
+            problems.add(
+                doc.error(
+                    _("unknown {what} {key!r}{hint} (known: {known})").format(
+                        what=_(what), key=key, hint=hint, known=", ".join(known) or _("none")
+                    ),
+                    key,
+                )
             )
     stored: dict[str, Any] = {}
     for name, spec in specs.items():
@@ -166,10 +176,10 @@ def validate_inputs(
         try:
             stored[name] = spec.parse(value, workspace)
         except InputError as exc:
-            raise doc.error(f"{spec.label}: {exc}", name) from None
+            problems.add(doc.error(f"{spec.label}: {exc}", name))
     for name, spec in specs.items():
-        if name in stored:
-            continue
+        if name in stored or not empty(data.get(name)):
+            continue  # given: stored, or its bad value is already reported
         required = spec.required
         if isinstance(required, str):
             ctx = {**present_values(specs, stored), **(extra_context or {})}
@@ -178,14 +188,22 @@ def validate_inputs(
             try:
                 required = bool(evaluate(required, ctx))
             except ExpressionError as exc:
-                raise doc.error(f"cannot decide whether it is required: {exc}", name) from None
+                problems.add(
+                    doc.error(
+                        _("cannot decide whether it is required: {exc}").format(exc=exc), name
+                    )
+                )
+                continue
         if required:
-            raise UserError(
-                f"missing required {what} ({spec.label})",
-                file=doc.origins.get(name, doc.file),
-                line=None if name in doc.origins else doc.line(),
-                field=name,
+            problems.add(
+                UserError(
+                    _("missing required {what} ({label})").format(what=_(what), label=spec.label),
+                    file=doc.origins.get(name, doc.file),
+                    line=None if name in doc.origins else doc.line(),
+                    field=name,
+                )
             )
+    problems.raise_any()
     return stored
 
 
@@ -197,6 +215,8 @@ def add_months(d: dt.date, months: int) -> dt.date:
     """``d`` plus whole months; the 31st of a shorter month becomes its last day."""
     month0 = d.month - 1 + months
     year, month = d.year + month0 // 12, month0 % 12 + 1
+    import calendar  # not on a letter's path
+
     day = min(d.day, calendar.monthrange(year, month)[1])
     return dt.date(year, month, day)
 
@@ -245,6 +265,7 @@ class Run:
         self.writer = Staging(ws.root, ws.letters_dir)
         self.documents: list[DocumentMade] = []
         self.files: list[str] = []
+        self.warnings: list[str] = []
         #: what the documents are composed from; ``count_pages`` counts an enclosure file
         #: given without a count (จำนวนแผ่น), the command chooses it
         #: (:func:`engine.sheets.counter`); None: counts stay as the data gives them
@@ -289,7 +310,8 @@ class Run:
                 continue
             if not self.writer.current(enc.file).is_file():
                 raise UserError(
-                    f"enclosure file not found: {enc.file}", field=f"{spec.name}.enclosures"
+                    _("enclosure file not found: {file}").format(file=enc.file),
+                    field=f"{spec.name}.enclosures",
                 )
             files.append(self.ws.relative(enc.file))
         attachments = dict(self.data.get("attachments") or {})
@@ -310,7 +332,7 @@ class Run:
         circ = circular.prepare(self, letter)  # a circular's recipients, else None
         if not issue:
             out = ws.output_path(f"drafts/case-{self.case_id:05d}-{spec.name}.docx")
-            body = template.render_bytes(made.context)
+            body = draft_bytes(template, made.context, ws.office.font)
         elif spec.numbered:
             assert letter.date is not None
             with self.reg.reserve(letter.series, letter.date.year) as slot:
@@ -320,8 +342,9 @@ class Run:
                 )
                 if out.exists():
                     raise UserError(
-                        "already exists but the register has no such number: `saraban check "
-                        "--repair` moves it to letters/.quarantine/",
+                        _(
+                            "already exists but the register has no such number: `saraban check --repair` moves it to letters/.quarantine/"
+                        ),
                         file=ws.relative(out),
                     )
                 body = b"" if circ else template.render_bytes(made.context)
@@ -339,6 +362,8 @@ class Run:
                     data_json=json.dumps(kept, ensure_ascii=False, default=str),
                 )
                 entry_id = slot.entry.id if slot.entry else None
+                if slot.entry is not None and slot.entry.backdated_number:
+                    self.warnings.append(backdated_warning(slot.entry))
                 if circ:  # master, one addressed copy per recipient, the combined DOCX
                     hashes = circ.issue(self, template, letter, made.context, out, entry_id)
             number = letter.number_text
@@ -359,6 +384,8 @@ class Run:
         if issue:  # what it was rendered from, for `saraban regenerate`
             deps = made.dependencies(entry_id)
             if circ:
+                from .recipients import fingerprint as recipients_fp
+
                 deps[f"recipients:{entry_id}"] = recipients_fp(circ.recipients)
             dependencies.record(self.reg, self.case_id, spec.name, entry_id=entry_id,
                                 date=letter.date.isoformat(), files=hashes, deps=deps)  # fmt: skip
@@ -381,6 +408,18 @@ class Run:
 
 
 # --- commands -----------------------------------------------------------------------------------
+def backdated_warning(entry: Entry) -> str:
+    """The warning for a letter dated before its series' latest letter of the year: it still
+    takes the next number (the regulation's practice), and the register notes it."""
+    assert entry.backdated_date is not None
+    day = thai.format_date(entry.date, thai_digits=False)
+    later = thai.format_date(entry.backdated_date, thai_digits=False)
+    return (
+        f"ที่ {entry.number_text} is dated {day}, earlier than ที่ {entry.backdated_number} of "
+        f"{later} in the same series; the register notes it as backdated"
+    )
+
+
 def date_option(text: str | None, option: str = "--date") -> dt.date | None:
     """A command-line date (ISO or Thai), or None when the option is not given; a bad or empty
     one is a UserError naming the option."""
@@ -388,13 +427,17 @@ def date_option(text: str | None, option: str = "--date") -> dt.date | None:
         return None
     if not text.strip():
         raise UserError(
-            "empty: give a date (2025-03-25, ๒๕ มีนาคม ๒๕๖๘) or leave the option out for today",
+            _("empty: give a date (2025-03-25, ๒๕ มีนาคม ๒๕๖๘) or leave the option out for today"),
             field=option,
         )
     try:
         return thai.parse_date(text)
     except ValueError as exc:
-        raise UserError(f"invalid date {shorten(text)!r}: {exc}", field=option) from None
+        # the parser's message quotes the text: a long one is shortened
+        message = (
+            str(exc) if len(text) <= 60 else _("not a date: {text!r}").format(text=shorten(text))
+        )
+        raise UserError(message, field=option) from None
 
 
 def check_span(
@@ -405,7 +448,9 @@ def check_span(
     why = None if force else check_date_span(day)
     if why is None:
         return
-    message = f"{day.isoformat()} is {why}; check the year, or give --force if it is right"
+    message = _("{date} is {why}; check the year, or give --force if it is right").format(
+        date=day.isoformat(), why=why
+    )
     if doc is not None:
         raise doc.error(message, "date")
     raise UserError(message, field=option)
@@ -416,10 +461,22 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
     machine = Machine(wf, state)
     allowed = machine.allowed_events
     if event not in allowed:
-        what = "unknown event" if event not in wf.events else "event not allowed"
+        message = (
+            _(
+                "unknown event {event!r} in state {state!r} of workflow {name}; allowed events: {allowed}"
+            )
+            if event not in wf.events
+            else _(
+                "event not allowed {event!r} in state {state!r} of workflow {name}; allowed events: {allowed}"
+            )
+        )
         raise UserError(
-            f"{what} {event!r} in state {state!r} of workflow {wf.name}; "
-            f"allowed events: {', '.join(allowed) or '(none: the case is closed)'}",
+            message.format(
+                event=event,
+                state=state,
+                name=wf.name,
+                allowed=", ".join(allowed) or _("(none: the case is closed)"),
+            ),
             field="event",
         )
     failures: list[Any] = []
@@ -427,9 +484,13 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
         new_state = machine.send(event, ctx=run.context(), failures=failures, runtime=run)
     except TransitionNotAllowed:
         failed = failures[0] if failures else None
-        reason = f"{failed.message} (condition: {failed.check})" if failed else "no transition"
+        reason = (
+            _("{message} (condition: {check})").format(message=failed.message, check=failed.check)
+            if failed
+            else _("no transition")
+        )
         raise UserError(
-            f"cannot {event}: condition failed: {reason}",
+            _("cannot {event}: condition failed: {reason}").format(event=event, reason=reason),
             file=wf.path,
             line=wf.line("events", event, "guards"),
             field="guards",
@@ -441,6 +502,27 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
         note=note,
     )  # fmt: skip
     return str(new_state)
+
+
+def _need_data(wf: Workflow) -> None:
+    """``new`` with neither ``--data`` nor ``--set``: a workflow that requires data says so,
+    naming its required keys (rather than blaming ``--set`` for each one)."""
+    if wf.letter_inputs:
+        required = list(REQUIRED_LETTER_KEYS)
+    else:
+        required = [
+            n
+            for n, spec in wf.input_specs.items()
+            if spec.required is True and spec.default is None
+        ]
+    if required:
+        raise UserError(
+            _(
+                "the {workflow} workflow needs its data: --data FILE (a YAML file), or --set "
+                "key=value for each of: {names}"
+            ).format(workflow=wf.name, names=", ".join(required)),
+            field="--data",
+        )
 
 
 def new_case(
@@ -463,6 +545,8 @@ def new_case(
     by = by or current_user()
     today = dt.date.today()
     explicit = date_option(date)
+    if data_file is None and not sets:
+        _need_data(wf)
     if wf.letter_inputs:
         doc = load_data(data_file, sets or [])
         first = wf.documents[0]
@@ -478,7 +562,12 @@ def new_case(
         ws.office  # noqa: B018 - a broken office.yaml is reported before anything else
     check_span(day, force=force, doc=None if explicit else doc)
     if issue and wf.issue_event not in wf.events:
-        raise UserError(f"workflow {wf.name} has no {wf.issue_event!r} event", field="--issue")
+        raise UserError(
+            _("workflow {name} has no {issue_event!r} event").format(
+                name=wf.name, issue_event=wf.issue_event
+            ),
+            field="--issue",
+        )
     initial = wf.initial_state
     outcome = Outcome(case=0, workflow=wf.name, state=initial, date=day)
     writer = None
@@ -506,6 +595,7 @@ def new_case(
     outcome.case = case_id
     outcome.documents = run.documents
     outcome.files = run.files
+    outcome.warnings = run.warnings
     return outcome
 
 
@@ -536,8 +626,9 @@ def advance(
             wf = get_workflow(ws, case.workflow)
             if case.state not in {s.name for s in wf.states}:
                 raise UserError(
-                    f"case {case_id} is in state {case.state!r}, which workflow {wf.name} "
-                    "no longer has",
+                    _(
+                        "case {case_id} is in state {state!r}, which workflow {name} no longer has"
+                    ).format(case_id=case_id, state=case.state, name=wf.name),
                     field="state",
                 )
             ev = wf.events.get(event)
@@ -545,10 +636,14 @@ def advance(
             if ev is not None:
                 doc = load_data(None, sets or [], typed=True)
                 values = validate_inputs(  # a date defaulting to "today" follows --date
-                    ev.inputs, doc, ws.root, today=explicit or dt.date.today(), what="event input"
+                    ev.inputs,
+                    doc,
+                    ws.root,
+                    today=explicit or dt.date.today(),
+                    what=N_("event input"),
                 )
             elif sets:
-                raise UserError("--set given for an unknown event", field="event")
+                raise UserError(_("--set given for an unknown event"), field="event")
             data = dict(case.data)
             data.update(values)
             day = explicit or dt.date.today()
@@ -572,6 +667,7 @@ def advance(
         date=day,
         documents=run.documents,
         files=run.files,
+        warnings=run.warnings,
     )
 
 

@@ -30,6 +30,8 @@ from jinja2.sandbox import (
     UNSAFE_METHOD_ATTRIBUTES,
 )
 
+from .i18n import _
+
 _UNSAFE = {
     "mro",
     *UNSAFE_FUNCTION_ATTRIBUTES,
@@ -95,7 +97,7 @@ def _format_fields(text: str) -> Iterator[str]:
         parsed = list(string.Formatter().parse(text))
     except ValueError:
         return
-    for _, field, spec, _ in parsed:
+    for _text, field, spec, _conv in parsed:
         for part in (field or "", spec or ""):
             for piece in part.replace("[", ".").replace("]", ".").split(".")[1:]:
                 if piece:
@@ -112,14 +114,14 @@ def refusals(env: Environment, source: str) -> list[str]:
 
     for node in env.parse(source).find_all(nodes.Node):
         if isinstance(node, nodes.Getattr) and _refused_attribute(node.attr):
-            note(f"access to attribute {node.attr!r}", node)
+            note(_("access to attribute {attr!r}").format(attr=node.attr), node)
         elif (
             isinstance(node, nodes.Getitem)
             and isinstance(node.arg, nodes.Const)
             and isinstance(node.arg.value, str)
             and _refused_attribute(node.arg.value)
         ):
-            note(f"access to attribute {node.arg.value!r}", node)
+            note(_("access to attribute {attr!r}").format(attr=node.arg.value), node)
         elif isinstance(node, nodes.Filter) and node.name == "attr" and node.args:
             arg = node.args[0]
             if (
@@ -127,15 +129,15 @@ def refusals(env: Environment, source: str) -> list[str]:
                 and isinstance(arg.value, str)
                 and (_refused_attribute(arg.value))
             ):
-                note(f"access to attribute {arg.value!r}", node)
+                note(_("access to attribute {attr!r}").format(attr=arg.value), node)
         elif isinstance(node, nodes.Import | nodes.FromImport | nodes.Include | nodes.Extends):
             tag = {nodes.Import: "import", nodes.FromImport: "from … import",
                    nodes.Include: "include", nodes.Extends: "extends"}[type(node)]  # fmt: skip
-            note(f"{{% {tag} %}}: a template cannot load another file", node)
+            note(_("{{% {tag} %}}: a template cannot load another file").format(tag=tag), node)
         elif isinstance(node, nodes.Call):
             callee = node.node
             if isinstance(callee, nodes.Name) and callee.name == "range" and _range_too_long(node):
-                note(f"a range longer than {MAX_RANGE} items", node)
+                note(_("a range longer than {max_range} items").format(max_range=MAX_RANGE), node)
             elif (
                 isinstance(callee, nodes.Getattr)
                 and callee.attr in ("format", "format_map")
@@ -144,5 +146,8 @@ def refusals(env: Environment, source: str) -> list[str]:
             ):
                 for name in _format_fields(callee.node.value):
                     if _refused_attribute(name):
-                        note(f"access to attribute {name!r} in a format string", node)
+                        note(
+                            _("access to attribute {name!r} in a format string").format(name=name),
+                            node,
+                        )
     return found

@@ -18,7 +18,6 @@ Only :func:`converting` imports :mod:`engine.pdf` (pypdf) for a DOCX, and only w
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from .letter import PageCounter
@@ -59,7 +58,8 @@ def recorded_pages(path: Path) -> int | None:
     part = _STATISTICS.get(path.suffix.lower())
     if part is None:
         return None
-    from xml.etree import ElementTree  # only when an enclosure is counted
+    import zipfile  # only when an enclosure is counted (not on a plain letter's path)
+    from xml.etree import ElementTree
 
     try:
         with zipfile.ZipFile(path) as zf:

@@ -25,6 +25,8 @@ from datetime import date, time
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Final
 
+from .i18n import _
+
 __all__ = [
     "ABBR_MONTHS",
     "BE_OFFSET",
@@ -80,10 +82,10 @@ _NON_THAI_RUN_RE: Final = re.compile(f"[^{_THAI_CLASS}]+")
 _PROTECTED_HINT_RE: Final = re.compile(r"@|://|www\.", re.IGNORECASE)
 # URLs (with a scheme, or starting with www.) run to the end of their token: their path may hold
 # Thai text. E-mail addresses: an ASCII local part and a domain that may be Thai (.ไทย).
-_PROTECTED_RE: Final = re.compile(
-    r"(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.)\S+"
-    rf"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9{_THAI_CLASS}\-]+(?:\.[A-Za-z0-9{_THAI_CLASS}\-]+)+",
-    re.IGNORECASE,
+# (Text, not compiled: re compiles it on first use; most letters never need it.)
+_PROTECTED: Final = (
+    r"(?i:(?:[A-Za-z][A-Za-z0-9+.\-]*://|www\.)\S+"
+    rf"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9{_THAI_CLASS}\-]+(?:\.[A-Za-z0-9{_THAI_CLASS}\-]+)+)"
 )
 
 
@@ -95,7 +97,7 @@ def _digit_token(token: str) -> str:
     # Thai and non-Thai text glued together ("ปี2568", "ระบบ2FA", "ข้อ1.1"): split the token at
     # script boundaries and decide for each non-Thai run; URLs and e-mails stay whole.
     protected = (
-        [m.span() for m in _PROTECTED_RE.finditer(token)]
+        [m.span() for m in re.finditer(_PROTECTED, token)]
         if _PROTECTED_HINT_RE.search(token)
         else []
     )
@@ -237,10 +239,13 @@ _WEEKDAY_LOOKUP: Final[dict[str, int]] = {
 }
 _WEEKDAY_LOOKUP["พฤหัส"] = 3
 
-_INVISIBLE_RE: Final = re.compile("[\u200b-\u200d\u2060\ufeff]")
-_ISO_RE: Final = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+# Date patterns as text: re compiles them on first use (parsing a date is not on every path).
+_INVISIBLE: Final = "[\u200b-\u200d\u2060\ufeff]"
+_ISO: Final = r"(\d{4})-(\d{1,2})-(\d{1,2})"
+#: d/m/y as offices write it: 12/12/2568, 12.12.68, 1-3-2568 (one separator, used twice)
+_NUMERIC_DATE: Final = r"(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})"
 _WEEKDAY_ALT: Final = "|".join(sorted(_WEEKDAY_LOOKUP, key=len, reverse=True))
-_THAI_DATE_RE: Final = re.compile(
+_THAI_DATE: Final = (
     r"(?:ลง\s*วัน\s*ที่\s*"  # ลงวันที่ …
     rf"|(?:วัน\s*)?(?P<weekday>{_WEEKDAY_ALT})\s*(?:ที่\s*)?"  # วันศุกร์ที่ …
     r"|วัน\s*ที่\s*|ที่\s*)?"
@@ -294,7 +299,7 @@ def format_time(t: time, thai_digits: bool = True) -> str:
 
 
 def _normalise(text: str) -> str:
-    return _INVISIBLE_RE.sub("", text).strip().translate(_TO_ARABIC)
+    return re.sub(_INVISIBLE, "", text).strip().translate(_TO_ARABIC)
 
 
 def _ce_from_4_digits(year: int) -> int:
@@ -306,10 +311,20 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
         return date(year, month, day)
     except ValueError:
         if not 1 <= year <= 9999:
-            raise ValueError(f"invalid date {text!r}: year out of range") from None
+            raise ValueError(
+                _("invalid date {text!r}: year out of range").format(text=text)
+            ) from None
         raise ValueError(
-            f"invalid date {text!r}: {FULL_MONTHS[month - 1]} {year + BE_OFFSET} "
-            f"({_month_name_en(month)} {year}) has no day {day}"
+            _(
+                "invalid date {text!r}: {thai_month} {be_year} ({month} {year}) has no day {day}"
+            ).format(
+                text=text,
+                thai_month=FULL_MONTHS[month - 1],
+                be_year=year + BE_OFFSET,
+                month=_month_name_en(month),
+                year=year,
+                day=day,
+            )
         ) from None
 
 
@@ -336,6 +351,50 @@ def two_digit_year(yy: int, today: date | None = None) -> int:
     return year
 
 
+def _numeric_date(day_text: str, sep: str, month_text: str, year_text: str, text: str) -> date:
+    """d/m/y with a BE year (2568) or a 2-digit one (68): what stays ambiguous is refused,
+    saying why (a year that looks CE, a month/day order)."""
+    day, month = int(day_text), int(month_text)
+    if month > 12:
+        if 1 <= day <= 12:
+            raise ValueError(
+                _(
+                    "invalid date {text!r}: {month} cannot be a month; dates are written "
+                    "day/month/year: did you mean {swapped}?"
+                ).format(
+                    text=text, month=month, swapped=f"{month_text}{sep}{day_text}{sep}{year_text}"
+                )
+            )
+        raise ValueError(
+            _("invalid date {text!r}: month {month} does not exist").format(text=text, month=month)
+        )
+    if month < 1:
+        raise ValueError(
+            _("invalid date {text!r}: month {month} does not exist").format(text=text, month=month)
+        )
+    if len(year_text) == 2:
+        year = two_digit_year(int(year_text)) - BE_OFFSET
+    else:
+        year = int(year_text)
+        if year < _BE_THRESHOLD:
+            be = year + BE_OFFSET
+            raise ValueError(
+                _(
+                    "invalid date {text!r}: {year} looks like a Christian-era (ค.ศ.) year, and "
+                    "day/month/year dates take the Buddhist-era year: write {be_date} "
+                    "(พ.ศ. {be}), or the ISO date {iso}"
+                ).format(
+                    text=text,
+                    year=year,
+                    be_date=f"{day_text}{sep}{month_text}{sep}{be}",
+                    be=be,
+                    iso=f"{year:04d}-{month:02d}-{day:02d}",
+                )
+            )
+        year -= BE_OFFSET
+    return _make_date(year, month, day, text)
+
+
 def parse_date(text: str) -> date:
     """Parse a date as clerks type it: ISO ("2025-03-25") or Thai ("๒๕ มีนาคม ๒๕๖๘").
 
@@ -354,6 +413,12 @@ def parse_date(text: str) -> date:
 
     ISO dates are CE, except that a year of 2400 or more is read as BE ("2568-03-25").
 
+    Day/month/year as offices write it: "12/12/2568", "๑๒/๑๒/๒๕๖๘", "12/12/68", "12.12.2568",
+    "12-12-2568" (one separator, the same twice). The year is BE: four digits from 2400, or two
+    (the window above). A 4-digit year below 2400 looks CE and is refused, naming the BE year
+    ("12/12/2025": write 12/12/2568); so is a month over 12 where the day could be the month
+    ("12/13/2568" is month/day order: did you mean 13/12/2568?).
+
     Raises :class:`ValueError` (in English, quoting the Thai input) for text that is not a date,
     an unknown month name, a day the month does not have (๒๙ กุมภาพันธ์ ๒๕๖๖), or a weekday that
     contradicts the date.
@@ -361,25 +426,37 @@ def parse_date(text: str) -> date:
     if not isinstance(text, str):
         raise TypeError(f"parse_date expects a str, not {type(text).__name__}")
     norm = _normalise(text)
-    iso = _ISO_RE.fullmatch(norm)
+    iso = re.fullmatch(_ISO, norm)
     if iso is not None:
         year, month, day = (int(g) for g in iso.groups())
         if not 1 <= month <= 12:
-            raise ValueError(f"invalid date {text!r}: month {month} does not exist")
+            raise ValueError(
+                _("invalid date {text!r}: month {month} does not exist").format(
+                    text=text, month=month
+                )
+            )
         return _make_date(_ce_from_4_digits(year), month, day, text)
 
-    m = _THAI_DATE_RE.fullmatch(norm)
+    numeric = re.fullmatch(_NUMERIC_DATE, norm)
+    if numeric is not None:
+        day_text, sep, month_text, year_text = numeric.groups()
+        return _numeric_date(day_text, sep, month_text, year_text, text)
+
+    m = re.fullmatch(_THAI_DATE, norm)
     if m is None:
         raise ValueError(
-            f"not a date: {text!r}; write it as day, Thai month and year "
-            "(๒๕ มีนาคม ๒๕๖๘, ๒๕ มี.ค. ๖๘) or as ISO 2025-03-25"
+            _(
+                "not a date: {text!r}; write it as day, Thai month and year "
+                "(๒๕ มีนาคม ๒๕๖๘, ๒๕ มี.ค. ๖๘), as day/month/BE year (25/3/2568) or as ISO 2025-03-25"
+            ).format(text=text)
         )
     month_name = m["month"]
     month_number = _MONTH_LOOKUP.get(month_name.replace(".", ""))
     if month_number is None:
         raise ValueError(
-            f"unknown month name {month_name!r} in {text!r}; expected a full name "
-            "(มกราคม … ธันวาคม) or an abbreviation (ม.ค. … ธ.ค.)"
+            _(
+                "unknown month name {month_name!r} in {text!r}; expected a full name (มกราคม … ธันวาคม) or an abbreviation (ม.ค. … ธ.ค.)"
+            ).format(month_name=month_name, text=text)
         )
     year_text = m["year"]
     if len(year_text) == 2:
@@ -388,8 +465,9 @@ def parse_date(text: str) -> date:
         year = _ce_from_4_digits(int(year_text))
     else:
         raise ValueError(
-            f"invalid year {year_text!r} in {text!r}; write a 4-digit BE year (๒๕๖๘) "
-            "or a 2-digit one (๖๘)"
+            _(
+                "invalid year {year_text!r} in {text!r}; write a 4-digit BE year (๒๕๖๘) or a 2-digit one (๖๘)"
+            ).format(year_text=year_text, text=text)
         )
     result = _make_date(year, month_number, int(m["day"]), text)
     weekday_name = m["weekday"]
@@ -398,14 +476,21 @@ def parse_date(text: str) -> date:
         actual = result.weekday()
         if stated != actual:
             raise ValueError(
-                f"weekday mismatch in {text!r}: {format_date(result)} is a "
-                f"{_WEEKDAYS_EN[actual]} ({WEEKDAYS[actual]}), not a "
-                f"{_WEEKDAYS_EN[stated]} ({WEEKDAYS[stated]})"
+                _(
+                    "weekday mismatch in {text!r}: {result} is a {actual_en} ({actual}), not a {stated_en} ({stated})"
+                ).format(
+                    text=text,
+                    result=format_date(result),
+                    actual_en=_WEEKDAYS_EN[actual],
+                    actual=WEEKDAYS[actual],
+                    stated_en=_WEEKDAYS_EN[stated],
+                    stated=WEEKDAYS[stated],
+                )
             )
     return result
 
 
-_YEAR_RE: Final = re.compile(r"(?:(?P<era>พ|ค)\.?\s*ศ\.?\s*)?(?P<year>\d{4})")
+_YEAR: Final = r"(?:(?P<era>พ|ค)\.?\s*ศ\.?\s*)?(?P<year>\d{4})"  # compiled on first use
 
 
 def parse_year(text: str | int) -> int:
@@ -419,18 +504,24 @@ def parse_year(text: str | int) -> int:
         raise TypeError("parse_year expects a str or an int, not a bool")
     if isinstance(text, int):
         if not 1000 <= text <= 9999:
-            raise ValueError(f"invalid year {text}: expected a 4-digit BE or CE year")
+            raise ValueError(
+                _("invalid year {text}: expected a 4-digit BE or CE year").format(text=text)
+            )
         return _ce_from_4_digits(text)
     if not isinstance(text, str):
         raise TypeError(f"parse_year expects a str or an int, not {type(text).__name__}")
-    m = _YEAR_RE.fullmatch(_normalise(text))
+    m = re.fullmatch(_YEAR, _normalise(text))
     if m is None:
-        raise ValueError(f"invalid year {text!r}: expected a 4-digit BE (๒๕๖๘) or CE (2025) year")
+        raise ValueError(
+            _("invalid year {text!r}: expected a 4-digit BE (๒๕๖๘) or CE (2025) year").format(
+                text=text
+            )
+        )
     year = int(m["year"])
     era = m["era"]
     if era == "พ":
         if year - BE_OFFSET < 1:
-            raise ValueError(f"invalid year {text!r}: BE year out of range")
+            raise ValueError(_("invalid year {text!r}: BE year out of range").format(text=text))
         return year - BE_OFFSET
     if era == "ค":
         return year
@@ -461,11 +552,13 @@ def _to_decimal(amount: Decimal | int | str) -> Decimal:
         try:
             value = Decimal(cleaned)
         except InvalidOperation:
-            raise ValueError(f"not an amount of money: {amount!r}") from None
+            raise ValueError(
+                _("not an amount of money: {amount!r}").format(amount=amount)
+            ) from None
     else:
         raise TypeError(f"amounts must be Decimal, int or str, not {type(amount).__name__}")
     if not value.is_finite():
-        raise ValueError(f"not an amount of money: {amount!r}")
+        raise ValueError(_("not an amount of money: {amount!r}").format(amount=amount))
     return value
 
 
@@ -529,7 +622,7 @@ def baht_text(amount: Decimal | int | str) -> str:
     """
     value = _quantize(_to_decimal(amount))
     if value < 0:
-        raise ValueError(f"negative amount of money: {amount!r}")
+        raise ValueError(_("negative amount of money: {amount!r}").format(amount=amount))
     cents = int("".join(map(str, value.as_tuple().digits)))  # exponent -2 after _quantize
     baht, satang = divmod(cents, 100)
     if baht == 0 and satang == 0:
@@ -551,3 +644,11 @@ def format_money(amount: Decimal | int | str, thai_digits: bool = True) -> str:
         value = abs(value)  # no "-0.00"
     text = f"{value:,.2f}"
     return text.translate(_TO_THAI) if thai_digits else text
+
+
+ITEM_NUMBER = re.compile(
+    r"(?P<number>[0-9๐-๙]{1,3}\.(?:[0-9๐-๙]{1,3}\.?)*|\([0-9๐-๙]{1,3}\))[ \t\u00a0]+(?=\S)"
+)
+"""An item number at the start of a line, then a space: ๑. / ๑.๑ / ๑.๑.๑ / (๑), Thai or Arabic
+digits (the digit policy prints them Thai where the office does). A number of more than three
+digits ("2568 ...") is not an item."""

@@ -19,7 +19,6 @@ the register database (``start_value``).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import json
 import os
@@ -31,6 +30,7 @@ from typing import Any
 from . import resources
 from .errors import UserError
 from .expressions import ExpressionError, names_used
+from .i18n import _
 from .inputs import InputSpec, make_spec
 from .letter import KINDS
 from .limits import read_capped
@@ -328,26 +328,39 @@ def _schema_error(doc: Located, error: Any) -> UserError:
         extra = [k for k in error.instance if k not in known]
         if extra:
             key = extra[0]
+            import difflib  # only for the error
+
             close = difflib.get_close_matches(str(key), known, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = _("; did you mean {name!r}?").format(name=close[0]) if close else ""
             return doc.error(
-                f"unknown key {key!r}{hint} (known keys: {', '.join(known)})", *path, key
+                _("unknown key {key!r}{hint} (known keys: {names})").format(
+                    key=key, hint=hint, names=", ".join(known)
+                ),
+                *path,
+                key,
             )
     if error.validator == "required":
         missing = [k for k in error.validator_value if k not in (error.instance or {})]
         if missing:
             return UserError(
-                "missing required key",
+                _("missing required key"),
                 file=doc.file,
                 line=doc.line(*path),
                 field=".".join(str(p) for p in (*path, missing[0])),
             )
     if error.validator == "propertyNames":
         # the offending key is the instance; find it in the parent
-        return doc.error(f"invalid name {error.instance!r}: use letters, digits, _ or -", *path)
+        return doc.error(
+            _("invalid name {instance!r}: use letters, digits, _ or -").format(
+                instance=error.instance
+            ),
+            *path,
+        )
     message = error.message
     if error.validator == "enum":
-        message = f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+        message = _("{value!r} is not one of: {allowed}").format(
+            value=error.instance, allowed=", ".join(map(str, error.validator_value))
+        )
     return doc.error(message, *path)
 
 
@@ -393,7 +406,10 @@ def _check_expression(doc: Located, source: str, known: set[str], *path: Any) ->
     unknown = used - known
     if unknown:
         raise doc.error(
-            f"unknown name(s) in expression {source!r}: {', '.join(sorted(unknown))}", *path
+            _("unknown name(s) in expression {source!r}: {names}").format(
+                source=source, names=", ".join(sorted(unknown))
+            ),
+            *path,
         )
 
 
@@ -406,17 +422,27 @@ def _check_text(doc: Located, source: Any, known: set[str], *path: Any) -> None:
         raise doc.error(str(exc), *path) from None
     unknown = used - known
     if unknown:
-        raise doc.error(f"unknown name(s) in template: {', '.join(sorted(unknown))}", *path)
+        raise doc.error(
+            _("unknown name(s) in template: {names}").format(names=", ".join(sorted(unknown))),
+            *path,
+        )
 
 
 def parse_workflow(doc: Located, path: Path) -> Workflow:
     """Validate a loaded workflow file; every problem names the file, line and key."""
     if not isinstance(doc.data, dict):
-        raise doc.error("a workflow must be a mapping (name, title, inputs, states, documents …)")
+        raise doc.error(
+            _("a workflow must be a mapping (name, title, inputs, states, documents …)")
+        )
     validate_against_schema(doc)
     data = doc.data
     if str(data["name"]) != path.stem:
-        raise doc.error(f"name {data['name']!r} must match the file name {path.stem!r}", "name")
+        raise doc.error(
+            _("name {name!r} must match the file name {stem!r}").format(
+                name=data["name"], stem=path.stem
+            ),
+            "name",
+        )
 
     # inputs
     raw_inputs = data.get("inputs", "letter")
@@ -428,14 +454,22 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         inputs = {}
         for name, spec in raw_inputs.items():
             if name in RESERVED:
-                raise doc.error(f"{name!r} is a reserved name; choose another", "inputs", name)
+                raise doc.error(
+                    _("{name!r} is a reserved name; choose another").format(name=name),
+                    "inputs",
+                    name,
+                )
             inputs[name] = make_spec(name, spec)
         input_names = set(inputs)
 
     derived = dict(data.get("derived") or {})
     for name in derived:
         if name in RESERVED or name in input_names:
-            raise doc.error(f"{name!r} is already an input or a reserved name", "derived", name)
+            raise doc.error(
+                _("{name!r} is already an input or a reserved name").format(name=name),
+                "derived",
+                name,
+            )
 
     # states
     raw_states = data.get("states") or DEFAULT_STATES
@@ -454,7 +488,9 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
     initials = [s for s in states if s.initial]
     if len(initials) > 1:
         raise doc.error(
-            f"only one state may be initial; {', '.join(s.name for s in initials)} are",
+            _("only one state may be initial; {names} are").format(
+                names=", ".join(s.name for s in initials)
+            ),
             "states",
             initials[1].name,
         )
@@ -469,7 +505,7 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         template, series = DOCUMENT_KINDS[kind]
         series = spec.get("series", series)
         if inputs == "letter" and kind == "form":
-            raise doc.error("a form needs declared inputs", "documents", name, "kind")
+            raise doc.error(_("a form needs declared inputs"), "documents", name, "kind")
         documents.append(
             document_spec(
                 str(name), spec, template=str(spec.get("template") or template), kind=kind,
@@ -495,22 +531,34 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
     for name, ev in (raw_events or {}).items():
         slug = str(name).replace("-", "_")
         if slug in attrs:
-            raise doc.error(f"event {name!r} clashes with {attrs[slug]!r}", "events", name)
+            raise doc.error(
+                _("event {name!r} clashes with {attrs!r}").format(name=name, attrs=attrs[slug]),
+                "events",
+                name,
+            )
         attrs[slug] = str(name)
         sources = _names(ev["from"])
         for src in sources:
             if src not in state_names:
                 raise doc.error(
-                    f"unknown state {src!r}; states: {', '.join(sorted(state_names))}",
+                    _("unknown state {state!r}; states: {names}").format(
+                        state=src, names=", ".join(sorted(state_names))
+                    ),
                     "events",
                     name,
                     "from",
                 )
             if next(s for s in states if s.name == src).final:
-                raise doc.error(f"state {src!r} is final: no event may leave it", "events", name)
+                raise doc.error(
+                    _("state {state!r} is final: no event may leave it").format(state=src),
+                    "events",
+                    name,
+                )
         if ev["to"] not in state_names:
             raise doc.error(
-                f"unknown state {ev['to']!r}; states: {', '.join(sorted(state_names))}",
+                _("unknown state {state!r}; states: {names}").format(
+                    state=ev["to"], names=", ".join(sorted(state_names))
+                ),
                 "events",
                 name,
                 "to",
@@ -522,7 +570,9 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         if cancels:
             if CANCEL_REASON in input_names:
                 raise doc.error(
-                    f"{CANCEL_REASON!r} is the reason a cancelling event takes: rename the input",
+                    _(
+                        "{cancel_reason!r} is the reason a cancelling event takes: rename the input"
+                    ).format(cancel_reason=CANCEL_REASON),
                     "inputs",
                     CANCEL_REASON,
                 )
@@ -533,13 +583,15 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
             )
         actions = []
         for i, act in enumerate(ev.get("actions") or []):
-            (kind, value), *_ = act.items()
+            (kind, value), *_rest = act.items()
             targets = _names(value)
             if kind in ("render", "issue", "attach"):
                 for t in targets:
                     if t not in doc_names:
                         raise doc.error(
-                            f"unknown document {t!r}; documents: {', '.join(doc_names)}",
+                            _("unknown document {document!r}; documents: {names}").format(
+                                document=t, names=", ".join(doc_names)
+                            ),
                             "events",
                             name,
                             "actions",
@@ -568,7 +620,9 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
         recorded |= set(ev_inputs)
     issue_event = str(data.get("issue_event", "issue"))
     if "issue_event" in data and issue_event not in events:
-        raise doc.error(f"no event {issue_event!r}", "issue_event")
+        raise doc.error(
+            _("no event {issue_event!r}").format(issue_event=issue_event), "issue_event"
+        )
 
     # expressions and templates: compile, and use only known names
     known = input_names | set(derived) | recorded | RESERVED | {"date"}
@@ -590,7 +644,9 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
             extra = set(spec) - {"kind", "template", "series"}
             if extra:
                 raise doc.error(
-                    f"{sorted(extra)[0]!r}: with `inputs: letter` the parts come from the data",
+                    _("{extra!r}: with `inputs: letter` the parts come from the data").format(
+                        extra=sorted(extra)[0]
+                    ),
                     "documents",
                     d.name,
                     sorted(extra)[0],
@@ -620,8 +676,9 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
                 _check_expression(doc, enc["when"], known, "documents", d.name, "enclosures", i)
             if "file" in enc and enc["file"] not in file_inputs:
                 raise doc.error(
-                    f"{enc['file']!r} is not a file input; file inputs: "
-                    f"{', '.join(sorted(file_inputs)) or '(none)'}",
+                    _("{file!r} is not a file input; file inputs: {names}").format(
+                        file=enc["file"], names=", ".join(sorted(file_inputs)) or _("(none)")
+                    ),
                     "documents",
                     d.name,
                     "enclosures",
@@ -630,7 +687,7 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
                 )
             if "document" in enc and enc["document"] not in doc_names:
                 raise doc.error(
-                    f"unknown document {enc['document']!r}",
+                    _("unknown document {document!r}").format(document=enc["document"]),
                     "documents",
                     d.name,
                     "enclosures",
@@ -647,7 +704,7 @@ def parse_workflow(doc: Located, path: Path) -> Workflow:
     for i, item in enumerate(data.get("due") or []):
         for st in item.get("states") or []:
             if st not in state_names:
-                raise doc.error(f"unknown state {st!r}", "due", i, "states")
+                raise doc.error(_("unknown state {state!r}").format(state=st), "due", i, "states")
         due.append(
             DueSpec(
                 name=item["name"],
@@ -695,7 +752,7 @@ def _check_machine(wf: Workflow, doc: Located) -> None:
     except UserError:
         raise
     except Exception as exc:  # the library refuses the machine (unreachable state, …)
-        raise doc.error(f"not a valid state machine: {exc}", "states") from None
+        raise doc.error(_("not a valid state machine: {exc}").format(exc=exc), "states") from None
     cache.store("machine-ok", key, True)
 
 
@@ -726,8 +783,11 @@ def workflow_named(paths: Mapping[str, Path], name: str) -> Workflow:
     """The workflow ``name`` among ``paths`` (a workspace's :meth:`~engine.workspace.Workspace.
     workflow_paths`), loaded; an unknown name is a :class:`UserError` listing the known ones."""
     if name not in paths:
-        known = ", ".join(sorted(paths)) or "(none)"
-        raise UserError(f"unknown workflow {name!r}; known workflows: {known}", field="workflow")
+        known = ", ".join(sorted(paths)) or _("(none)")
+        raise UserError(
+            _("unknown workflow {name!r}; known workflows: {known}").format(name=name, known=known),
+            field="workflow",
+        )
     return load_workflow(paths[name])
 
 

@@ -14,8 +14,9 @@ import shutil
 from functools import cached_property
 from pathlib import Path
 
-from . import confine, resources
+from . import confine, files, resources
 from .errors import UserError
+from .i18n import _
 from .linebreak import LineBreaker, for_workspace
 from .office import Office, load_office
 
@@ -73,7 +74,7 @@ class Workspace:
             path = folder / f"{name}.docx"
             if path.is_file():
                 return path
-        raise UserError(f"no template named {name!r}", field="template")
+        raise UserError(_("no template named {name!r}").format(name=name), field="template")
 
     def template_names(self) -> list[str]:
         names = {p.stem for p in BUILTIN_TEMPLATES.glob("*.docx")}
@@ -99,7 +100,9 @@ class Workspace:
         """A path under letters/; refuses one that would escape the workspace."""
         path = self.confine(self.letters_dir / relative)
         if path == self.root:
-            raise UserError(f"output path {relative} is outside the workspace")
+            raise UserError(
+                _("output path {relative} is outside the workspace").format(relative=relative)
+            )
         return path
 
     def relative(self, path: Path) -> str:
@@ -107,6 +110,45 @@ class Workspace:
             return str(path.resolve().relative_to(self.root))
         except ValueError:
             return str(path)
+
+
+def export_templates(
+    ws: Workspace, names: list[str] | None = None, *, force: bool = False
+) -> tuple[list[Path], list[Path]]:
+    """Copy built-in templates (แม่แบบ) into the workspace's ``templates/`` for the office to edit
+    in Word or LibreOffice: a copy there overrides the built-in one of the same name.
+
+    ``names``: the templates to copy (default: all). A copy that exists already is kept unless
+    ``force``. Returns (written, kept). Each file is written to a temporary name and renamed.
+    """
+    builtin = sorted(p.stem for p in BUILTIN_TEMPLATES.glob("*.docx"))
+    unknown = [n for n in names or [] if n not in builtin]
+    if unknown:
+        raise UserError(
+            _("no built-in template named {names}; the built-in templates are: {known}").format(
+                names=", ".join(unknown), known=", ".join(builtin)
+            ),
+            field="templates",
+        )
+    folder = ws.confine(ws.root / "templates")
+    folder.mkdir(exist_ok=True)
+    written: list[Path] = []
+    kept: list[Path] = []
+    for name in names or builtin:
+        target = ws.confine(folder / f"{name}.docx")
+        if target.exists() and not force:
+            kept.append(target)
+            continue
+        fd, tmp = files.mkstemp(folder, f".{name}~", ".docx")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write((BUILTIN_TEMPLATES / f"{name}.docx").read_bytes())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        written.append(target)
+    return written, kept
 
 
 def init_workspace(root: str | Path) -> list[Path]:

@@ -28,6 +28,7 @@ import yaml
 
 from . import limits
 from .errors import UserError
+from .i18n import _
 
 
 class _Loader(yaml.SafeLoader):
@@ -90,13 +91,16 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
             _check_text(loader, key_node, key, path)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise UserError(
-                    "a key must be a plain value",
+                    _("a key must be a plain value"),
                     file=loader.name,
                     line=key_node.start_mark.line + 1,
                 )
             if key in out:
+                first = lines.get((*path, key))
                 raise UserError(
-                    f"key {key!r} appears twice",
+                    _("key {key!r} appears twice (first on line {first}): keep one of them").format(
+                        key=key, first=first
+                    ),
                     file=loader.name,
                     line=key_node.start_mark.line + 1,
                     field=".".join(str(p) for p in (*path, key)),
@@ -110,7 +114,7 @@ def _construct(loader: _Loader, node: yaml.Node, path: tuple[Any, ...], lines: d
         value = loader.construct_object(node, deep=True)
     except (ValueError, TypeError) as exc:
         raise UserError(
-            f"invalid value: {exc}",
+            _("invalid value: {exc}").format(exc=exc),
             file=loader.name,
             line=node.start_mark.line + 1,
             field=".".join(str(p) for p in path) or None,
@@ -123,8 +127,9 @@ def _check_text(loader: _Loader, node: yaml.Node, value: Any, path: tuple[Any, .
     """A string holding a lone surrogate (``"\\ud800"``) is not text: it could not be stored."""
     if isinstance(value, str) and limits.has_surrogate(value):
         raise UserError(
-            f"not valid text: {limits.shorten(value)!r} holds a lone "
-            "surrogate (a \\ud800-\\udfff escape)",
+            _("not valid text: {value!r} holds a lone surrogate (a \\ud800-\\udfff escape)").format(
+                value=limits.shorten(value)
+            ),
             file=loader.name,
             line=node.start_mark.line + 1,
             field=".".join(str(p) for p in path) or None,
@@ -158,14 +163,17 @@ def _measure(root: yaml.Node, name: str) -> None:
             depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
             if size[key] > limits.MAX_YAML_VALUES:
                 raise UserError(
-                    f"too many values: more than {limits.MAX_YAML_VALUES:,} once its aliases "
-                    "(*name) and merge keys (<<) are expanded",
+                    _(
+                        "too many values: more than {max_yaml_values:,} once its aliases (*name) and merge keys (<<) are expanded"
+                    ).format(max_yaml_values=limits.MAX_YAML_VALUES),
                     file=name,
                     line=line,
                 )
             if depth[key] > limits.MAX_YAML_DEPTH:
                 raise UserError(
-                    f"lists and mappings nested more than {limits.MAX_YAML_DEPTH} deep",
+                    _("lists and mappings nested more than {max_yaml_depth} deep").format(
+                        max_yaml_depth=limits.MAX_YAML_DEPTH
+                    ),
                     file=name,
                     line=line,
                 )
@@ -173,11 +181,115 @@ def _measure(root: yaml.Node, name: str) -> None:
         if key in size:
             continue
         if key in open_:
-            raise UserError("a value refers to itself through an alias (*name)", file=name,
+            raise UserError(_("a value refers to itself through an alias (*name)"), file=name,
                             line=line)  # fmt: skip
         open_.add(key)
         stack.append((node, True))
         stack.extend((k, False) for k in _children(node) if id(k) not in size)
+
+
+_BLOCK_HEADER = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _indent(row: str) -> int:
+    return len(row) - len(row.lstrip(" "))
+
+
+def _row_above(rows: list[str], index: int) -> int | None:
+    """The index of the nearest line above ``index`` that is not blank nor a comment."""
+    for i in range(min(index, len(rows)) - 1, -1, -1):
+        stripped = rows[i].strip()
+        if stripped and not stripped.startswith("#"):
+            return i
+    return None
+
+
+def _indent_hint(rows: list[str], index: int) -> str | None:
+    """Why line ``index`` (0-based) does not fit where it stands: indented more or less than
+    the line above it, or less than the first line of a ``|`` block."""
+    above = _row_above(rows, index)
+    if above is None or index >= len(rows):
+        return None
+    ind, above_ind = _indent(rows[index]), _indent(rows[above])
+    if ind > above_ind:
+        return _(
+            "line {line} is indented more than line {above} above it: keys of one "
+            "mapping (and items of one list) start in the same column (if the line continues "
+            "the text above, write that text as a block with |)"
+        ).format(line=index + 1, above=above + 1)
+    if ind == above_ind:
+        return None
+    # less indented: inside a block of text (| or >) whose first line was indented more?
+    for i in range(above, -1, -1):
+        row = rows[i]
+        if row.strip() and _indent(row) <= ind:
+            if _BLOCK_HEADER.search(row):
+                first = i + 1
+                while first < len(rows) and not rows[first].strip():
+                    first += 1
+                return _(
+                    "line {line} is indented less than line {first}, the first line "
+                    "of the text block that starts on line {start}: every line of a | block "
+                    "needs at least the indent of its first line; indent its lines alike"
+                ).format(line=index + 1, first=first + 1, start=i + 1)
+            break
+    return _(
+        "line {line} is indented less than line {above} above it: keys of one "
+        "mapping (and items of one list) start in the same column"
+    ).format(line=index + 1, above=above + 1)
+
+
+def yaml_hint(exc: yaml.MarkedYAMLError, text: str) -> str | None:
+    """A plain sentence for the YAML mistakes people make most (a tab, a colon inside a value,
+    a line indented wrongly, a quote never closed, a key without its colon), or None: the
+    parser's own words are kept for the rest. Lines and columns count from 1."""
+    mark = exc.problem_mark
+    if mark is None:
+        return None
+    problem, context = exc.problem or "", exc.context or ""
+    rows = text.splitlines()
+    row = rows[mark.line] if mark.line < len(rows) else ""
+    if "'\\t'" in problem:
+        return _(
+            "a tab character at column {column}: YAML cannot read tabs here; indent "
+            "with spaces, not tabs (a tab often comes with text pasted from Word)"
+        ).format(column=mark.column + 1)
+    start = exc.context_mark
+    if "quoted scalar" in context and start is not None:
+        quote = text[start.index] if start.index < len(text) else '"'
+        if "end of stream" in problem:
+            return _(
+                "the quote {quote} opened on line {line}, column "
+                "{column} is never closed: end the value with {quote}"
+            ).format(quote=quote, line=start.line + 1, column=start.column + 1)
+        if "escape" in problem:
+            return _(
+                "a backslash (\\) inside double quotes starts an escape: write the text in "
+                "single quotes ('…') or double the backslash"
+            )
+    if problem == "mapping values are not allowed here":
+        before = row[: mark.column]
+        if ": " in before.strip() or before.rstrip().endswith(":"):
+            key = before.split(":", 1)[0].strip().lstrip("- ")
+            return _(
+                "the value of {key!r} contains ': ' (a colon and a space): put the whole value "
+                'in quotes ("…") or write it as a block of text with |'
+            ).format(key=key)
+        return _indent_hint(rows, mark.line)
+    if problem.startswith(("expected <block end>", "expected '<document start>'")):
+        before = row[: mark.column].rstrip()
+        if before.endswith(("'", '"')) and ":" in before:
+            return _(
+                "text after the closing quote at column {column}: put the whole value in "
+                "quotes, or none of it"
+            ).format(column=len(before))
+        return _indent_hint(rows, mark.line)
+    if problem == "could not find expected ':'" and start is not None:
+        return _(
+            "line {line} is not 'key: value': add ':' after the key, or, if the "
+            "line continues the text above it, indent it (or write that text as a block with |)"
+        ).format(line=start.line + 1)
+    return None
 
 
 def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
@@ -194,15 +306,27 @@ def parse_yaml(text: str, file: str | Path = "<string>") -> Located:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        hint = yaml_hint(exc, text)
+        if hint is not None:
+            raise UserError(hint, file=name, line=line) from None
         problem = exc.problem or exc.context or "malformed YAML"
         if exc.problem and exc.context and exc.context_mark and mark is exc.problem_mark:
-            problem += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
-        raise UserError(f"malformed YAML: {problem}", file=name, line=line) from None
+            problem += _(" ({context} that starts on line {line})").format(
+                context=exc.context, line=exc.context_mark.line + 1
+            )
+        if mark is not None:
+            problem += _(" (column {column})").format(column=mark.column + 1)
+        raise UserError(
+            _("malformed YAML: {problem}").format(problem=problem), file=name, line=line
+        ) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"malformed YAML: {exc}", file=name) from None
+        raise UserError(_("malformed YAML: {exc}").format(exc=exc), file=name) from None
     except RecursionError:
         raise UserError(
-            f"lists and mappings nested more than {limits.MAX_YAML_DEPTH} deep", file=name
+            _("lists and mappings nested more than {max_yaml_depth} deep").format(
+                max_yaml_depth=limits.MAX_YAML_DEPTH
+            ),
+            file=name,
         ) from None
     finally:
         loader.dispose()
@@ -227,7 +351,9 @@ def parse_yaml_bytes(data: bytes, file: str | Path, *, cached: bool = False) -> 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise UserError(f"not UTF-8 text (byte {exc.start})", file=file) from None
+        raise UserError(
+            _("not UTF-8 text (byte {start})").format(start=exc.start), file=file
+        ) from None
     return parse_yaml(text, file)
 
 
@@ -310,7 +436,7 @@ def set_collection(text: str, key: str) -> list[Any] | dict[Any, Any] | None:
         return None
     if _program(events):
         raise UserError(
-            "YAML anchors (&), aliases (*) and tags (!) are not allowed in a --set value",
+            _("YAML anchors (&), aliases (*) and tags (!) are not allowed in a --set value"),
             file="--set",
             field=key,
         )

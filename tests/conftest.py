@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(Path(__file__).parent))
+# The tests read the English messages: English whatever the machine's locale (engine/i18n.py;
+# tests/test_messages.py runs commands under a Thai locale on purpose).
+os.environ["SARABAN_LANG"] = "en"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,6 +31,38 @@ def _session():
 
     with Session() as session:
         yield session
+
+
+#: What the PDF tests need: LibreOffice (Writer) and poppler's pdftotext and pdftoppm.
+PDF_TOOLS = ("soffice", "pdftotext", "pdftoppm")
+
+
+@pytest.fixture(scope="session")
+def pdf_tools() -> Path:
+    """LibreOffice and poppler, which the set-up of `make test` installs, and saraban's fonts
+    (installed here once, quick when done). A test that makes PDFs fails without them: it never
+    skips, so a machine that lacks them cannot pass the suite."""
+    from engine import fonts
+
+    missing = [tool for tool in PDF_TOOLS if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(
+            f"{', '.join(missing)} not found: run `make test`, whose set-up installs "
+            "libreoffice-writer-nogui and poppler-utils",
+            pytrace=False,
+        )
+    return fonts.install_fonts()
+
+
+#: Mark a test (or a module, as ``pytestmark``) that makes or reads PDFs.
+needs_pdf = pytest.mark.usefixtures("pdf_tools")
+
+
+def ok(*args: str, ws: Path) -> str:
+    """``saraban ARGS`` in process on workspace ``ws``; asserts exit 0 and returns stdout."""
+    r = run_cli(*args, workspace=ws)
+    assert r.code == 0, r.err
+    return r.out
 
 
 @dataclass

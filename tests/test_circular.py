@@ -46,7 +46,8 @@ def test_circular_master_copies_combined_register(district: Path) -> None:
 
     text = lines(master)
     assert f"เรียน {COLLECTIVE}" in text
-    assert "บัญชีรายชื่อผู้รับหนังสือ" in text
+    assert "บัญชีรายชื่อแนบท้ายหนังสืออำเภอปักธงชัย" in text
+    assert "ที่ นม ๐๐๒๓.๒๖/ว ๑ ลงวันที่ ๒๘ เมษายน ๒๕๖๖" in text
     assert "๘. นายกองค์การบริหารส่วนตำบลสระตะเคียน" in text
     assert "รวม ๒๕ แห่ง" in text
     assert any(t.startswith("อ้างถึง หนังสือจังหวัดนครราชสีมา") for t in text)
@@ -54,7 +55,7 @@ def test_circular_master_copies_combined_register(district: Path) -> None:
     copy = lines(year / "circular-0001" / "008-องค์การบริหารส่วนตำบลสระตะเคียน.docx")
     assert "เรียน นายกองค์การบริหารส่วนตำบลสระตะเคียน" in copy
     assert "ที่ นม ๐๐๒๓.๒๖/ว ๑" in copy and "๒๘ เมษายน ๒๕๖๖" in copy
-    assert "บัญชีรายชื่อผู้รับหนังสือ" not in copy
+    assert not any(t.startswith("บัญชีรายชื่อแนบท้ายหนังสือ") for t in copy)
     assert "เรียน นายกเทศมนตรีตำบลตะคุ" in lines(copies[1])
 
     # the combined DOCX: every copy in its own section, page numbers restarting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import case_count, files_under, run_cli, run_process
 from docxtext import all_text
+
+from engine.office import KEYS as OFFICE_KEYS
 
 LETTER = textwrap.dedent(
     """\
@@ -336,8 +339,12 @@ def test_init_writes_the_sample_letter_of_the_walkthrough(
     monkeypatch.delenv("SARABAN_WORKSPACE", raising=False)
     result = run_cli("new", "letter", "--data", "letter.yaml", "--issue")
     assert result.code == 0, result.err
-    assert result.out.splitlines()[:2] == ["case 1: letter — issued", "ที่ มท 0808.4/0001"]
+    assert result.out.splitlines()[:2] == ["case 1: letter — issued", "ที่ นม 80217/1"]
     assert (tmp_path / "myoffice" / result.out.splitlines()[2]).is_file()
+    office = (tmp_path / "myoffice" / "office.yaml").read_text(encoding="utf-8")
+    assert "องค์การบริหารส่วนตำบล" in office  # a local government office (อปท.)
+    for key in OFFICE_KEYS:  # every key, set or shown in a comment
+        assert re.search(rf"^(# )?{key}:", office, re.M), key
     (tmp_path / "myoffice" / "letter.yaml").write_text("to: x\n", encoding="utf-8")
     again = run_cli("init", str(tmp_path / "myoffice"))
     assert again.code == 0 and "letter.yaml" not in again.out

@@ -13,7 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, files_under, run_cli, run_process
+from conftest import EXAMPLES, files_under, needs_pdf, run_cli, run_process
 
 from engine import circular as circular_mod
 from engine.confine import NAME_BYTES, file_stem
@@ -223,18 +223,12 @@ def _pdf_with_text(path: Path, text: str) -> None:
         writer.write(fh)
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="needs libreoffice-writer-nogui and poppler-utils",
-)
+@needs_pdf
 def test_enclosure_swapped_for_link_out_is_refused_by_regenerate_pdf(
     dla: Path, tmp_path: Path
 ) -> None:
     from pypdf import PdfReader
 
-    from engine import fonts
-
-    fonts.install_fonts()
     ws = dla
     (ws / "files").mkdir()
     enclosure = ws / "files" / "form.pdf"

@@ -7,23 +7,17 @@ rendered to PNG with pdftoppm, as a reader sees it.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, make_workspace, run_cli
+from conftest import EXAMPLES, make_workspace, needs_pdf, run_cli
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
-from engine import fonts
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftoppm") is None,
-    reason="needs libreoffice-writer-nogui and poppler-utils",
-)
+pytestmark = needs_pdf
 
 CM = 72 / 2.54
 MM = CM / 10
@@ -32,7 +26,6 @@ MM = CM / 10
 @pytest.fixture(scope="module")
 def letters(tmp_path_factory) -> dict[str, Path]:
     """Reference letter 003 and the demo memo, issued with --pdf."""
-    fonts.install_fonts()
     ws = make_workspace(tmp_path_factory.mktemp("layout"), "dla")
     out = {}
     for name, data in (("letter", ws / "reference-003.yaml"), ("memo", EXAMPLES / "memo.yaml")):

@@ -68,8 +68,14 @@ def test_number_text(office) -> None:
 
 
 def test_paragraphs_split_on_blank_lines_and_keep_line_breaks() -> None:
-    text = "ตามที่ ...\n\n1. ข้อหนึ่ง\n1.1 ข้อย่อย\n\n\n  2. ข้อสอง  \n"
-    assert split_paragraphs(text) == ["ตามที่ ...", "1. ข้อหนึ่ง\n1.1 ข้อย่อย", "2. ข้อสอง"]
+    text = "ตามที่ ...\nบรรทัดสอง\n\n1. ข้อหนึ่ง\n1.1 ข้อย่อย\n\n\n  2. ข้อสอง  \n"
+    # a numbered item typed on its own line starts a paragraph (printed at its level's indent)
+    assert split_paragraphs(text) == [
+        "ตามที่ ...\nบรรทัดสอง",
+        "1. ข้อหนึ่ง",
+        "1.1 ข้อย่อย",
+        "2. ข้อสอง",
+    ]
 
 
 def test_contact_lines_phone_equal_to_fax(office) -> None:

@@ -8,16 +8,10 @@ import json
 import sqlite3
 from pathlib import Path
 
-from conftest import EXAMPLES, ROOT, run_cli
+from conftest import EXAMPLES, ROOT, ok, run_cli
 
 APPOINT = str(EXAMPLES / "appoint-admin.yaml")
 CHANGE = str(EXAMPLES / "change-user.yaml")
-
-
-def ok(*args: str, ws: Path) -> str:
-    r = run_cli(*args, workspace=ws)
-    assert r.code == 0, r.err
-    return r.out
 
 
 def entries(ws: Path) -> list[tuple]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -11,7 +10,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import write_encrypted_pdf
+from conftest import needs_pdf, write_encrypted_pdf
 from docx import Document
 from docx.enum.section import WD_SECTION
 from docx.oxml import OxmlElement
@@ -37,10 +36,7 @@ from engine.pdf import (
 from engine.session import Session
 from engine.thai import to_thai_digits
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="needs libreoffice-writer-nogui and poppler-utils",
-)
+pytestmark = needs_pdf
 
 TEST_LINE = "ทดสอบการพิมพ์ภาษาไทย ๑๒๓๔๕๖๗๘๙๐ หนังสือราชการ"
 A4_W, A4_H = pdf.A4
@@ -48,7 +44,6 @@ A4_W, A4_H = pdf.A4
 
 @pytest.fixture(scope="module")
 def converter():
-    fonts.install_fonts()  # the documented set-up step; quick when already done
     with Converter(size=2, timeout=30) as pool:
         yield pool
 

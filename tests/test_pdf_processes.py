@@ -20,20 +20,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import letter_data, run_process
+from conftest import letter_data, needs_pdf, run_process
 from pypdf import PdfReader
 
-from engine import fonts, pdf, pdfclean
+from engine import pdf, pdfclean
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="needs LibreOffice and poppler-utils",
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fonts():
-    fonts.install_fonts()
+pytestmark = needs_pdf
 
 
 def start(ws: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:

@@ -3,21 +3,17 @@ alone) and on the real PDFs of both reference letters and every workflow."""
 
 from __future__ import annotations
 
-import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, SHARED, make_workspace, run_cli
+from conftest import EXAMPLES, SHARED, make_workspace, needs_pdf, run_cli
 from pypdf import PdfReader
 
 from engine import pdf
 from engine.proof import Line, Page, Word, check_pages, proof_pdf, read_pages
 
-needs_office = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="needs libreoffice-writer-nogui and poppler-utils",
-)
+needs_office = needs_pdf
 
 LEFT, RIGHT, PITCH, HEIGHT = 85.0, 538.0, 18.3, 20.8
 

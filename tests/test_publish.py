@@ -7,32 +7,23 @@ These run the CLI in-process, so they share the process-wide LibreOffice pool
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, files_under, letter_data, run_cli, write_encrypted_pdf
+from conftest import EXAMPLES, files_under, letter_data, needs_pdf, run_cli, write_encrypted_pdf
 from docxtext import all_text  # type: ignore[import-not-found]
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 
-from engine import fonts, pdf, publish
+from engine import pdf, publish
 from engine.errors import UserError
 from engine.letter import Enclosure
 from engine.pdf import page_texts
 from engine.session import Session
 from engine.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-    reason="needs libreoffice-writer-nogui and poppler-utils",
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _fonts():
-    fonts.install_fonts()
+pytestmark = needs_pdf
 
 
 def blank_pdf(path: Path, pages: int) -> Path:

@@ -328,6 +328,10 @@ def test_check_upgrades_a_register_of_an_earlier_saraban(tmp_path: Path) -> None
     run(ws, *LETTERS)
     with contextlib.closing(db(ws)) as conn:
         conn.execute("DROP TABLE pending_files")
+        for column in ("monk", "salutation", "complimentary_close"):  # schema 5's
+            conn.execute(f"ALTER TABLE recipients DROP COLUMN {column}")
+        for column in ("backdated_number", "backdated_date"):  # schema 6's
+            conn.execute(f"ALTER TABLE entries DROP COLUMN {column}")
         conn.execute("PRAGMA user_version = 3")
         conn.commit()
     r = cli(ws, "check")

@@ -20,6 +20,9 @@ from engine.yamlio import load_yaml, parse_yaml_bytes
 NOT_ON_THE_LETTER_PATH = (
     "statemachine", "jsonschema", "docx", "docxtpl", "lxml", "openpyxl", "pypdf", "PIL",
     "fontTools", "icu", "pythainlp", "asyncio", "logging", "subprocess",
+    # what only other commands need (imported on first use): read-only result types, recipient
+    # lists, "did you mean" hints, due dates, CSV export; importlib.resources imports zipfile
+    "engine.infos", "engine.recipients", "difflib", "calendar", "csv", "importlib.resources",
 )  # fmt: skip
 
 _PROBE = """

@@ -330,13 +330,41 @@ def test_parse_date_accepts(text: str, expected: date) -> None:
         ("๒๘ เมษายน", "not a date"),
         ("hello", "not a date"),
         ("", "not a date"),
-        ("25/03/2568", "not a date"),
+        ("25/03/2025", r"2025 looks like a Christian-era .* write 25/03/2568 \(พ\.ศ\. 2568\)"),
+        ("03/25/2568", "25 cannot be a month; .* did you mean 25/03/2568"),
+        ("13/13/2568", "month 13 does not exist"),
+        ("31/04/2568", "has no day 31"),
+        ("25/03-2568", "not a date"),  # two separators
+        ("25/3/256", "not a date"),  # a 3-digit year
         ("๒๘ เมษายน ๒๕๖๖ extra", "not a date"),
     ],
 )
 def test_parse_date_rejects(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_date(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12/12/2568",
+        "๑๒/๑๒/๒๕๖๘",
+        "12/12/68",
+        "๑๒/๑๒/๖๘",
+        "12.12.2568",
+        "12-12-2568",
+        " 12 / 12 / 2568 ",
+    ],
+)
+def test_parse_date_day_month_be_year(text: str) -> None:
+    """Day/month/year as offices write it, with Arabic or Thai digits: the year is BE."""
+    assert parse_date(text) == date(2025, 12, 12)
+
+
+def test_parse_date_day_month_two_digit_year_window() -> None:
+    """A 2-digit year in d/m/yy follows the same window as "๒๘ เม.ย. ๖๖"."""
+    assert parse_date("1/3/68").year == two_digit_year(68) - 543
+    assert parse_date("1/3/99") == date(two_digit_year(99) - 543, 3, 1)
 
 
 def test_parse_date_rejects_contradicting_weekday() -> None:

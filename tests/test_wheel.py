@@ -48,9 +48,15 @@ def _build_offline() -> bool:
     return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
 
 
-def _run(*cmd: str | Path, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def _run(
+    *cmd: str | Path, cwd: Path, timeout: float = 60, lang: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "SARABAN_WORKSPACE")}
     env["PYTHONIOENCODING"] = "utf-8"
+    if lang:  # that locale alone decides the language of messages (engine/i18n.py)
+        for var in ("SARABAN_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+            env.pop(var, None)
+        env["LANG"] = lang
     return subprocess.run(
         [str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
@@ -114,10 +120,14 @@ def test_wheel_carries_the_built_in_folders(wheel: Path) -> None:
                 assert zf.read(f"engine/data/{folder}/{path.name}") == path.read_bytes()
     # what `saraban init` writes, and not the repository's other examples
     assert {n for n in names if n.startswith("engine/data/examples/")} == {
-        "engine/data/examples/letter.yaml",
-        "engine/data/examples/dla/office.yaml",
+        "engine/data/examples/init/letter.yaml",
+        "engine/data/examples/init/office.yaml",
     }
     assert "engine/py.typed" in names
+    # the compiled Thai catalog (engine/i18n.py reads it beside the package), not its source
+    with zipfile.ZipFile(wheel) as zf:
+        mo = zf.read("engine/locale/th/LC_MESSAGES/saraban.mo")
+    assert mo == (ROOT / "engine" / "locale" / "th" / "LC_MESSAGES" / "saraban.mo").read_bytes()
 
 
 def test_init_then_new_letter_from_the_installed_wheel(venv: Path, tmp_path: Path) -> None:
@@ -137,28 +147,33 @@ def test_init_then_new_letter_from_the_installed_wheel(venv: Path, tmp_path: Pat
     assert "created myoffice/office.yaml" in init.stdout
     assert "created myoffice/letter.yaml" in init.stdout
     ws = tmp_path / "myoffice"
-    assert (ws / "letter.yaml").read_bytes() == (ROOT / "examples" / "letter.yaml").read_bytes()
+    assert (ws / "letter.yaml").read_bytes() == (
+        ROOT / "examples" / "init" / "letter.yaml"
+    ).read_bytes()
 
     new = _run(saraban, "new", "letter", "--data", "letter.yaml", "--issue", cwd=ws)
     assert new.returncode == 0, new.stderr
     lines = new.stdout.splitlines()
-    assert lines[:2] == ["case 1: letter — issued", "ที่ มท 0808.4/0001"], new.stdout
+    assert lines[:2] == ["case 1: letter — issued", "ที่ นม 80217/1"], new.stdout
     assert re.fullmatch(r"letters/25\d\d/normal-0001\.docx", lines[2]), new.stdout
     assert new.stderr == ""
 
     letter = docx.Document(str(ws / lines[2]))
     body = [p.text.translate(INVISIBLE) for p in letter.paragraphs]
     cells = [c.text.translate(INVISIBLE) for t in letter.tables for c in t._cells]
-    assert "ที่ มท ๐๘๐๘.๔/๐๐๐๑" in cells  # the number, in Thai digits (office.yaml)
-    assert any(c.startswith("กรมส่งเสริมการปกครองท้องถิ่น\n") for c in cells)  # letterhead
-    assert "เรื่อง\tการสำรวจข้อมูลผู้ใช้งานระบบบัญชีคอมพิวเตอร์ขององค์กรปกครองส่วนท้องถิ่น" in body
-    assert "เรียน\tผู้ว่าราชการจังหวัด ทุกจังหวัด" in body
+    assert "ที่ นม ๘๐๒๑๗/๑" in cells  # the number, in Thai digits (office.yaml)
+    assert any(c.startswith("องค์การบริหารส่วนตำบลทุ่งสว่างใหม่\n") for c in cells)  # letterhead
+    assert "เรียน\tนายอำเภอปักธงชัย" in body
     assert "ขอแสดงความนับถือ" in body
-    assert "(นายณฤชา โฆษาศิริไลซ์)" in body  # the signer `chief` of the example office
-    assert any(p.endswith("ภายในวันที่ ๓๐ มิถุนายน ๒๕๖๘") for p in body)
+    assert "(นายประเสริฐ มั่นคงดี)" in body  # the signer `nayok` of the example office
+    assert "จึงเรียนมาเพื่อโปรดทราบ" in body
 
     listed = _run(saraban, "register", "list", cwd=ws)
-    assert listed.returncode == 0 and "๐๘๐๘.๔/๐๐๐๑" in listed.stdout, listed.stdout
+    assert listed.returncode == 0 and "๘๐๒๑๗/๑" in listed.stdout, listed.stdout
+
+    thai = _run(saraban, "new", "letter", "--data", "missing.yaml", cwd=ws, lang="th_TH.UTF-8")
+    assert thai.returncode == 1
+    assert thai.stderr == "saraban: ข้อผิดพลาด: missing.yaml: ไม่พบไฟล์\n", thai.stderr
 
 
 def test_a_broken_installation_says_so_in_one_line(wheel: Path, tmp_path: Path) -> None:

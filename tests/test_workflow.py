@@ -10,7 +10,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT, case_count, files_under, run_cli, run_process
+from conftest import EXAMPLES, ROOT, case_count, files_under, ok, run_cli, run_process
 from docxtext import all_text, body_paragraphs, visible_paragraphs
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -20,12 +20,6 @@ from engine.workflow import load_workflow
 APPOINT = str(EXAMPLES / "appoint-admin.yaml")
 CHANGE = str(EXAMPLES / "change-user.yaml")
 ELAAS = str(EXAMPLES / "request-elaas-password.yaml")
-
-
-def ok(*args: str, ws: Path) -> str:
-    r = run_cli(*args, workspace=ws)
-    assert r.code == 0, r.err
-    return r.out
 
 
 def new_json(ws: Path, *args: str) -> dict:

@@ -25,6 +25,7 @@ from typing import Any, Final
 
 from engine.errors import RegisterError, SarabanError
 from engine.failures import database_reason
+from engine.i18n import _
 
 __all__ = [
     "Conflict",
@@ -159,8 +160,9 @@ class Database(Connection):
 
     def _busy_error(self) -> RegisterError:
         return RegisterError(
-            f"the register is busy: another process kept it locked for more than "
-            f"{self.timeout:g} s; try again",
+            _(
+                "the register is busy: another process kept it locked for more than {timeout:g} s; try again"
+            ).format(timeout=self.timeout),
             file=self.path,
         )
 
@@ -176,8 +178,9 @@ class Database(Connection):
             return
         if self._in_transaction:
             raise SarabanError(
-                "the register is already inside reserve(): finish that letter first "
-                "(one write transaction per Register at a time)"
+                _(
+                    "the register is already inside reserve(): finish that letter first (one write transaction per Register at a time)"
+                )
             )
         try:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -248,8 +251,9 @@ class Database(Connection):
         version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
         if version > self.version:
             raise RegisterError(
-                f"the register was written by a newer saraban (schema version {version}, "
-                f"this one knows {self.version})",
+                _(
+                    "the register was written by a newer saraban (schema version {version}, this one knows {known})"
+                ).format(version=version, known=self.version),
                 file=self.path,
             )
         return version

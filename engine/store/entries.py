@@ -4,6 +4,7 @@ next number of each series and year). See :mod:`engine.register` for the rules t
 from __future__ import annotations
 
 import builtins
+import datetime
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -58,6 +59,15 @@ MIGRATIONS: Final = (
         """,
         ),
     ),
+    # 5: a letter dated earlier than its series' latest letter of the year (ลงวันที่ย้อนหลัง)
+    # keeps that letter's printed number and date; NULL for a letter in date order.
+    Migration(
+        5,
+        (
+            "ALTER TABLE entries ADD COLUMN backdated_number TEXT",
+            "ALTER TABLE entries ADD COLUMN backdated_date TEXT",
+        ),
+    ),
 )
 
 
@@ -96,6 +106,11 @@ class Entry:
     """When the number was cancelled: ISO 8601 timestamp, UTC."""
     data_json: str | None = None
     """The data the letter was rendered from, as JSON text, when the caller stored it."""
+    backdated_number: str | None = None
+    """For a letter dated earlier than its series' latest letter of the year when it was
+    numbered (ลงวันที่ย้อนหลัง): that letter's printed number; else None."""
+    backdated_date: datetime.date | None = None
+    """… and that letter's date."""
 
     @property
     def cancelled(self) -> bool:
@@ -105,7 +120,8 @@ class Entry:
 
 _COLUMNS: Final = (
     "id, series, year, number, number_text, date, sender, recipient, subject, action, note, "
-    "status, cancel_reason, case_id, path, created_at, cancelled_at, data_json"
+    "status, cancel_reason, case_id, path, created_at, cancelled_at, data_json, "
+    "backdated_number, backdated_date"
 )
 #: what :meth:`Entries.correct` may change
 _CORRECTABLE: Final = frozenset({"date", "subject", "recipient", "data_json"})
@@ -131,6 +147,10 @@ def _entry(row: sqlite3.Row) -> Entry:
         created_at=row["created_at"],
         cancelled_at=row["cancelled_at"],
         data_json=row["data_json"],
+        backdated_number=row["backdated_number"],
+        backdated_date=(
+            date.fromisoformat(row["backdated_date"]) if row["backdated_date"] else None
+        ),
     )
 
 
@@ -200,6 +220,16 @@ class Entries:
         )
         return int(row[0] or 0) if row is not None else 0
 
+    def latest(self, series: str, year: int) -> Entry | None:
+        """The issued letter of ``series`` and ``year`` with the latest date (of several on
+        that day, the highest number); None if there is none."""
+        row = self.db.one(
+            f"SELECT {_COLUMNS} FROM entries WHERE series = ? AND year = ? "
+            "AND status = 'issued' ORDER BY date DESC, number DESC LIMIT 1",
+            (series, year),
+        )
+        return None if row is None else _entry(row)
+
     def series_names(self) -> builtins.list[str]:
         """The series that have numbers or a counter."""
         rows = self.db.all(
@@ -236,14 +266,17 @@ class Entries:
         path: str | None,
         data_json: str | None,
         created_at: str,
+        backdated_number: str | None = None,
+        backdated_date: str | None = None,
     ) -> int:
         """Add an entry; returns its id. :class:`Conflict` if the number or printed number is
         taken."""
         try:
             cursor = self.db.execute(
                 "INSERT INTO entries (series, year, number, number_text, number_key, date, "
-                "sender, recipient, subject, action, note, case_id, path, data_json, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "sender, recipient, subject, action, note, case_id, path, data_json, created_at, "
+                "backdated_number, backdated_date) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     series,
                     year,
@@ -260,6 +293,8 @@ class Entries:
                     path,
                     data_json,
                     created_at,
+                    backdated_number,
+                    backdated_date,
                 ),
             )
         except sqlite3.IntegrityError as e:

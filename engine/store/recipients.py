@@ -30,6 +30,16 @@ MIGRATIONS: Final = (
         """,
         ),
     ),
+    # 5: a recipient's own salutation (คำขึ้นต้น / คำลงท้าย): the rank of a monk, and the forms
+    # given explicitly (the recipients file's monk, salutation and complimentary_close columns).
+    Migration(
+        5,
+        (
+            "ALTER TABLE recipients ADD COLUMN monk TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE recipients ADD COLUMN salutation TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE recipients ADD COLUMN complimentary_close TEXT NOT NULL DEFAULT ''",
+        ),
+    ),
 )
 
 
@@ -42,6 +52,9 @@ class StoredRecipient(NamedTuple):
     address: str
     email: str
     path: str | None
+    monk: str = ""  # the rank given in the file (somdet, rajakhana, monk, none), else ''
+    salutation: str = ""  # คำขึ้นต้น given in the file, else ''
+    complimentary_close: str = ""  # คำลงท้าย given in the file, else ''
 
 
 class Recipients:
@@ -54,14 +67,15 @@ class Recipients:
         """Keep the list of ``entry_id``, numbered 1, 2, … in the order given."""
         self.db.executemany(
             "INSERT INTO recipients (entry_id, seq, organisation, position, addressee, address, "
-            "email, path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "email, path, monk, salutation, complimentary_close) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(entry_id, i, *r) for i, r in enumerate(recipients, start=1)],
         )
 
     def of_entry(self, entry_id: int) -> list[StoredRecipient]:
         """The list of ``entry_id``, in order."""
         rows = self.db.all(
-            "SELECT organisation, position, addressee, address, email, path FROM recipients "
+            "SELECT organisation, position, addressee, address, email, path, monk, salutation, "
+            "complimentary_close FROM recipients "
             "WHERE entry_id = ? ORDER BY seq",
             (entry_id,),
         )
