@@ -339,6 +339,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from . import database  # docs/database.md
+
+    ws = Workspace(find_workspace(args.workspace))
+    if args.db_cmd == "status":
+        for line in database.status(ws).lines():
+            print(line)
+    elif args.db_cmd == "upgrade":
+        where, before, after = database.upgrade(ws)
+        if before == after:
+            print(f"{where}: schema version {after}, up to date")
+        else:
+            print(f"{where}: schema version {before} → {after}")
+    else:
+        copied = database.copy(ws, args.to)
+        for table, (n, digest) in copied.tables.items():
+            print(f"{table}: {n} row(s), sha256 {digest[:16]}… the same on both")
+        print(f"copied the register to {copied.target}")
+        print(
+            "to use it, set database: in office.yaml on every machine of this office "
+            "(or SARABAN_DATABASE_URL)"
+        )
+    return 0
+
+
 def cmd_proof(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     results = api.proof(ws, args.target)
@@ -522,6 +547,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="move letters the register does not know to letters/.quarantine/",
     )
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("db", parents=[common], help="the register's database: SQLite or PostgreSQL")
+    dsub = p.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
+    dsub.add_parser("status", parents=[common], help="the database, its schema version, its rows")
+    dsub.add_parser("upgrade", parents=[common], help="create or migrate the register's schema")
+    d = dsub.add_parser(
+        "copy", parents=[common], help="copy this office's SQLite register to a PostgreSQL server"
+    )
+    d.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/database")
+    p.set_defaults(func=cmd_db)
 
     p = sub.add_parser(
         "proof",

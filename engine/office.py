@@ -43,6 +43,9 @@ class Office:
     emblem: Path | None = None
     font: str = ""  # the letters' font family; "" keeps the template's (TH Sarabun New)
     register: Path | None = None
+    database: str = field(default="", repr=False)
+    """A PostgreSQL URL (``database:``): the register is on that server (docs/database.md).
+    It may hold a password: never print it (:func:`engine.store.redact`)."""
     source: str = "office.yaml"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -71,6 +74,7 @@ _OPTIONAL = (
     "emblem",
     "font",
     "register",
+    "database",
     "short_name",
 )
 KEYS = (*_REQUIRED, *_OPTIONAL)
@@ -157,6 +161,16 @@ def parse_office(doc: Located, workspace: Path) -> Office:
     if font and not re.fullmatch(r"[^<>&\"\x00-\x1f]{1,64}", font):
         raise doc.error("must be a font family name, such as TH SarabunIT๙", "font")
 
+    database = opt_text("database")
+    if database:
+        from .errors import RegisterError
+        from .store.location import parse_url
+
+        try:
+            parse_url(database)
+        except RegisterError as exc:
+            raise doc.error(exc.message, "database") from None
+
     return Office(
         name=_text(doc, "name", data["name"]),
         letterhead=_lines(doc, "letterhead", data["letterhead"]),
@@ -171,6 +185,7 @@ def parse_office(doc: Located, workspace: Path) -> Office:
         emblem=emblem,
         font=font,
         register=opt_path("register"),
+        database=database,
         source=doc.file,
         extra={"short_name": opt_text("short_name")},
     )

@@ -50,7 +50,7 @@ from typing import Any
 
 from . import files, pdfclean
 from .errors import SarabanError, UserError
-from .store import DatabaseError, Store, StoreError
+from .store import DatabaseError, Store, StoreError, server_of
 from .store import check as store_check
 from .store import journal as store_journal
 
@@ -609,12 +609,14 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         register = letters / "register.db"
     problems: list[str] = []
     checked: list[str] = []
-    rel_db = _rel(root, register)
-    if not register.exists():
-        return problems, checked
-    damaged = _integrity(register, rel_db)
-    if damaged:
-        return [damaged], checked
+    server = server_of(register)
+    rel_db = _rel(root, register) if server is None else str(server)
+    if server is None:  # a file: its pages first (a server checks its own)
+        if not register.exists():
+            return problems, checked
+        damaged = _integrity(register, rel_db)
+        if damaged:
+            return [damaged], checked
     from .register import Register
 
     with Register(register):  # a register of an earlier saraban gets its new tables first

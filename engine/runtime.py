@@ -33,6 +33,7 @@ from .recipients import fingerprint as recipients_fp
 from .recovery import Staging
 from .references import checker as references_checker
 from .register import Register
+from .store import retried
 from .workflow import Action, DocumentSpec, Machine, TransitionNotAllowed, Workflow
 from .workspace import Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
@@ -443,6 +444,7 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
     return str(new_state)
 
 
+@retried  # a deadlock on a shared server: run again (engine/store/db.py)
 def new_case(
     ws: Workspace,
     wf: Workflow,
@@ -509,6 +511,7 @@ def new_case(
     return outcome
 
 
+@retried
 def advance(
     ws: Workspace,
     case_id: int,

@@ -16,25 +16,33 @@ The schema is made of per-component migrations (see :class:`Migration`); the dat
 from __future__ import annotations
 
 import contextlib
+import functools
+import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 from engine.errors import RegisterError, SarabanError
 from engine.failures import database_reason
 
 __all__ = [
+    "ATTEMPTS",
     "Conflict",
     "Database",
     "DatabaseError",
     "Migration",
     "StoreError",
+    "Transient",
     "plain",
+    "retried",
     "schema_version",
 ]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 StoreError: Final = sqlite3.Error
 """The base class of the errors the database raises (for ``except`` clauses outside the store)."""
@@ -44,6 +52,39 @@ DatabaseError: Final = sqlite3.DatabaseError
 
 class Conflict(Exception):
     """A write refused by a uniqueness constraint (the message is the database's)."""
+
+
+ATTEMPTS: Final = 5
+"""How many times :func:`retried` runs a transaction the database server refused as transient."""
+
+
+class Transient(RegisterError):
+    """The database server refused a transaction that may succeed if run again: a deadlock or a
+    serialization failure with another clerk's command (PostgreSQL; SQLite never raises it).
+    Nothing of the transaction was recorded."""
+
+
+def retried(fn: Callable[P, T]) -> Callable[P, T]:
+    """``fn`` (a whole write transaction and the files it writes: issuing, advancing a case) run
+    again when the server refuses it as :class:`Transient`, up to :data:`ATTEMPTS` times, after
+    a short random pause; then one clear :class:`RegisterError`. ``fn`` must clean up after a
+    failed attempt (the pending files of :class:`engine.recovery.Staging` do)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return fn(*args, **kwargs)
+            except Transient as exc:
+                if attempt == ATTEMPTS:
+                    raise RegisterError(
+                        f"the database server refused the transaction {ATTEMPTS} times ({exc.message}); "
+                        "nothing was recorded: try again"
+                    ) from exc
+                time.sleep(random.uniform(0.02, 0.1) * attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,23 +119,39 @@ def is_busy(error: BaseException) -> bool:
 
 
 class Connection:
-    """A bare connection to the register file: statements only (no pragmas, no migration)."""
+    """A bare connection to the register file: statements only (no pragmas, no migration).
+
+    The table classes run their SQL through this interface, written once for both databases:
+    ``?`` placeholders, ``INSERT … ON CONFLICT``, no ``INSERT OR REPLACE``, rows read by index
+    or column name. :class:`engine.store.pg.PgConnection` is the same interface on PostgreSQL.
+    """
+
+    row_locks: bool = False
+    """Whether the database locks rows (PostgreSQL: ``SELECT … FOR UPDATE`` on a counter). False:
+    a write transaction locks the whole register (SQLite's ``BEGIN IMMEDIATE``)."""
+    machine: str = ""
+    """The id of this workspace among the machines sharing the register ("" for a file)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; the cursor (``rowcount``)."""
         return self._conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._conn.executemany(sql, rows)
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
-        return row
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row (by index or column name), or None."""
+        return self._conn.execute(sql, params).fetchone()
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._conn.execute(sql, params).fetchall()
+
+    def insert_id(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT`` into a table with an ``id`` key; the new row's id."""
+        return int(self._conn.execute(sql, params).lastrowid or 0)
 
     def close(self) -> None:
         self._conn.close()
