@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from . import files, pdfclean
-from .errors import SarabanError, UserError
+from .errors import RegisterError, SarabanError, UserError
 from .store import DatabaseError, Store, StoreError, server_of
 from .store import check as store_check
 from .store import journal as store_journal
@@ -492,7 +492,10 @@ class Staging:
                 folders.add(final.parent)
             for folder in folders:
                 _fsync_dir(folder)
-            _forget(register, [_rel(self.root, p) for p in self.pairs.values()])
+            try:
+                _forget(register, [_rel(self.root, p) for p in self.pairs.values()])
+            except RegisterError:  # a database server gone after the commit: the files are in
+                _unresolved.add(self.letters)  # place; the next command here clears the rows
         except BaseException:
             _unresolved.add(self.letters)  # keep our lock file: the next command finishes it
             raise
@@ -635,6 +638,8 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
             continue  # a live command is moving it into place
         if not full.is_file():
             missing += 1
+            if server is not None:  # a shared register: other machines' letters are not here
+                continue
             problems.append(
                 f"{path}: registered ({what}) but missing: `saraban regenerate` renders it "
                 "again (or restore it from a backup)"
@@ -693,7 +698,13 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         if repair and moved and folder.parent != letters and folder != letters:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # a copies folder emptied
-    if not missing and not changed:
+    if server is not None and not changed:
+        checked.append(
+            f"register {rel_db}: {n_entries} entr(y/ies); {len(present) - missing} registered "
+            f"file(s) on this machine and as recorded, {missing} elsewhere (each machine keeps "
+            "the letters it issued)"
+        )
+    elif not missing and not changed:
         checked.append(
             f"register {rel_db}: integrity ok, {n_entries} entr(y/ies), "
             f"{len(present)} registered file(s) present and as recorded"

@@ -60,6 +60,8 @@ POOL_SIZE: Final = 8
 times, one inside another at most a few deep)."""
 CONNECT_TIMEOUT: Final = 10
 """Seconds to wait for the server to answer a new connection."""
+POOL_WAIT: Final = 5.0
+"""Seconds to wait for a connection of the pool (all in use, or the server gone)."""
 
 _VERSION_TABLE: Final = (
     "CREATE TABLE IF NOT EXISTS saraban_schema (version INTEGER NOT NULL, "
@@ -217,7 +219,7 @@ def _pool(server: Server, timeout: float) -> ConnectionPool[Any]:
         kwargs=dict(_CONNECT_KWARGS),
         configure=_configure(server, timeout),
         check=ConnectionPool.check_connection,
-        timeout=timeout,
+        timeout=POOL_WAIT,
         name=f"saraban-{server.schema}",
         open=False,
     )
