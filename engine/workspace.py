@@ -81,9 +81,10 @@ class Workspace:
     @property
     def register_path(self) -> Path:
         """office.yaml's ``register`` (anywhere: the office chooses it), else
-        ``letters/register.db``, which must not be a symbolic link leading out. The first time a
-        process asks, it also cleans up after interrupted commands in this workspace
-        (:mod:`engine.recovery`)."""
+        ``letters/register.db``, which must not be a symbolic link leading out. With a database
+        URL (:attr:`database_url`) the register named so is on that PostgreSQL server instead
+        (:func:`engine.store.serve`). The first time a process asks, it also cleans up after
+        interrupted commands in this workspace (:mod:`engine.recovery`)."""
         if self.office.register is not None:
             path = self.office.register
         else:

@@ -27,6 +27,7 @@ import psycopg
 import pytest
 from conftest import EXAMPLES, ROOT, make_workspace, run_cli
 from pgcluster import SETUP_HINT, Cluster, find_bin
+from test_recovery import joined
 
 PASSWORD = "s3cret-pw"
 KILLS = int(os.environ.get("SARABAN_PG_KILLS", "20"))
@@ -372,17 +373,6 @@ def test_a_deadlock_between_two_series_is_retried(tmp_path: Path, url: str) -> N
 
 
 # --- kills, and the server going away -----------------------------------------------------------
-def joined(ws: Path, proc: subprocess.Popen[str]) -> bool:
-    runs, prefix = ws / "letters" / ".runs", f"{proc.pid}-"
-    deadline = time.monotonic() + 60
-    while proc.poll() is None and time.monotonic() < deadline:
-        with contextlib.suppress(FileNotFoundError):
-            if any(n.startswith(prefix) and n.endswith(".lock") for n in os.listdir(runs)):
-                return True
-        time.sleep(0.002)
-    return False
-
-
 def test_clients_killed_at_random_moments_leave_no_gap_and_no_orphan(
     tmp_path: Path, url: str
 ) -> None:
@@ -528,46 +518,54 @@ def server_rows(url: str, table: str, cols: list[str]) -> list[tuple]:
     return sorted(rows(url, f"SELECT {', '.join(cols)} FROM {table}"), key=repr)
 
 
+def here(ws: Path, *args: str) -> str:
+    """A command that must succeed, run in this process (quicker); data files named relative
+    to the workspace."""
+    args = tuple(str(ws / a) if a.endswith(".yaml") else a for a in args)
+    r = run_cli("--quiet", *args, workspace=ws)
+    assert r.code == 0, f"{args}: {r.err}"
+    assert PASSWORD not in r.out + r.err
+    return r.out
+
+
 def test_db_copy_round_trips_letters_circulars_and_cancellations(tmp_path: Path, url: str) -> None:
     ws = machine(tmp_path, "a", None)
     circular_files(ws)
     for _ in range(3):
-        ok(ws, *ISSUE)
-    ok(ws, *CIRCULAR)
-    ok(ws, "register", "cancel", "นม 0023.26/2", "--reason", "ออกเลขซ้ำซ้อน")
-    ok(ws, "advance", "1", "send")
+        here(ws, *ISSUE)
+    here(ws, *CIRCULAR)
+    here(ws, "register", "cancel", "นม 0023.26/2", "--reason", "ออกเลขซ้ำซ้อน")
+    here(ws, "advance", "1", "send")
     db = ws / "letters" / "register.db"
-    listed = ok(ws, "register", "list", "--json")
-    shown = ok(ws, "show", "4", "--json")
+    listed = here(ws, "register", "list", "--json")
+    shown = here(ws, "show", "4", "--json")
 
-    r = cli(ws, "db", "copy", "--to", with_password(url))
-    assert r.returncode == 0, r.stderr
-    assert PASSWORD not in r.stdout + r.stderr
-    assert "entries: 4 row(s)" in r.stdout and "recipients: " in r.stdout
-    assert "copied the register to postgresql://saraban:***@/" in r.stdout
+    out = here(ws, "db", "copy", "--to", with_password(url))
+    assert "entries: 4 row(s)" in out and "recipients: " in out
+    assert "copied the register to postgresql://saraban:***@/" in out
     with sqlite3.connect(db) as conn:
         for table in TABLES:
             cols = [d[0] for d in conn.execute(f"SELECT * FROM {table} LIMIT 0").description]
             assert server_rows(url, table, cols) == sqlite_rows(db, table), table
     assert len(sqlite_rows(db, "recipients")) > 10
+    assert len(sqlite_rows(db, "entries")) == 4
 
     # The office uses the server now: the same register, the same case, the next numbers.
     with (ws / "office.yaml").open("a", encoding="utf-8") as fh:
         fh.write(f"\ndatabase: {url}\n")
-    assert ok(ws, "register", "list", "--json") == listed
-    assert ok(ws, "show", "4", "--json") == shown
-    assert json.loads(ok(ws, "new", "letter", "--data", "letter.yaml", "--issue", "--json"))[
-        "number"
-    ] == ("นม 0023.26/4")
+    assert here(ws, "register", "list", "--json") == listed
+    assert here(ws, "show", "4", "--json") == shown
+    made = json.loads(here(ws, *ISSUE, "--json"))
+    assert made["number"] == "นม 0023.26/4"
     assert rows(url, "SELECT max(id) FROM cases") == [(5,)]  # ids continue after the copied
 
     # A target that holds a register already is refused; nothing changes.
     other = machine(tmp_path, "b", None)
-    ok(other, *ISSUE)
-    r = cli(other, "db", "copy", "--to", url)
-    assert r.returncode == 1
+    here(other, *ISSUE)
+    r = run_cli("db", "copy", "--to", url, workspace=other)
+    assert r.code == 1
     assert re.search(
         r"already holds a register \(5 entries, 5 cases\): db copy only fills an empty one\n$",
-        r.stderr,
-    ), r.stderr
+        r.err,
+    ), r.err
     assert rows(url, "SELECT count(*) FROM entries") == [(5,)]

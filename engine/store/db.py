@@ -35,6 +35,7 @@ __all__ = [
     "DatabaseError",
     "Migration",
     "StoreError",
+    "Transactions",
     "Transient",
     "plain",
     "retried",
@@ -168,7 +169,66 @@ def plain(path: Path, *, autocommit: bool = False) -> Iterator[Connection]:
         conn.close()
 
 
-class Database(Connection):
+class Transactions:
+    """``write()`` and ``transaction()`` over a database's own begin, commit and rollback (the
+    same contract on SQLite and on PostgreSQL)."""
+
+    _in_transaction = False
+    _batch = False
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction: begin … commit, rollback on error (SQLite: ``BEGIN
+        IMMEDIATE``, the whole register locked for writing from the start).
+
+        Inside :meth:`transaction` the outer transaction is used: it commits or rolls back
+        everything together.
+        """
+        if self._batch:
+            yield
+            return
+        if self._in_transaction:
+            raise SarabanError(
+                "the register is already inside reserve(): finish that letter first "
+                "(one write transaction per Register at a time)"
+            )
+        self._begin()
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        else:
+            try:
+                self._commit()
+            except BaseException:
+                self._rollback()
+                raise
+        finally:
+            self._in_transaction = False
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around several changes: every :meth:`write` inside joins it."""
+        with self.write():
+            self._batch = True
+            try:
+                yield
+            finally:
+                self._batch = False
+
+
+class Database(Transactions, Connection):
     """One connection to the register file, with its write transactions and schema.
 
     Opening connects, sets WAL journal mode, ``synchronous = FULL`` and foreign keys, and brings
@@ -180,8 +240,6 @@ class Database(Connection):
         self.timeout: Final = float(timeout)
         self._migrations = tuple(migrations)
         self.version: Final = schema_version(self._migrations)
-        self._in_transaction = False
-        self._batch = False
         try:
             self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as e:
@@ -221,51 +279,16 @@ class Database(Connection):
             file=self.path,
         )
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` on error.
-
-        Inside :meth:`transaction` the outer transaction is used: it commits or rolls back
-        everything together.
-        """
-        if self._batch:
-            yield
-            return
-        if self._in_transaction:
-            raise SarabanError(
-                "the register is already inside reserve(): finish that letter first "
-                "(one write transaction per Register at a time)"
-            )
+    def _begin(self) -> None:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
             if is_busy(e):
                 raise self._busy_error() from e
             raise
-        self._in_transaction = True
-        try:
-            yield
-        except BaseException:
-            self._rollback()
-            raise
-        else:
-            try:
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-        finally:
-            self._in_transaction = False
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction around several changes: every :meth:`write` inside joins it."""
-        with self.write():
-            self._batch = True
-            try:
-                yield
-            finally:
-                self._batch = False
+    def _commit(self) -> None:
+        self._conn.execute("COMMIT")
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:

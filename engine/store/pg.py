@@ -35,9 +35,9 @@ from psycopg import errors as pg_errors
 from psycopg import sql as pg_sql
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from engine.errors import RegisterError, SarabanError
+from engine.errors import RegisterError
 
-from .db import Conflict, Connection, Migration, Transient
+from .db import Conflict, Connection, Migration, Transactions, Transient
 from .location import Server
 
 __all__ = [
@@ -303,9 +303,9 @@ def _schema_row(conn: PgConnection) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row is not None else None
 
 
-class PgDatabase(PgConnection):
+class PgDatabase(Transactions, PgConnection):
     """One pooled connection to the office's schema, with the write transactions of
-    :class:`engine.store.db.Database`. Opening checks the schema: its version must be this
+    :class:`engine.store.db.Database` (``BEGIN`` … ``COMMIT``, read committed). Opening checks the schema: its version must be this
     saraban's (``saraban db upgrade`` otherwise) and its office this office."""
 
     def __init__(self, server: Server, *, timeout: float, version: int) -> None:
@@ -316,8 +316,6 @@ class PgDatabase(PgConnection):
             raise _unreachable(server, exc) from None
         super().__init__(conn, server, timeout=timeout)
         self.version: Final = version
-        self._in_transaction = False
-        self._batch = False
         self._closed = False
         try:
             self._check(version)
@@ -356,46 +354,15 @@ class PgDatabase(PgConnection):
         with contextlib.suppress(Exception):
             self._pool.putconn(self._pg)
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        """One write transaction: ``BEGIN`` … ``COMMIT``, ``ROLLBACK`` on error (joins an open
-        :meth:`transaction`)."""
-        if self._batch:
-            yield
-            return
-        if self._in_transaction:
-            raise SarabanError(
-                "the register is already inside reserve(): finish that letter first "
-                "(one write transaction per Register at a time)"
-            )
+    def _begin(self) -> None:
         self.execute("BEGIN")
-        self._in_transaction = True
-        try:
-            yield
-        except BaseException:
-            self._rollback()
-            raise
-        else:
-            self._committing = True
-            try:
-                self.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-            finally:
-                self._committing = False
-        finally:
-            self._in_transaction = False
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction around several changes: every :meth:`write` inside joins it."""
-        with self.write():
-            self._batch = True
-            try:
-                yield
-            finally:
-                self._batch = False
+    def _commit(self) -> None:
+        self._committing = True
+        try:
+            self.execute("COMMIT")
+        finally:
+            self._committing = False
 
     def _rollback(self) -> None:
         with contextlib.suppress(psycopg.Error):

@@ -19,21 +19,14 @@ from typing import Any, Final
 
 from engine.errors import RegisterError
 
+from .check import TABLES
 from .db import Connection, Migration, plain
 from .location import Server
 from .renders import Renders
 
 __all__ = ["COPIED", "Copied", "copy_register", "table_digest"]
 
-COPIED: Final = (
-    "entries",
-    "counters",
-    "cases",
-    "case_events",
-    "renders",
-    "dependencies",
-    "recipients",
-)
+COPIED: Final = tuple(t for t in TABLES if t != "pending_files")
 """The tables ``db copy`` moves, in an order their references allow."""
 #: tables whose ``id`` the server numbers (its sequence continues after the copied ids)
 _IDS: Final = ("entries", "cases", "case_events")
