@@ -28,6 +28,9 @@ import pytest
 from conftest import EXAMPLES, ROOT, make_workspace, run_cli
 from pgcluster import SETUP_HINT, Cluster, find_bin
 from test_recovery import joined
+from test_recovery import stray_files as recovery_stray_files
+
+from engine.workspace import WORKSPACE_ID
 
 PASSWORD = "s3cret-pw"
 KILLS = int(os.environ.get("SARABAN_PG_KILLS", "20"))
@@ -142,16 +145,9 @@ def numbers(url: str) -> dict[tuple[str, int], list[int]]:
 
 
 def stray_files(ws: Path) -> list[str]:
-    """Hidden files under letters/ (pending, temporary) and run lock files left."""
-    letters = ws / "letters"
-    found = []
-    for path in letters.rglob("*"):
-        rel = path.relative_to(letters)
-        if path.is_dir() or rel.parts[0] == ".workspace-id":
-            continue
-        if rel.parts[0] == ".runs" or path.name.startswith("."):
-            found.append(str(rel))
-    return found
+    """Hidden files under letters/ (pending, temporary) and run lock files left; the workspace's
+    id aside."""
+    return [f for f in recovery_stray_files(ws) if f != WORKSPACE_ID]
 
 
 def assert_whole(url: str, workspaces: list[Path]) -> None:
@@ -569,3 +565,44 @@ def test_db_copy_round_trips_letters_circulars_and_cancellations(tmp_path: Path,
         r.err,
     ), r.err
     assert rows(url, "SELECT count(*) FROM entries") == [(5,)]
+
+
+# --- without a server ------------------------------------------------------------------------------
+def test_urls_are_shown_without_their_password() -> None:
+    from engine.store import parse_url, redact
+
+    assert redact(f"postgresql://clerk:{PASSWORD}@db:5433/saraban") == (
+        "postgresql://clerk:***@db:5433/saraban"
+    )
+    shown = redact(f"postgresql://clerk@db/saraban?password={PASSWORD}&sslmode=require")
+    assert PASSWORD not in shown and "sslmode=require" in shown
+    server = parse_url(f"postgresql://clerk:{PASSWORD}@db/saraban?schema=amphoe_pakthongchai")
+    assert (server.schema, str(server)) == (
+        "amphoe_pakthongchai",
+        "postgresql://clerk:***@db/saraban (schema amphoe_pakthongchai)",
+    )
+    assert "schema" not in server.conninfo
+    assert server.clean(f"invalid dsn: password={PASSWORD}") == "invalid dsn: password=***"
+    with pytest.raises(Exception, match=r"schema 'Bad-Name' is not a schema name"):
+        parse_url("postgresql://db/saraban?schema=Bad-Name")
+
+
+def test_a_transaction_refused_again_and_again_is_reported_in_one_line() -> None:
+    from engine.errors import RegisterError
+    from engine.store import Transient, retried
+    from engine.store.db import ATTEMPTS
+
+    calls = []
+
+    @retried
+    def refused() -> None:
+        calls.append(1)
+        raise Transient("a deadlock with another command on the database server")
+
+    with pytest.raises(RegisterError) as caught:
+        refused()
+    assert len(calls) == ATTEMPTS == 5
+    assert caught.value.message == (
+        "the database server refused the transaction 5 times (a deadlock with another command "
+        "on the database server); nothing was recorded: try again"
+    )
