@@ -433,6 +433,44 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    from . import database  # docs/database.md
+
+    ws = Workspace(find_workspace(args.workspace))
+    if args.db_cmd == "status":
+        for line in database.status(ws).lines():
+            print(line)
+    elif args.db_cmd == "upgrade":
+        where, before, after = database.upgrade(ws)
+        if before == after:
+            print(
+                _("{where}: schema version {version}, up to date").format(
+                    where=where, version=after
+                )
+            )
+        else:
+            print(
+                _("{where}: schema version {before} → {after}").format(
+                    where=where, before=before, after=after
+                )
+            )
+    else:
+        copied = database.copy(ws, args.to)
+        for table, (n, digest) in copied.tables.items():
+            print(
+                _("{table}: {rows} row(s), sha256 {digest}… the same on both").format(
+                    table=table, rows=n, digest=digest[:16]
+                )
+            )
+        print(_("copied the register to {server}").format(server=copied.target))
+        print(
+            _(
+                "to use it, set database: in office.yaml on every machine of this office (or SARABAN_DATABASE_URL)"
+            )
+        )
+    return 0
+
+
 def cmd_proof(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     results = api.proof(ws, args.target)
@@ -666,6 +704,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=_("move letters the register does not know to letters/.quarantine/"),
     )
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("db", parents=[common], help="the register's database: SQLite or PostgreSQL")
+    dsub = p.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
+    dsub.add_parser("status", parents=[common], help="the database, its schema version, its rows")
+    dsub.add_parser("upgrade", parents=[common], help="create or migrate the register's schema")
+    d = dsub.add_parser(
+        "copy", parents=[common], help="copy this office's SQLite register to a PostgreSQL server"
+    )
+    d.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/database")
+    p.set_defaults(func=cmd_db)
 
     p = sub.add_parser(
         "proof",

@@ -46,6 +46,9 @@ class Office:
     register: Path | None = None
     #: the legal-basis clause of the office's orders (อาศัยอำนาจตาม…), "" for none
     order_legal_basis: str = ""
+    database: str = field(default="", repr=False)
+    """A PostgreSQL URL (``database:``): the register is on that server (docs/database.md).
+    It may hold a password: never print it (:func:`engine.store.redact`)."""
     source: str = "office.yaml"
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -84,6 +87,7 @@ _OPTIONAL = (
     "emblem",
     "font",
     "register",
+    "database",
     "short_name",
     "order_legal_basis",
 )
@@ -176,6 +180,16 @@ def parse_office(doc: Located, workspace: Path) -> Office:
     if font and not re.fullmatch(r"[^<>&\"\x00-\x1f]{1,64}", font):
         raise doc.error(_("must be a font family name, such as TH SarabunIT๙"), "font")
 
+    database = opt_text("database")
+    if database:
+        from .errors import RegisterError
+        from .store.location import parse_url
+
+        try:
+            parse_url(database)
+        except RegisterError as exc:
+            raise doc.error(exc.message, "database") from None
+
     return Office(
         name=_text(doc, "name", data["name"]),
         letterhead=_lines(doc, "letterhead", data["letterhead"]),
@@ -191,6 +205,7 @@ def parse_office(doc: Located, workspace: Path) -> Office:
         font=font,
         register=opt_path("register"),
         order_legal_basis=opt_text("order_legal_basis"),
+        database=database,
         source=doc.file,
         extra={"short_name": opt_text("short_name")},
     )

@@ -206,10 +206,12 @@ def circular_copies(ws: Workspace, master: str | Path) -> tuple[Path, list[str]]
     when the combined DOCX is not there."""
     from .circular import combined_path
     from .register import Register
+    from .store import server_of
 
     rel = ws.relative(Path(master) if Path(master).is_absolute() else ws.root / master)
     combined = combined_path(ws.root / rel)
-    if not combined.is_file() or not ws.register_path.exists():
+    register = ws.register_path
+    if not combined.is_file() or (server_of(register) is None and not register.exists()):
         return None
     with Register(ws.register_path) as reg:
         rows = reg.store.recipients.organisations_of(rel)

@@ -49,9 +49,9 @@ from pathlib import Path
 from typing import Any
 
 from . import files, pdfclean
-from .errors import SarabanError, UserError
+from .errors import RegisterError, SarabanError, UserError
 from .i18n import _
-from .store import DatabaseError, Store, StoreError
+from .store import DatabaseError, Store, StoreError, server_of
 from .store import check as store_check
 from .store import journal as store_journal
 
@@ -500,7 +500,10 @@ class Staging:
                 folders.add(final.parent)
             for folder in folders:
                 _fsync_dir(folder)
-            _forget(register, [_rel(self.root, p) for p in self.pairs.values()])
+            try:
+                _forget(register, [_rel(self.root, p) for p in self.pairs.values()])
+            except RegisterError:  # a database server gone after the commit: the files are in
+                _unresolved.add(self.letters)  # place; the next command here clears the rows
         except BaseException:
             _unresolved.add(self.letters)  # keep our lock file: the next command finishes it
             raise
@@ -618,12 +621,14 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         register = letters / "register.db"
     problems: list[str] = []
     checked: list[str] = []
-    rel_db = _rel(root, register)
-    if not register.exists():
-        return problems, checked
-    damaged = _integrity(register, rel_db)
-    if damaged:
-        return [damaged], checked
+    server = server_of(register)
+    rel_db = _rel(root, register) if server is None else str(server)
+    if server is None:  # a file: its pages first (a server checks its own)
+        if not register.exists():
+            return problems, checked
+        damaged = _integrity(register, rel_db)
+        if damaged:
+            return [damaged], checked
     from .register import Register
 
     with Register(register):  # a register of an earlier saraban gets its new tables first
@@ -642,6 +647,8 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
             continue  # a live command is moving it into place
         if not full.is_file():
             missing += 1
+            if server is not None:  # a shared register: other machines' letters are not here
+                continue
             problems.append(
                 _(
                     "{path}: registered ({what}) but missing: `saraban regenerate` renders it again (or restore it from a backup)"
@@ -706,7 +713,13 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         if repair and moved and folder.parent != letters and folder != letters:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # a copies folder emptied
-    if not missing and not changed:
+    if server is not None and not changed:
+        checked.append(
+            _(
+                "register {db}: {entries} entr(y/ies); {here} registered file(s) on this machine and as recorded, {elsewhere} elsewhere (each machine keeps the letters it issued)"
+            ).format(db=rel_db, entries=n_entries, here=len(present) - missing, elsewhere=missing)
+        )
+    elif not missing and not changed:
         checked.append(
             _(
                 "register {db}: integrity ok, {entries} entr(y/ies), {present} registered file(s) present and as recorded"

@@ -23,7 +23,10 @@ While a slot is open, the register is locked for writing: other processes wait (
 timeout, 60 s by default) before they can allocate. Keep slow work that does not need the number
 (PDF conversion, say) outside the block.
 
-WAL journal mode needs a local file system: do not put the register on a network share.
+WAL journal mode needs a local file system: do not put the register on a network share. An
+office whose clerks share one register from several machines keeps it on a PostgreSQL server
+instead (office.yaml's ``database:``; docs/database.md): the same rules, with the counter row of
+the series locked (``SELECT … FOR UPDATE``) in the transaction that records the letter.
 
 This module keeps the rules (series, years, numbers, cancellation, export); the tables and
 every SQL statement are in :mod:`engine.store` (``reg.store``).
@@ -45,7 +48,7 @@ from engine.errors import RegisterError, SarabanError
 from engine.i18n import _
 from engine.limits import MAX_RUNNING_NUMBER, MAX_YEAR_BE, MIN_YEAR_BE
 from engine.privacy import prepare_register_file
-from engine.store import SCHEMA_VERSION, Conflict, Entry, Status, Store
+from engine.store import SCHEMA_VERSION, Conflict, Entry, Status, Store, server_of
 from engine.thai import apply_digit_policy, be_year, format_date, to_arabic_digits, to_thai_digits
 
 _Date = date  # Slot.record's parameter named ``date`` shadows the class
@@ -332,7 +335,8 @@ class Register:
         """
         self.path: Final = Path(path)
         self.timeout: Final = float(timeout)
-        prepare_register_file(self.path)  # 0600 when new; a folder or NUL byte is refused
+        if server_of(self.path) is None:  # a file, not a PostgreSQL server (docs/database.md)
+            prepare_register_file(self.path)  # 0600 when new; a folder or NUL byte is refused
         self.store: Final = Store(self.path, timeout=self.timeout)
         """The tables of the register database (:mod:`engine.store`)."""
 
@@ -366,7 +370,7 @@ class Register:
         series = check_series(series)
         year = check_year(year)
         with self.store.write():
-            slot = Slot(self, series, year, self._next_number(series, year))
+            slot = Slot(self, series, year, self._next_number(series, year, lock=True))
             try:
                 yield slot
                 if slot.entry is None:
@@ -400,6 +404,7 @@ class Register:
             )
         next_number = _check_number(next_number, "next_number")
         with self.store.write():
+            self.store.counters.lock(series, year)
             used = self.store.entries.max_number(series, year)
             if next_number <= used:
                 raise RegisterError(
@@ -522,8 +527,11 @@ class Register:
 
     # -- internals -------------------------------------------------------------------------
 
-    def _next_number(self, series: str, year: int) -> int:
-        counter = self.store.counters.get(series, year) or 1
+    def _next_number(self, series: str, year: int, *, lock: bool = False) -> int:
+        """The next number; ``lock``: inside the write transaction that gives it (on a server,
+        the counter row stays locked until that transaction ends)."""
+        counters = self.store.counters
+        counter = (counters.lock(series, year) if lock else counters.get(series, year)) or 1
         # The counter is authoritative; the max() only guards against a counter row lost or
         # edited by hand, so that a number is never handed out twice.
         number = max(counter, self.store.entries.max_number(series, year) + 1)

@@ -32,6 +32,7 @@ from .limits import check_date_span, has_control, has_surrogate, printable, shor
 from .recovery import Staging
 from .references import checker as references_checker
 from .register import Entry, Register
+from .store import retried
 from .workflow import Action, DocumentSpec, Machine, TransitionNotAllowed, Workflow
 from .workspace import Workspace
 from .yamlio import Located, load_yaml, set_collection, set_scalar
@@ -525,6 +526,7 @@ def _need_data(wf: Workflow) -> None:
         )
 
 
+@retried  # a deadlock on a shared server: run again (engine/store/db.py)
 def new_case(
     ws: Workspace,
     wf: Workflow,
@@ -599,6 +601,7 @@ def new_case(
     return outcome
 
 
+@retried
 def advance(
     ws: Workspace,
     case_id: int,

@@ -9,7 +9,9 @@ leaves the workspace: every path saraban reads or writes for a workspace goes th
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 import shutil
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +26,32 @@ from .office import Office, load_office
 BUILTIN_TEMPLATES = resources.templates()
 BUILTIN_WORKFLOWS = resources.workflows()
 PLACEHOLDER_EMBLEM = resources.placeholder_emblem()
+
+
+DATABASE_ENV = "SARABAN_DATABASE_URL"
+"""The environment variable that puts an office's register on a PostgreSQL server."""
+WORKSPACE_ID = ".workspace-id"
+"""In letters/: this workspace's id among the machines that share a register on a server."""
+
+
+def workspace_id(letters: Path) -> str:
+    """This workspace's id (``letters/.workspace-id``, made once, at random): the journal rows
+    of its pending files on a shared server carry it (docs/database.md)."""
+    path = letters / WORKSPACE_ID
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_text(encoding="ascii").strip()
+    letters.mkdir(parents=True, exist_ok=True)
+    fd, tmp = files.mkstemp(letters, f"{WORKSPACE_ID}.", ".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(8) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return path.read_text(encoding="ascii").strip()
 
 
 def find_workspace(explicit: str | Path | None = None) -> Path:
@@ -54,19 +82,42 @@ class Workspace:
     @property
     def register_path(self) -> Path:
         """office.yaml's ``register`` (anywhere: the office chooses it), else
-        ``letters/register.db``, which must not be a symbolic link leading out. The first time a
-        process asks, it also cleans up after interrupted commands in this workspace
-        (:mod:`engine.recovery`)."""
+        ``letters/register.db``, which must not be a symbolic link leading out. With a database
+        URL (:attr:`database_url`) the register named so is on that PostgreSQL server instead
+        (:func:`engine.store.serve`). The first time a process asks, it also cleans up after
+        interrupted commands in this workspace (:mod:`engine.recovery`)."""
         if self.office.register is not None:
             path = self.office.register
         else:
             path = self.confine(self.letters_dir / "register.db")
         if not self.__dict__.get("_reconciled"):
+            self._serve(path)
             self._reconciled = True
             from . import recovery
 
             recovery.on_open(self, path)
         return path
+
+    @property
+    def database_url(self) -> str:
+        """The PostgreSQL URL of the office's register: ``$SARABAN_DATABASE_URL`` (it wins: a
+        machine's setting, which keeps a password out of office.yaml), else office.yaml's
+        ``database``; "" for the SQLite file (docs/database.md). Never print it as it is."""
+        return os.environ.get(DATABASE_ENV, "").strip() or self.office.database
+
+    def _serve(self, path: Path) -> None:
+        """With a database URL, the register named ``path`` is on that server
+        (:func:`engine.store.serve`), for this workspace's office and machine."""
+        url = self.database_url
+        if not url:
+            return
+        from .store import parse_url, serve
+
+        where = "database" if url == self.office.database else DATABASE_ENV
+        server = parse_url(
+            url, office=self.office.prefix, machine=workspace_id(self.letters_dir), field=where
+        )
+        serve(path, server)
 
     def template_path(self, name: str) -> Path:
         """A template by name: the workspace's own first, then the built-in one."""

@@ -15,8 +15,9 @@ module                             tables
 
 :class:`Store` opens the database (:class:`engine.store.db.Database`: one connection, write
 transactions, busy handling, WAL, migrations) and carries one object per table. Nothing outside
-this package writes SQL or imports ``sqlite3`` for the register's tables: this is the seam a
-PostgreSQL register would plug into (docs/architecture-store.md).
+this package writes SQL or imports ``sqlite3`` for the register's tables. The same tables run
+on a PostgreSQL server (:mod:`engine.store.pg`) when the register's path is served from one
+(:mod:`engine.store.location`; docs/database.md).
 """
 
 from __future__ import annotations
@@ -24,13 +25,23 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from . import cases, entries, journal, recipients, renders
 from .cases import Case, CaseEvents, Cases, Event
-from .db import Conflict, Database, DatabaseError, Migration, StoreError, schema_version
+from .db import (
+    Conflict,
+    Database,
+    DatabaseError,
+    Migration,
+    StoreError,
+    Transient,
+    retried,
+    schema_version,
+)
 from .entries import Counters, Entries, Entry, Status
 from .journal import Journal
+from .location import Server, parse_url, redact, serve, server_of
 from .recipients import Recipients, StoredRecipient
 from .renders import Dependencies, Rendered, Renders
 
@@ -53,16 +64,35 @@ __all__ = [
     "Rendered",
     "Renders",
     "Status",
+    "Server",
     "Store",
     "StoreError",
     "StoredRecipient",
+    "Transient",
+    "parse_url",
+    "redact",
+    "retried",
+    "serve",
+    "server_of",
 ]
+
+if TYPE_CHECKING:
+    from .pg import PgDatabase
 
 COMPONENTS: Final = (entries, cases, renders, recipients, journal)
 """The modules that own tables, in the order their migrations of one version run."""
 MIGRATIONS: Final[tuple[Migration, ...]] = tuple(m for c in COMPONENTS for m in c.MIGRATIONS)
 SCHEMA_VERSION: Final = schema_version(MIGRATIONS)
 """The ``PRAGMA user_version`` of a register this version of saraban writes."""
+
+
+def _open(path: Path, timeout: float) -> Database | PgDatabase:
+    server = server_of(path)
+    if server is None:
+        return Database(path, timeout=timeout, migrations=MIGRATIONS)
+    from .pg import PgDatabase  # the office's register is on a PostgreSQL server
+
+    return PgDatabase(server, timeout=timeout, version=SCHEMA_VERSION)
 
 
 class Store:
@@ -74,7 +104,7 @@ class Store:
     """
 
     def __init__(self, path: Path, *, timeout: float) -> None:
-        self.db: Final = Database(path, timeout=timeout, migrations=MIGRATIONS)
+        self.db: Final = _open(path, timeout)
         self.entries: Final = Entries(self.db)
         self.counters: Final = Counters(self.db)
         self.cases: Final = Cases(self.db)

@@ -87,12 +87,11 @@ class Cases:
         self.db = db
 
     def insert(self, workflow: str, state: str, data: dict[str, Any], at: str) -> int:
-        cur = self.db.execute(
+        return self.db.insert_id(
             "INSERT INTO cases (workflow, state, data_json, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?)",
             (workflow, state, dumps(data), at, at),
         )
-        return int(cur.lastrowid or 0)
 
     def move(
         self, case_id: int, from_state: str, to_state: str, data: dict[str, Any], at: str

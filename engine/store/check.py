@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .db import plain
+from .db import Connection, plain
 from .entries import Entries
 from .journal import Journal
+from .location import server_of
 from .recipients import Recipients
 from .renders import Renders
 
-__all__ = ["Snapshot", "integrity", "snapshot"]
+__all__ = ["TABLES", "Snapshot", "counts", "integrity", "snapshot"]
+
+TABLES = (
+    "entries",
+    "counters",
+    "cases",
+    "case_events",
+    "renders",
+    "dependencies",
+    "recipients",
+    "pending_files",
+)
+"""Every table of the register, in the order their migrations make them."""
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    """The number of rows of each table (``saraban db status``)."""
+    return {t: int(conn.one(f"SELECT count(*) FROM {t}")[0]) for t in TABLES}
 
 
 def integrity(register: Path, limit: int = 5) -> list[str]:
@@ -38,7 +57,14 @@ class Snapshot:
 
 def snapshot(register: Path) -> Snapshot:
     """Read the registered files (raises :data:`~engine.store.DatabaseError`)."""
-    with plain(register) as conn:
+    server = server_of(register)
+    with contextlib.ExitStack() as stack:
+        if server is None:
+            conn: Connection = stack.enter_context(plain(register))
+        else:
+            from . import pg
+
+            conn = stack.enter_context(pg.bare(server))
         return Snapshot(
             entries=Entries(conn).files(),
             renders=Renders(conn).files(),

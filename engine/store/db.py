@@ -16,26 +16,35 @@ The schema is made of per-component migrations (see :class:`Migration`); the dat
 from __future__ import annotations
 
 import contextlib
+import functools
+import random
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, ParamSpec, TypeVar
 
 from engine.errors import RegisterError, SarabanError
 from engine.failures import database_reason
 from engine.i18n import _
 
 __all__ = [
+    "ATTEMPTS",
     "Conflict",
     "Database",
     "DatabaseError",
     "Migration",
     "StoreError",
+    "Transactions",
+    "Transient",
     "plain",
+    "retried",
     "schema_version",
 ]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 StoreError: Final = sqlite3.Error
 """The base class of the errors the database raises (for ``except`` clauses outside the store)."""
@@ -45,6 +54,40 @@ DatabaseError: Final = sqlite3.DatabaseError
 
 class Conflict(Exception):
     """A write refused by a uniqueness constraint (the message is the database's)."""
+
+
+ATTEMPTS: Final = 5
+"""How many times :func:`retried` runs a transaction the database server refused as transient."""
+
+
+class Transient(RegisterError):
+    """The database server refused a transaction that may succeed if run again: a deadlock or a
+    serialization failure with another clerk's command (PostgreSQL; SQLite never raises it).
+    Nothing of the transaction was recorded."""
+
+
+def retried(fn: Callable[P, T]) -> Callable[P, T]:
+    """``fn`` (a whole write transaction and the files it writes: issuing, advancing a case) run
+    again when the server refuses it as :class:`Transient`, up to :data:`ATTEMPTS` times, after
+    a short random pause; then one clear :class:`RegisterError`. ``fn`` must clean up after a
+    failed attempt (the pending files of :class:`engine.recovery.Staging` do)."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return fn(*args, **kwargs)
+            except Transient as exc:
+                if attempt == ATTEMPTS:
+                    raise RegisterError(
+                        _(
+                            "the database server refused the transaction {times} times ({reason}); nothing was recorded: try again"
+                        ).format(times=ATTEMPTS, reason=exc.message)
+                    ) from exc
+                time.sleep(random.uniform(0.02, 0.1) * attempt)
+        raise AssertionError  # pragma: no cover (the loop returns or raises)
+
+    return run
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,23 +122,39 @@ def is_busy(error: BaseException) -> bool:
 
 
 class Connection:
-    """A bare connection to the register file: statements only (no pragmas, no migration)."""
+    """A bare connection to the register file: statements only (no pragmas, no migration).
+
+    The table classes run their SQL through this interface, written once for both databases:
+    ``?`` placeholders, ``INSERT … ON CONFLICT``, no ``INSERT OR REPLACE``, rows read by index
+    or column name. :class:`engine.store.pg.PgConnection` is the same interface on PostgreSQL.
+    """
+
+    row_locks: bool = False
+    """Whether the database locks rows (PostgreSQL: ``SELECT … FOR UPDATE`` on a counter). False:
+    a write transaction locks the whole register (SQLite's ``BEGIN IMMEDIATE``)."""
+    machine: str = ""
+    """The id of this workspace among the machines sharing the register ("" for a file)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; the cursor (``rowcount``)."""
         return self._conn.execute(sql, params)
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         self._conn.executemany(sql, rows)
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self._conn.execute(sql, params).fetchone()
-        return row
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first row (by index or column name), or None."""
+        return self._conn.execute(sql, params).fetchone()
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._conn.execute(sql, params).fetchall()
+
+    def insert_id(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run an ``INSERT`` into a table with an ``id`` key; the new row's id."""
+        return int(self._conn.execute(sql, params).lastrowid or 0)
 
     def close(self) -> None:
         self._conn.close()
@@ -112,7 +171,67 @@ def plain(path: Path, *, autocommit: bool = False) -> Iterator[Connection]:
         conn.close()
 
 
-class Database(Connection):
+class Transactions:
+    """``write()`` and ``transaction()`` over a database's own begin, commit and rollback (the
+    same contract on SQLite and on PostgreSQL)."""
+
+    _in_transaction = False
+    _batch = False
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _commit(self) -> None:
+        raise NotImplementedError
+
+    def _rollback(self) -> None:
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        """One write transaction: begin … commit, rollback on error (SQLite: ``BEGIN
+        IMMEDIATE``, the whole register locked for writing from the start).
+
+        Inside :meth:`transaction` the outer transaction is used: it commits or rolls back
+        everything together.
+        """
+        if self._batch:
+            yield
+            return
+        if self._in_transaction:
+            raise SarabanError(
+                _(
+                    "the register is already inside reserve(): finish that letter first (one write transaction per Register at a time)"
+                )
+            )
+        self._begin()
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._rollback()
+            raise
+        else:
+            try:
+                self._commit()
+            except BaseException:
+                self._rollback()
+                raise
+        finally:
+            self._in_transaction = False
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around several changes: every :meth:`write` inside joins it."""
+        with self.write():
+            self._batch = True
+            try:
+                yield
+            finally:
+                self._batch = False
+
+
+class Database(Transactions, Connection):
     """One connection to the register file, with its write transactions and schema.
 
     Opening connects, sets WAL journal mode, ``synchronous = FULL`` and foreign keys, and brings
@@ -124,8 +243,6 @@ class Database(Connection):
         self.timeout: Final = float(timeout)
         self._migrations = tuple(migrations)
         self.version: Final = schema_version(self._migrations)
-        self._in_transaction = False
-        self._batch = False
         try:
             self._conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
         except sqlite3.Error as e:
@@ -166,52 +283,16 @@ class Database(Connection):
             file=self.path,
         )
 
-    @contextlib.contextmanager
-    def write(self) -> Iterator[None]:
-        """One write transaction: ``BEGIN IMMEDIATE`` … ``COMMIT``, ``ROLLBACK`` on error.
-
-        Inside :meth:`transaction` the outer transaction is used: it commits or rolls back
-        everything together.
-        """
-        if self._batch:
-            yield
-            return
-        if self._in_transaction:
-            raise SarabanError(
-                _(
-                    "the register is already inside reserve(): finish that letter first (one write transaction per Register at a time)"
-                )
-            )
+    def _begin(self) -> None:
         try:
             self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as e:
             if is_busy(e):
                 raise self._busy_error() from e
             raise
-        self._in_transaction = True
-        try:
-            yield
-        except BaseException:
-            self._rollback()
-            raise
-        else:
-            try:
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
-        finally:
-            self._in_transaction = False
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One write transaction around several changes: every :meth:`write` inside joins it."""
-        with self.write():
-            self._batch = True
-            try:
-                yield
-            finally:
-                self._batch = False
+    def _commit(self) -> None:
+        self._conn.execute("COMMIT")
 
     def _rollback(self) -> None:
         if self._conn.in_transaction:

@@ -127,7 +127,7 @@ _COLUMNS: Final = (
 _CORRECTABLE: Final = frozenset({"date", "subject", "recipient", "data_json"})
 
 
-def _entry(row: sqlite3.Row) -> Entry:
+def _entry(row: Any) -> Entry:
     return Entry(
         id=row["id"],
         series=row["series"],
@@ -272,7 +272,7 @@ class Entries:
         """Add an entry; returns its id. :class:`Conflict` if the number or printed number is
         taken."""
         try:
-            cursor = self.db.execute(
+            return self.db.insert_id(
                 "INSERT INTO entries (series, year, number, number_text, number_key, date, "
                 "sender, recipient, subject, action, note, case_id, path, data_json, created_at, "
                 "backdated_number, backdated_date) "
@@ -299,7 +299,6 @@ class Entries:
             )
         except sqlite3.IntegrityError as e:
             raise Conflict(str(e)) from e
-        return int(cursor.lastrowid or 0)
 
     def cancel(self, entry_id: int, reason: str, at: str) -> None:
         self.db.execute(
@@ -328,6 +327,24 @@ class Counters:
     def get(self, series: str, year: int) -> int | None:
         row = self.db.one(
             "SELECT next_number FROM counters WHERE series = ? AND year = ?", (series, year)
+        )
+        return int(row[0]) if row is not None else None
+
+    def lock(self, series: str, year: int) -> int | None:
+        """:meth:`get`, for the transaction that gives the next number: on a database with row
+        locks, the counter row is made if missing and locked (``SELECT … FOR UPDATE``) until the
+        transaction ends, so that two clerks' commands never read the same next number (a
+        second one waits here). SQLite's write transaction has locked the whole register."""
+        if not self.db.row_locks:
+            return self.get(series, year)
+        self.db.execute(
+            "INSERT INTO counters (series, year, next_number) VALUES (?, ?, 1) "
+            "ON CONFLICT (series, year) DO NOTHING",
+            (series, year),
+        )
+        row = self.db.one(
+            "SELECT next_number FROM counters WHERE series = ? AND year = ? FOR UPDATE",
+            (series, year),
         )
         return int(row[0]) if row is not None else None
 

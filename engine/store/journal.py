@@ -9,7 +9,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+from engine.errors import RegisterError
+
 from .db import Connection, Migration, plain
+from .location import server_of
 
 __all__ = ["MIGRATIONS", "Journal", "forget", "read"]
 
@@ -32,27 +35,50 @@ MIGRATIONS: Final = (
 
 
 class Journal:
-    """The ``pending_files`` table."""
+    """The ``pending_files`` table.
+
+    It concerns the files of one workspace folder. On a register shared by several machines
+    (PostgreSQL) each row's ``run`` is ``<run id>@<machine>``, the id of the workspace that
+    wrote it (:attr:`Connection.machine`), and a workspace reads and finishes only its own rows:
+    another machine's runs have no lock file here, and would look dead."""
 
     def __init__(self, db: Connection) -> None:
         self.db = db
 
+    def _run(self, run: str) -> str | None:
+        """The run id of a stored ``run`` if the row is this workspace's, else None."""
+        machine = self.db.machine
+        if not machine:
+            return run
+        tail = f"@{machine}"
+        return run[: -len(tail)] if run.endswith(tail) else None
+
     def add(self, rows: Iterable[tuple[str, str, str]]) -> None:
         """Record (pending, final, run) rows (in the open transaction)."""
+        tail = f"@{self.db.machine}" if self.db.machine else ""
         self.db.executemany(
-            "INSERT INTO pending_files (pending, final, run) VALUES (?, ?, ?)", list(rows)
+            "INSERT INTO pending_files (pending, final, run) VALUES (?, ?, ?)",
+            [(pending, final, run + tail) for pending, final, run in rows],
         )
 
     def rows(self) -> list[tuple[str, str, str]]:
-        """Every (pending, final, run) row, oldest first."""
-        return [
-            (r[0], r[1], r[2])
-            for r in self.db.all("SELECT pending, final, run FROM pending_files ORDER BY rowid")
-        ]
+        """Every (pending, final, run) row of this workspace, oldest first."""
+        out = []
+        for pending, final, stored in self.db.all(
+            "SELECT pending, final, run FROM pending_files ORDER BY rowid"
+        ):
+            run = self._run(stored)
+            if run is not None:
+                out.append((pending, final, run))
+        return out
 
     def finals(self) -> set[str]:
-        """The final names the journal holds."""
-        return {r[0] for r in self.db.all("SELECT final FROM pending_files")}
+        """The final names the journal holds for this workspace."""
+        return {
+            r[0]
+            for r in self.db.all("SELECT final, run FROM pending_files")
+            if self._run(r[1]) is not None
+        }
 
     def remove(self, pendings: Iterable[str]) -> None:
         self.db.executemany("DELETE FROM pending_files WHERE pending = ?", [(p,) for p in pendings])
@@ -61,6 +87,15 @@ class Journal:
 def read(register: Path) -> list[tuple[str, str, str]] | None:
     """The journal rows (pending, final, run) of the register file, on a connection of its own;
     [] without a register or a journal table (an older saraban's); None if unreadable."""
+    server = server_of(register)
+    if server is not None:  # this workspace's rows on the shared server
+        from . import pg
+
+        try:
+            with pg.bare(server) as conn:
+                return Journal(conn).rows()
+        except RegisterError:
+            return None
     if not register.exists():
         return []
     try:
@@ -76,6 +111,13 @@ def forget(register: Path, pendings: list[str]) -> None:
     """Delete finished journal rows on a connection of its own (no sync: a row that comes back
     finds its file in place)."""
     if not pendings:
+        return
+    server = server_of(register)
+    if server is not None:
+        from . import pg
+
+        with pg.bare(server) as conn:
+            Journal(conn).remove(pendings)
         return
     with plain(register, autocommit=True) as conn:
         conn.execute("PRAGMA synchronous = NORMAL")

@@ -75,9 +75,14 @@ class Renders:
         files: Mapping[str, str],
         at: str,
     ) -> None:
-        """Store or replace the record of (case, document)."""
+        """Store or replace the record of (case, document): the old row is deleted and a new
+        one added (a new ``rowid``, so :meth:`with_cases` lists it last, as ``INSERT OR
+        REPLACE`` did)."""
         self.db.execute(
-            "INSERT OR REPLACE INTO renders (case_id, document, entry_id, date, files_json, "
+            "DELETE FROM renders WHERE case_id = ? AND document = ?", (case_id, document)
+        )
+        self.db.execute(
+            "INSERT INTO renders (case_id, document, entry_id, date, files_json, "
             "rendered_at) VALUES (?, ?, ?, ?, ?, ?)",
             (case_id, document, entry_id, date, json.dumps(dict(files), ensure_ascii=False), at),
         )
