@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.saraban-installed
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-thai-tlwg poppler-utils fontconfig \
-  libicu-dev pkg-config g++
+  libicu-dev pkg-config g++ chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BINDIR ?= $(HOME)/.local/bin
 
@@ -23,8 +23,9 @@ fonts: $(STAMP)
 # System packages: LibreOffice Writer and its UNO bridge (PDF), the Thai TLWG fonts (the TH
 # Sarabun substitute is built from Laksaman), poppler (pdftotext for page furniture, pdftoppm and
 # pdffonts for looking at PDFs), fontconfig, and ICU's headers with pkg-config and g++ (PyICU is
-# built on the system's ICU, the one LibreOffice breaks Thai lines with). Installed only when
-# missing.
+# built on the system's ICU, the one LibreOffice breaks Thai lines with), and chromium with its
+# chromedriver (tests/test_web_browser.py drives the web application in headless chromium).
+# Installed only when missing.
 system:
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
