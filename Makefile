@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.saraban-installed
 APT_PACKAGES := libreoffice-writer-nogui python3-uno fonts-thai-tlwg poppler-utils fontconfig \
-  libicu-dev pkg-config g++ postgresql
+  libicu-dev pkg-config g++ postgresql chromium chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BINDIR ?= $(HOME)/.local/bin
 
@@ -23,8 +23,10 @@ fonts: $(STAMP)
 # System packages: LibreOffice Writer and its UNO bridge (PDF), the Thai TLWG fonts (the TH
 # Sarabun substitute is built from Laksaman), poppler (pdftotext for page furniture, pdftoppm and
 # pdffonts for looking at PDFs), fontconfig, and ICU's headers with pkg-config and g++ (PyICU is
-# built on the system's ICU, the one LibreOffice breaks Thai lines with), and PostgreSQL (the
-# tests of a register on a server start a throw-away cluster with its initdb and pg_ctl).
+# built on the system's ICU, the one LibreOffice breaks Thai lines with), PostgreSQL (the
+# tests of a register on a server start a throw-away cluster with its initdb and pg_ctl), and
+# chromium with its chromedriver (tests/test_web_browser.py drives the web application in
+# headless chromium).
 # Installed only when missing.
 system:
 	@missing=""; for p in $(APT_PACKAGES); do \

@@ -204,15 +204,19 @@ def _case_number(key: int | str) -> int:
 
 
 def cases(
-    ws: Workspace, workflow: str | None = None, state: str | None = None
+    ws: Workspace, workflow: str | None = None, state: str | None = None, *, by: str | None = None
 ) -> list[CaseSummary]:
-    """Cases, optionally of one workflow and/or in one state. An unknown workflow or state is
-    an error listing the known ones (those of the workflow files and of the stored cases)."""
+    """Cases, optionally of one workflow and/or in one state (``by``: only those someone acted
+    on). An unknown workflow or state is an error listing the known ones (those of the workflow
+    files and of the stored cases)."""
     with Register(ws.register_path) as reg:
         store = CaseStore(reg)
         if workflow or state:
             _check_case_filter(ws, store, workflow, state)
         rows = store.list(workflow, state)
+        if by is not None:
+            mine = reg.store.events.cases_by(by)
+            rows = [c for c in rows if c.id in mine]
     from .infos import CaseSummary
 
     return [
@@ -359,6 +363,12 @@ def register_list(ws: Workspace, year: str | None = None, series: str | None = N
 #: The register series a workflow may name (schema/workflow.schema.json): ordinary letters,
 #: circulars (the ว series) and orders (คำสั่ง).
 SERIES = ("normal", "circular", "order")
+
+
+def register_entry(ws: Workspace, entry_id: int) -> Entry:
+    """The register entry ``entry_id`` (its database id, as the web pages link it)."""
+    with Register(ws.register_path) as reg:
+        return reg.entry(entry_id)
 
 
 def _check_known_series(reg: Register, series: str, option: str) -> str:

@@ -486,6 +486,41 @@ def cmd_proof(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from .web import accounts  # argon2: only for this command and `serve`
+
+    ws = Workspace(find_workspace(args.workspace))
+    if args.user_cmd == "add":
+        user = accounts.add_user(ws, args.name, args.role, _read_password())
+        print(f"added user {user.name} ({user.role})")
+    elif args.user_cmd == "remove":
+        accounts.remove_user(ws, args.name)
+        print(f"removed user {args.name}")
+    else:
+        for u in accounts.list_users(ws):
+            print(f"{u.name:<24} {u.role:<8} {u.created_at}")
+    return 0
+
+
+def _read_password() -> str:
+    """The new user's password: typed twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise UserError("the two passwords differ", field="password")
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web import app  # Starlette and uvicorn: only for this command
+
+    app.serve(Workspace(find_workspace(args.workspace)), host=args.host, port=args.port)
+    return 0
+
+
 FORCE_HELP = N_("take a date more than a year ahead or 10 years back (see docs/limits.md)")
 
 
@@ -722,6 +757,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("target", metavar="FILE.pdf|CASE", help=_("a PDF, or a case number"))
     p.set_defaults(func=cmd_proof)
+
+    p = sub.add_parser("serve", parents=[common], help="the web application (docs/web.md)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("user", parents=[common], help="users of the web application")
+    usub = p.add_subparsers(dest="user_cmd", required=True, metavar="ACTION")
+    u = usub.add_parser("add", parents=[common], help="add a user; the password is read from stdin")
+    u.add_argument("name")
+    u.add_argument("--role", required=True, choices=["clerk", "signer", "admin"])
+    u = usub.add_parser("remove", parents=[common], help="remove a user")
+    u.add_argument("name")
+    usub.add_parser("list", parents=[common], help="list the users and their roles")
+    p.set_defaults(func=cmd_user)
     return parser
 
 

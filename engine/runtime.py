@@ -588,6 +588,7 @@ def new_case(
                 docs = wf.documents[:1] if wf.letter_inputs else wf.documents
                 for spec in docs:
                     run.make_document(spec, issue=False)
+                store.store.events.set_first_files(case_id, list(run.files))  # the drafts
             writer.journal(conn)  # the files to move into place: committed with the rows
         writer.finish(ws.register_path)
     except BaseException:

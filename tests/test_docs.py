@@ -60,10 +60,10 @@ def fenced(text: str, lang: str = "") -> list[str]:
 
 
 def engine_modules() -> set[str]:
-    """Every module file of engine/ and engine/store/, as ``engine/…/name.py``."""
+    """Every module file of engine/, engine/store/ and engine/web/, as ``engine/…/name.py``."""
     return {
         p.relative_to(ROOT).as_posix()
-        for folder in (ROOT / "engine", ROOT / "engine" / "store")
+        for folder in (ROOT / "engine", ROOT / "engine" / "store", ROOT / "engine" / "web")
         for p in folder.glob("*.py")
     }
 
@@ -192,7 +192,7 @@ def test_readme_cli_summary_names_every_command_and_option() -> None:
 
 
 def named_modules(text: str) -> list[str]:
-    return re.findall(r"`(engine/(?:store/)?\w+\.py)`", text)
+    return re.findall(r"`(engine/(?:store/|web/)?\w+\.py)`", text)
 
 
 def test_architecture_names_every_module_and_no_other() -> None:

@@ -63,11 +63,11 @@ def test_a_register_of_schema_1_opens_migrates_and_numbers_on(tmp_path: Path) ->
         assert conn.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         assert {"cases", "case_events", "renders", "dependencies", "recipients",
-                "pending_files"} <= tables  # fmt: skip
+                "pending_files", "users", "login_failures", "web_settings"} <= tables  # fmt: skip
 
 
 def test_migrations_are_numbered_without_gaps() -> None:
-    assert schema_version(MIGRATIONS) == SCHEMA_VERSION == 5
+    assert schema_version(MIGRATIONS) == SCHEMA_VERSION == 6
     with pytest.raises(AssertionError, match="without gaps"):
         schema_version([*MIGRATIONS, Migration(SCHEMA_VERSION + 2, ("SELECT 1",))])
 

@@ -11,6 +11,7 @@ module                             tables
 :mod:`engine.store.renders`        ``renders``, ``dependencies`` (fingerprints)
 :mod:`engine.store.recipients`     ``recipients`` (of circular letters)
 :mod:`engine.store.journal`        ``pending_files`` (the journal of pending names)
+:mod:`engine.store.users`          ``users``, ``login_failures``, ``web_settings`` (``serve``)
 =================================  ===========================================================
 
 :class:`Store` opens the database (:class:`engine.store.db.Database`: one connection, write
@@ -27,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from . import cases, entries, journal, recipients, renders
+from . import cases, entries, journal, recipients, renders, users
 from .cases import Case, CaseEvents, Cases, Event
 from .db import (
     Conflict,
@@ -44,6 +45,7 @@ from .journal import Journal
 from .location import Server, parse_url, redact, serve, server_of
 from .recipients import Recipients, StoredRecipient
 from .renders import Dependencies, Rendered, Renders
+from .users import LoginFailures, User, Users, WebSettings
 
 __all__ = [
     "COMPONENTS",
@@ -60,6 +62,7 @@ __all__ = [
     "Entry",
     "Event",
     "Journal",
+    "LoginFailures",
     "Recipients",
     "Rendered",
     "Renders",
@@ -74,12 +77,15 @@ __all__ = [
     "retried",
     "serve",
     "server_of",
+    "User",
+    "Users",
+    "WebSettings",
 ]
 
 if TYPE_CHECKING:
     from .pg import PgDatabase
 
-COMPONENTS: Final = (entries, cases, renders, recipients, journal)
+COMPONENTS: Final = (entries, cases, renders, recipients, journal, users)
 """The modules that own tables, in the order their migrations of one version run."""
 MIGRATIONS: Final[tuple[Migration, ...]] = tuple(m for c in COMPONENTS for m in c.MIGRATIONS)
 SCHEMA_VERSION: Final = schema_version(MIGRATIONS)
@@ -113,6 +119,9 @@ class Store:
         self.dependencies: Final = Dependencies(self.db)
         self.recipients: Final = Recipients(self.db)
         self.journal: Final = Journal(self.db)
+        self.users: Final = Users(self.db)
+        self.login_failures: Final = LoginFailures(self.db)
+        self.web_settings: Final = WebSettings(self.db)
 
     def write(self) -> contextlib.AbstractContextManager[None]:
         """One write transaction (joins an open :meth:`transaction`)."""

@@ -166,6 +166,22 @@ class CaseEvents:
             for r in rows
         ]
 
+    def set_first_files(self, case_id: int, files: list[str]) -> None:
+        """Record the files the first event of a case wrote (its drafts, rendered after the
+        case row was made)."""
+        self.db.execute(
+            "UPDATE case_events SET files_json = ? WHERE id = "
+            "(SELECT min(id) FROM case_events WHERE case_id = ?)",
+            (dumps(files), case_id),
+        )
+
+    def cases_by(self, by: str) -> set[int]:
+        """The cases someone acted on (any event of their history is ``by`` them)."""
+        return {
+            r[0]
+            for r in self.db.all("SELECT DISTINCT case_id FROM case_events WHERE by = ?", (by,))
+        }
+
     def states_visited(self) -> dict[int, set[str]]:
         """Every state each case has entered, by case (its history's ``to_state``s)."""
         visited: dict[int, set[str]] = {}

@@ -79,6 +79,8 @@ def ddl(statement: str) -> str:
         statement,
     )
     text = re.sub(r"\bINTEGER\b", "BIGINT", text)
+    # REAL is 4 bytes on PostgreSQL, 8 on SQLite: seconds since the epoch need the 8
+    text = re.sub(r"\bREAL\b", "DOUBLE PRECISION", text)
     table = re.match(r"\s*CREATE TABLE (\w+) \(", text)
     if table is not None and "IDENTITY PRIMARY KEY" not in text:
         text = (
