@@ -492,10 +492,10 @@ def cmd_user(args: argparse.Namespace) -> int:
     ws = Workspace(find_workspace(args.workspace))
     if args.user_cmd == "add":
         user = accounts.add_user(ws, args.name, args.role, _read_password())
-        print(f"added user {user.name} ({user.role})")
+        print(_("added user {name} ({role})").format(name=user.name, role=user.role))
     elif args.user_cmd == "remove":
         accounts.remove_user(ws, args.name)
-        print(f"removed user {args.name}")
+        print(_("removed user {name}").format(name=args.name))
     else:
         for u in accounts.list_users(ws):
             print(f"{u.name:<24} {u.role:<8} {u.created_at}")
@@ -507,9 +507,9 @@ def _read_password() -> str:
     if sys.stdin.isatty():
         import getpass
 
-        password = getpass.getpass("password: ")
-        if getpass.getpass("again: ") != password:
-            raise UserError("the two passwords differ", field="password")
+        password = getpass.getpass(_("password: "))
+        if getpass.getpass(_("again: ")) != password:
+            raise UserError(_("the two passwords differ"), field="password")
         return password
     return sys.stdin.readline().rstrip("\r\n")
 
@@ -740,14 +740,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("db", parents=[common], help="the register's database: SQLite or PostgreSQL")
-    dsub = p.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
-    dsub.add_parser("status", parents=[common], help="the database, its schema version, its rows")
-    dsub.add_parser("upgrade", parents=[common], help="create or migrate the register's schema")
-    d = dsub.add_parser(
-        "copy", parents=[common], help="copy this office's SQLite register to a PostgreSQL server"
+    p = sub.add_parser(
+        "db", parents=[common], help=_("the register's database: SQLite or PostgreSQL")
     )
-    d.add_argument("--to", required=True, metavar="URL", help="postgresql://user@host/database")
+    dsub = p.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
+    dsub.add_parser(
+        "status", parents=[common], help=_("the database, its schema version, its rows")
+    )
+    dsub.add_parser("upgrade", parents=[common], help=_("create or migrate the register's schema"))
+    d = dsub.add_parser(
+        "copy",
+        parents=[common],
+        help=_("copy this office's SQLite register to a PostgreSQL server"),
+    )
+    d.add_argument("--to", required=True, metavar="URL", help=_("postgresql://user@host/database"))
     p.set_defaults(func=cmd_db)
 
     p = sub.add_parser(
@@ -758,19 +764,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", metavar="FILE.pdf|CASE", help=_("a PDF, or a case number"))
     p.set_defaults(func=cmd_proof)
 
-    p = sub.add_parser("serve", parents=[common], help="the web application (docs/web.md)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p = sub.add_parser("serve", parents=[common], help=_("the web application (docs/web.md)"))
+    p.add_argument(
+        "--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)")
+    )
+    p.add_argument("--port", type=int, default=8000, help=_("port (default 8000)"))
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("user", parents=[common], help="users of the web application")
+    p = sub.add_parser("user", parents=[common], help=_("users of the web application"))
     usub = p.add_subparsers(dest="user_cmd", required=True, metavar="ACTION")
-    u = usub.add_parser("add", parents=[common], help="add a user; the password is read from stdin")
+    u = usub.add_parser(
+        "add", parents=[common], help=_("add a user; the password is read from stdin")
+    )
     u.add_argument("name")
     u.add_argument("--role", required=True, choices=["clerk", "signer", "admin"])
-    u = usub.add_parser("remove", parents=[common], help="remove a user")
+    u = usub.add_parser("remove", parents=[common], help=_("remove a user"))
     u.add_argument("name")
-    usub.add_parser("list", parents=[common], help="list the users and their roles")
+    usub.add_parser("list", parents=[common], help=_("list the users and their roles"))
     p.set_defaults(func=cmd_user)
     return parser
 

@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from engine.errors import UserError
+from engine.i18n import _
 from engine.register import Register
 from engine.store import Conflict, User
 from engine.workspace import Workspace
@@ -55,7 +56,9 @@ def _register(ws: Workspace) -> Register:
 def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise UserError(
-            f"a user name is 1 to 64 letters, digits, '.', '_' or '-', got {name[:70]!r}",
+            _("a user name is 1 to 64 letters, digits, '.', '_' or '-', got {name!r}").format(
+                name=name[:70]
+            ),
             field="NAME",
         )
     return name
@@ -64,7 +67,7 @@ def check_name(name: str) -> str:
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise UserError(
-            "the role is one of {roles}, not {role!r}".format(roles=", ".join(ROLES), role=role),
+            _("the role is one of {roles}, not {role!r}").format(roles=", ".join(ROLES), role=role),
             field="--role",
         )
     return role
@@ -74,7 +77,9 @@ def check_password(password: str) -> str:
     """``password`` if it is long enough and not too long."""
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise UserError(
-            f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters",
+            _("a password has {least} to {most} characters").format(
+                least=MIN_PASSWORD, most=MAX_PASSWORD
+            ),
             field="password",
         )
     return password
@@ -92,7 +97,9 @@ def add_user(ws: Workspace, name: str, role: str, password: str) -> User:
         try:
             reg.store.users.insert(user)
         except Conflict:
-            raise UserError(f"user {name} exists already", field="NAME") from None
+            raise UserError(
+                _("user {name} exists already").format(name=name), field="NAME"
+            ) from None
     return user
 
 
@@ -110,7 +117,7 @@ def remove_user(ws: Workspace, name: str) -> None:
     """Remove a user (their sessions end at their next request)."""
     with _register(ws) as reg, reg.store.write():
         if not reg.store.users.delete(name):
-            raise UserError(f"no user named {name}", field="NAME")
+            raise UserError(_("no user named {name}").format(name=name), field="NAME")
 
 
 class TooManyAttempts(UserError):

@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import hmac
+import os
 import secrets
 import subprocess
 import tempfile
@@ -51,6 +52,7 @@ from starlette.staticfiles import StaticFiles
 
 from engine import api, programs, thai
 from engine.errors import UserError
+from engine.i18n import _
 from engine.store import Entry, User
 from engine.workflow import Workflow
 from engine.workspace import Workspace
@@ -699,5 +701,13 @@ def serve(ws: Workspace, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     import uvicorn
 
     app = create_app(ws)
-    print(f"saraban: serving {ws.root} at http://{host}:{port}/ (Ctrl+C stops)", flush=True)
+    # The pages are Thai: so are the engine's messages shown on them, whatever the server's
+    # locale, unless SARABAN_LANG says otherwise (engine/i18n.py).
+    os.environ.setdefault("SARABAN_LANG", "th")
+    print(
+        _("saraban: serving {root} at http://{host}:{port}/ (Ctrl+C stops)").format(
+            root=ws.root, host=host, port=port
+        ),
+        flush=True,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final, Protocol
 
 from engine.errors import UserError
+from engine.i18n import _
 from engine.inputs import InputError, InputSpec, make_spec
 from engine.render import write_atomic
 from engine.workflow import Workflow
@@ -151,12 +152,12 @@ async def save_upload(ws: Workspace, upload: Upload) -> str:
     or JPEG."""
     data = await upload.read(MAX_UPLOAD + 1)
     if not data:
-        raise InputError("the file is empty")
+        raise InputError(_("the file is empty"))
     if len(data) > MAX_UPLOAD:
-        raise InputError(f"the file is larger than {MAX_UPLOAD // 2**20} MB")
+        raise InputError(_("the file is larger than {mb} MB").format(mb=MAX_UPLOAD // 2**20))
     suffix = _detect(data[:16])
     if suffix is None:
-        raise InputError("only PDF, PNG or JPEG files are accepted")
+        raise InputError(_("only PDF, PNG or JPEG files are accepted"))
     folder = ws.root / UPLOADS / dt.date.today().strftime("%Y-%m")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{secrets.token_hex(8)}{suffix}"
