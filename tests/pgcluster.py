@@ -64,10 +64,12 @@ class Cluster:
             raise RuntimeError(f"{program} failed: {proc.stderr or proc.stdout}\n{log}")
         return proc
 
-    def start(self) -> None:
+    def start(self, extra: str = "") -> None:
+        """Start the server; ``extra``: more server options, which win over these
+        (bench/bench_database.py turns fsync back on)."""
         options = (
             f"-k {self.dir} -c listen_addresses='' -c fsync=off -c max_connections=300 "
-            "-c shared_buffers=16MB"
+            f"-c shared_buffers=16MB {extra}"
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
                   "-o", options, "start")  # fmt: skip
