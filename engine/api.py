@@ -719,8 +719,26 @@ def check(ws: Workspace, *, repair: bool = False) -> CheckResult:
             problems.append(str(exc))
     from .recovery import check_register
 
+    if repair:  # registered files missing or out of date here: written from the database
+        checked += _sync_for_repair(ws)
     db_problems, db_checked = check_register(ws, repair=repair)
     return CheckResult(problems + db_problems, checked + db_checked)
+
+
+def _sync_for_repair(ws: Workspace) -> list[str]:
+    """``check --repair``'s :func:`engine.sync.sync`: what it wrote (its problems are
+    ``check``'s own)."""
+    from . import sync
+    from .store import server_of
+
+    try:
+        ws.register_path  # noqa: B018 - a register that cannot be opened is check's to report
+        if not ws.register_path.exists() and server_of(ws.register_path) is None:
+            return []
+        report = sync.sync(ws)
+    except UserError:
+        return []
+    return report.lines()[:-1] if report.files or report.stored else []
 
 
 def proof(ws: Workspace, target: str) -> list[Proofed]:

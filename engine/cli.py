@@ -358,6 +358,12 @@ def cmd_regenerate(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_json())
         return 1 if report.pdf_errors else 0
+    if report.fetched:  # a shared register: synced first (docs/database.md)
+        print(
+            _(
+                "wrote {count} registered file(s) from the register database first (`saraban sync`)"
+            ).format(count=len(report.fetched))
+        )
     for item in report.regenerated:
         what = f"ที่ {item.number}" if item.number else item.document
         files = item.changed or []
@@ -433,6 +439,17 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    from . import sync  # docs/database.md
+
+    report = sync.sync(Workspace(find_workspace(args.workspace)))
+    for line in report.lines():
+        print(line)
+    for p in report.problems:
+        print(_("error  {problem}").format(problem=p), file=sys.stderr)
+    return 1 if report.problems else 0
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     from . import database  # docs/database.md
 
@@ -456,6 +473,8 @@ def cmd_db(args: argparse.Namespace) -> int:
             )
     else:
         copied = database.copy(ws, args.to)
+        for problem in copied.problems:
+            print(_("saraban: warning: {message}").format(message=problem), file=sys.stderr)
         for table, (n, digest) in copied.tables.items():
             print(
                 _("{table}: {rows} row(s), sha256 {digest}… the same on both").format(
@@ -736,9 +755,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--repair",
         action="store_true",
-        help=_("move letters the register does not know to letters/.quarantine/"),
+        help=_(
+            "move letters the register does not know to letters/.quarantine/; write those missing here (saraban sync)"
+        ),
     )
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "sync",
+        parents=[common],
+        help=_("write the registered files missing or out of date here from the register database"),
+    )
+    p.set_defaults(func=cmd_sync)
 
     p = sub.add_parser(
         "db", parents=[common], help=_("the register's database: SQLite or PostgreSQL")

@@ -6,7 +6,8 @@ PostgreSQL server (docs/database.md).
 - :func:`upgrade`: create or migrate the register's schema. A SQLite file is upgraded whenever a
   command opens it; a server's schema only by this command (a shared server is changed on
   purpose, by one clerk, not by whichever machine runs a newer saraban first).
-- :func:`copy`: move the office's SQLite register into an empty schema on a server.
+- :func:`copy`: move the office's SQLite register into an empty schema on a server, the issued
+  documents with it (those this workspace has that the register lacks are stored first).
 
 Passwords are never printed: every URL shown is :func:`engine.store.redact`'s.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import sync
 from .errors import RegisterError, UserError
 from .i18n import _
 from .register import Register
@@ -99,6 +101,10 @@ class CopyResult:
 
     target: str
     tables: dict[str, tuple[int, str]]
+    #: registered files of this workspace stored in the register first (issued before it kept
+    #: documents), and those whose content it could not find (:func:`engine.sync.sync`)
+    stored: int = 0
+    problems: list[str] = field(default_factory=list)
 
 
 def copy(ws: Workspace, to: str) -> CopyResult:
@@ -118,5 +124,6 @@ def copy(ws: Workspace, to: str) -> CopyResult:
 
     with Register(register):  # brought up to this saraban's schema first
         pass
+    synced = sync.sync(ws)  # the documents issued before the register kept them, stored first
     copied = transfer.copy_register(register, target, MIGRATIONS, SCHEMA_VERSION)
-    return CopyResult(str(target), copied.tables)
+    return CopyResult(str(target), copied.tables, len(synced.stored), synced.problems)

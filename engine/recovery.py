@@ -640,27 +640,45 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         return [_damaged(rel_db, str(exc))], checked
     present, hashes, every = _registered(seen)
     live, n_entries = seen.pending, seen.n_entries
-    missing = changed = 0
+    missing = changed = to_fetch = unstored = 0
     for path, what in sorted(present.items()):
         full = root / path
         if path in live:
             continue  # a live command is moving it into place
+        stored = path in hashes and hashes[path] in seen.stored  # `saraban sync` can write it
         if not full.is_file():
             missing += 1
-            if server is not None:  # a shared register: other machines' letters are not here
+            if server is not None:  # a shared register: other machines' letters
+                to_fetch += stored
                 continue
             problems.append(
                 _(
+                    "{path}: registered ({what}) but missing: `saraban sync` writes it again from the register database"
+                ).format(path=path, what=what)
+                if stored
+                else _(
                     "{path}: registered ({what}) but missing: `saraban regenerate` renders it again (or restore it from a backup)"
                 ).format(path=path, what=what)
             )
-        elif path in hashes and _sha256(full) != hashes[path]:
+            continue
+        digest = _sha256(full) if path in hashes else None
+        if digest is not None and digest != hashes[path]:
+            if server is not None and stored and digest in seen.stored:
+                missing += 1  # an earlier version: regenerated on another machine
+                to_fetch += 1
+                continue
             changed += 1
             problems.append(
                 _(
+                    "{path}: not the file the register recorded ({what}; its SHA-256 differs): `saraban sync` puts the recorded one back, or `saraban regenerate` finishes an interrupted regeneration"
+                ).format(path=path, what=what)
+                if stored
+                else _(
                     "{path}: not the file the register recorded ({what}; its SHA-256 differs): `saraban regenerate` finishes an interrupted regeneration; if no one changed it on purpose, `saraban regenerate --all` renders it again"
                 ).format(path=path, what=what)
             )
+        elif digest is not None and not stored:
+            unstored += 1
     registered_docx = {p for p in every if p.endswith(".docx")}
     stems = {p[: -len(".docx")] for p in registered_docx}
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -713,11 +731,23 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
         if repair and moved and folder.parent != letters and folder != letters:
             with contextlib.suppress(OSError):
                 folder.rmdir()  # a copies folder emptied
+    if unstored:
+        checked.append(
+            _(
+                "{count} registered file(s) of this machine are not in the register database yet (issued before it kept documents): `saraban sync` stores them"
+            ).format(count=unstored)
+        )
     if server is not None and not changed:
         checked.append(
             _(
-                "register {db}: {entries} entr(y/ies); {here} registered file(s) on this machine and as recorded, {elsewhere} elsewhere (each machine keeps the letters it issued)"
-            ).format(db=rel_db, entries=n_entries, here=len(present) - missing, elsewhere=missing)
+                "register {db}: {entries} entr(y/ies); {here} registered file(s) on this machine and as recorded, {fetch} missing or out of date here (`saraban sync` writes them from the database), {elsewhere} kept only on the machine that issued them"
+            ).format(
+                db=rel_db,
+                entries=n_entries,
+                here=len(present) - missing,
+                fetch=to_fetch,
+                elsewhere=missing - to_fetch,
+            )
         )
     elif not missing and not changed:
         checked.append(

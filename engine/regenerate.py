@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import compose, files, progress, sheets, thai
+from . import compose, files, progress, sheets, sync, thai
 from . import dependencies as deps_mod
 from .cases import CaseStore, current_user
 from .circular import Sink, render_circular, stored_copy_paths, stored_recipients
@@ -47,6 +47,7 @@ from .recipients import fingerprint as recipients_fp
 from .references import digest, entry_text, load_named, named_refs_in
 from .register import Entry, Register
 from .render import write_atomic
+from .store import server_of
 from .workflow import workflow_named
 from .workspace import PLACEHOLDER_EMBLEM, Workspace
 
@@ -155,6 +156,8 @@ class Report:
     #: with ``pdf``: the PDFs (re)made — with ``dry_run``, that would be —, and what failed
     pdfs: list[str] = field(default_factory=list)
     pdf_errors: list[str] = field(default_factory=list)
+    #: on a shared register: the files first written from the database (:func:`engine.sync.sync`)
+    fetched: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -530,8 +533,11 @@ def regenerate(
     # records no second event for the same change
     with exclusive(ws.letters_dir, "regenerate", _("saraban: waiting for another `saraban "
                    "regenerate` in this workspace to finish")):  # fmt: skip
-        return _regenerate(ws, dry_run=dry_run, everything=everything, by=by, workers=workers,
+        fetched = sync.sync_locked(ws).files if server_of(ws.register_path) is not None else []
+        report = _regenerate(ws, dry_run=dry_run, everything=everything, by=by, workers=workers,
                            pdf=pdf)  # fmt: skip
+        report.fetched = fetched
+        return report
 
 
 def _regenerate(
@@ -615,6 +621,7 @@ def _regenerate(
                 res = results[job.key]
                 deps_mod.record(reg, job.case_id, job.document, entry_id=job.entry_id,
                                 date=res["date"], files=res["files"], deps=res["deps"])  # fmt: skip
+                sync.keep(reg, res["files"], lambda rel: (ws.root / rel).read_bytes())
                 per_case.setdefault(job.case_id, []).append(job)
             for case_id, case_jobs in per_case.items():
                 case = store.get(case_id)

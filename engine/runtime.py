@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import circular, compose, dependencies, lifecycle, sheets, thai
+from . import circular, compose, dependencies, lifecycle, sheets, sync, thai
 from .cases import CaseStore, current_user
 from .compose import Scope, empty
 from .docxparts import draft_bytes
@@ -302,6 +302,12 @@ class Run:
             value = self.date.isoformat() if self.explicit_date else dt.date.today().isoformat()
         self.scope.set(name, value)
 
+    def keep(self, files: Mapping[str, str]) -> None:
+        """Store the bytes of the document's files in the register database, in this command's
+        transaction (:func:`engine.sync.keep`): read from their pending files."""
+        staged = {self.ws.relative(final): pending for final, pending in self.writer.pairs.items()}
+        sync.keep(self.reg, files, lambda rel: (staged.get(rel) or self.ws.root / rel).read_bytes())
+
     def attach(self, spec: DocumentSpec) -> None:
         if not self.scope.applies(spec):
             return
@@ -390,6 +396,7 @@ class Run:
                 deps[f"recipients:{entry_id}"] = recipients_fp(circ.recipients)
             dependencies.record(self.reg, self.case_id, spec.name, entry_id=entry_id,
                                 date=letter.date.isoformat(), files=hashes, deps=deps)  # fmt: skip
+            self.keep(hashes)
         self.documents.append(
             DocumentMade(
                 spec.name, number, rel, letter.date, letter.subject,

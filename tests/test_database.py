@@ -9,6 +9,7 @@ killed with SIGKILL at random moments, cut off by the server stopping.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import random
@@ -45,6 +46,7 @@ signer: district_chief
 ISSUE = ("new", "letter", "--data", "letter.yaml", "--issue")
 CIRCULAR = ("new", "letter", "--data", "circular.yaml", "--set", "circular=true", "--issue")
 TABLES = ("entries", "counters", "cases", "case_events", "renders", "dependencies", "recipients")
+TABLES += ("documents",)  # the issued documents' bytes (schema 7)
 
 
 # --- the server ------------------------------------------------------------------------------------
@@ -166,6 +168,31 @@ def assert_whole(url: str, workspaces: list[Path]) -> None:
     assert rows(url, "SELECT count(*) FROM pending_files") == [(0,)]
     for ws in workspaces:
         assert stray_files(ws) == [], ws
+    assert_documents(url, workspaces)
+
+
+def recorded(url: str) -> dict[str, str]:
+    """{registered file: SHA-256} as the render records say."""
+    out: dict[str, str] = {}
+    for (files,) in rows(url, "SELECT files_json FROM renders"):
+        out.update(json.loads(files))
+    return out
+
+
+def assert_documents(url: str, workspaces: list[Path], *, versions: int = 0) -> None:
+    """Every registered file's content is in ``documents``, once, with the right SHA-256 and
+    the bytes of the file where a machine has it; no document without its render record but
+    ``versions`` earlier versions (regenerated)."""
+    files = recorded(url)
+    stored = {k: bytes(c) for k, c in rows(url, "SELECT sha256, content FROM documents")}
+    assert set(files.values()) <= set(stored), "a registered file without its document"
+    assert len(stored) == len(set(files.values())) + versions, "a document without its letter"
+    for digest, content in stored.items():
+        assert hashlib.sha256(content).hexdigest() == digest
+    for path, digest in files.items():
+        for ws in workspaces:
+            if (ws / path).is_file():
+                assert (ws / path).read_bytes() == stored[digest], path
 
 
 # --- choosing the database, the commands ----------------------------------------------------------
@@ -191,12 +218,15 @@ def test_db_commands_and_no_password_anywhere(tmp_path: Path, url: str) -> None:
     assert not (ws / "letters" / "register.db").exists()  # the register is on the server
     r = run_cli("db", "status", workspace=ws)
     assert f"schema version: {SCHEMA_VERSION} (up to date)" in r.out
+    assert "documents: 1\n" in r.out
     assert "entries: 1\n" in r.out and "cases: 1\n" in r.out and "pending_files: 0\n" in r.out
     r = run_cli("check", workspace=ws)
     assert r.code == 0, r.out + r.err
     for text in (r.out, r.err):
         assert PASSWORD not in text
-    assert rows(url, "SELECT version, office FROM saraban_schema") == [(SCHEMA_VERSION, "นม 0023.26")]
+    assert rows(url, "SELECT version, office FROM saraban_schema") == [
+        (SCHEMA_VERSION, "นม 0023.26")
+    ]
 
     # A server that cannot be reached: one line, the password not in it.
     gone = with_password(url).replace("host=", "host=/nonexistent")
@@ -369,6 +399,86 @@ def test_a_deadlock_between_two_series_is_retried(tmp_path: Path, url: str) -> N
     ]
 
 
+# --- issued documents in the database, `saraban sync` --------------------------------------------------
+def same_files(url: str, a: Path, b: Path) -> list[str]:
+    """The registered files, byte-identical on both machines."""
+    files = sorted(recorded(url))
+    for path in files:
+        assert (a / path).read_bytes() == (b / path).read_bytes(), path
+    return files
+
+
+def test_documents_are_kept_once_and_sync_copies_them_to_another_machine(
+    tmp_path: Path, url: str
+) -> None:
+    """Machine A issues letters and a circular: their bytes go to the server with the register
+    rows. B's check counts them as to fetch; B's sync writes them, byte-identical. A regenerates
+    a corrected letter: B's next sync updates it, and restores B's copy of a sent letter that was
+    changed there (the changed file kept aside). The same content is stored once."""
+    a, b = (machine(tmp_path, name, url) for name in ("a", "b"))
+    for ws in (a, b):  # the machines of one office share its files (office.yaml, references)
+        circular_files(ws)
+    here(a, "db", "upgrade")
+    here(a, *ISSUE)
+    here(a, *ISSUE)
+    here(a, *CIRCULAR)
+    assert_documents(url, [a, b])  # each file on A only, its content on the server
+    assert not list((b / "letters").glob("*/*.docx"))
+    n = len(recorded(url))
+    assert n > 20  # letters, the circular's master, its copies and combined DOCX
+
+    r = run_cli("check", workspace=b)
+    assert r.code == 0, r.err
+    assert f"0 registered file(s) on this machine and as recorded, {n} missing or out of date" in (
+        r.out
+    )
+    out = here(b, "sync")
+    year = next(p.name for p in (a / "letters").iterdir() if p.name.isdigit())
+    assert f"wrote letters/{year}/normal-0001.docx (missing here)\n" in out
+    assert out.endswith(f"{n} file(s) written, 0 already as recorded\n")
+    same_files(url, a, b)
+    assert here(b, "sync").endswith(f"0 file(s) written, {n} already as recorded\n")
+
+    # A: letter 1 sent (frozen), letter 2 corrected and regenerated: its new content stored,
+    # the earlier one kept
+    here(a, "advance", "1", "send")
+    here(a, "register", "correct", "นม 0023.26/2", "--subject", "ขอเชิญประชุม (แก้ไข)")
+    assert "1 regenerated" in here(a, "regenerate")
+    assert_documents(url, [a], versions=1)
+    sent = b / "letters" / year / "normal-0001.docx"
+    sent.write_bytes(sent.read_bytes() + b"changed on B")
+    out = here(b, "sync")
+    assert f"updated letters/{year}/normal-0002.docx (a newer version is recorded)" in out
+    assert f"restored letters/{year}/normal-0001.docx (it was not the file recorded; " in out
+    assert out.endswith(f"2 file(s) written, {n - 2} already as recorded\n")
+    (kept,) = (b / "letters" / ".quarantine").glob(f"*/{year}/normal-0001.docx")
+    assert kept.read_bytes().endswith(b"changed on B")
+    same_files(url, a, b)
+    assert_documents(url, [a, b], versions=1)
+
+    # B renders every letter again: the same bytes as A's, so nothing new is stored
+    assert "0 file(s) rewritten" in here(b, "regenerate", "--all")
+    assert_documents(url, [a, b], versions=1)
+    assert run_cli("check", workspace=a).code == 0
+
+
+def test_regenerate_on_another_machine_fetches_the_files_first(tmp_path: Path, url: str) -> None:
+    """B regenerates after A issued: the letters are written from the database, not taken for
+    missing ones and rendered again; check --repair on B syncs too."""
+    a, b = (machine(tmp_path, name, url) for name in ("a", "b"))
+    here(a, "db", "upgrade")
+    here(a, *ISSUE)
+    here(a, *ISSUE)
+    out = here(b, "regenerate")
+    assert "wrote 2 registered file(s) from the register database first" in out
+    assert "0 regenerated" in out
+    same_files(url, a, b)
+    here(a, *ISSUE)
+    out = here(b, "check", "--repair")
+    assert "(missing here)" in out
+    same_files(url, a, b)
+
+
 # --- kills, and the server going away -----------------------------------------------------------
 def test_clients_killed_at_random_moments_leave_no_gap_and_no_orphan(
     tmp_path: Path, url: str
@@ -417,8 +527,10 @@ def test_clients_killed_at_random_moments_leave_no_gap_and_no_orphan(
     r = cli(machines[1], "check")
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(
-        r"registered file\(s\) on this machine and as recorded, \d+ elsewhere", r.stdout
-    )
+        r"registered file\(s\) on this machine and as recorded, [1-9]\d* missing or out of date "
+        r"here \(`saraban sync` writes them from the database\), 0 kept only on the machine",
+        r.stdout,
+    ), r.stdout
 
 
 def test_server_stopped_and_restarted_during_a_run(
@@ -534,6 +646,8 @@ def test_db_copy_round_trips_letters_circulars_and_cancellations(tmp_path: Path,
     here(ws, "register", "cancel", "นม 0023.26/2", "--reason", "ออกเลขซ้ำซ้อน")
     here(ws, "advance", "1", "send")
     db = ws / "letters" / "register.db"
+    with sqlite3.connect(db) as conn:  # one letter as if issued before documents were kept
+        conn.execute("DELETE FROM documents WHERE rowid = 1")
     listed = here(ws, "register", "list", "--json")
     shown = here(ws, "show", "4", "--json")
 
@@ -546,6 +660,7 @@ def test_db_copy_round_trips_letters_circulars_and_cancellations(tmp_path: Path,
             assert server_rows(url, table, cols) == sqlite_rows(db, table), table
     assert len(sqlite_rows(db, "recipients")) > 10
     assert len(sqlite_rows(db, "entries")) == 4
+    assert_documents(url, [ws])  # the one the file lacked was stored from the workspace first
 
     # The office uses the server now: the same register, the same case, the next numbers.
     with (ws / "office.yaml").open("a", encoding="utf-8") as fh:

@@ -10,6 +10,8 @@ its random seed is printed, and ``SARABAN_KILL_SEED`` replays a run.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import random
 import re
@@ -435,9 +437,10 @@ def kill_batch(ws: Path, args: tuple[str, ...], rng: random.Random, before=None)
     return outcome
 
 
-def verify(ws: Path, issue: list[tuple[str, ...]]) -> None:
+def verify(ws: Path, issue: list[tuple[str, ...]], *, regenerated: bool = False) -> None:
     """After a batch: a following command cleans up; numbers gapless and unique; no stray file;
-    check passes; the next issue of each series succeeds with the next number."""
+    check passes; the next issue of each series succeeds with the next number; every document
+    in the register database, none without its letter."""
     run(ws, "register", "list")
     before = numbers(ws)
     for (series, year), got in before.items():
@@ -457,6 +460,24 @@ def verify(ws: Path, issue: list[tuple[str, ...]]) -> None:
         assert got == list(range(1, len(before.get(key, [])) + 2)), key
     with db(ws) as conn:
         assert conn.execute("SELECT count(*) FROM pending_files").fetchone() == (0,)
+    assert_documents(ws, versions=regenerated)
+
+
+def assert_documents(ws: Path, *, versions: bool = False) -> None:
+    """Every registered file's content is in the register's ``documents``, as the file on disk
+    has it; no document without its render record (but earlier versions, after ``versions``
+    regenerations)."""
+    with db(ws) as conn:
+        files: dict[str, str] = {}
+        for (text,) in conn.execute("SELECT files_json FROM renders"):
+            files.update(json.loads(text))
+        stored = dict(conn.execute("SELECT sha256, content FROM documents"))
+    assert set(files.values()) <= set(stored), "a registered file without its document"
+    if not versions:
+        assert set(stored) == set(files.values()), "a document without its letter"
+    for path, digest in files.items():
+        assert hashlib.sha256(stored[digest]).hexdigest() == digest
+        assert (ws / path).read_bytes() == stored[digest], path
 
 
 @pytest.mark.parametrize("kind", ["letter", "circular", "appoint-admin", "regenerate"])
@@ -498,4 +519,4 @@ def test_random_kills(tmp_path: Path, kind: str) -> None:
         out, _ = run(ws, "regenerate")  # a following run finishes an interrupted one
         again, _ = run(ws, "regenerate")
         assert re.search(r"0 regenerated", again), again
-    verify(ws, follow)
+    verify(ws, follow, regenerated=kind == "regenerate")

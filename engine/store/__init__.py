@@ -12,6 +12,7 @@ module                             tables
 :mod:`engine.store.recipients`     ``recipients`` (of circular letters)
 :mod:`engine.store.journal`        ``pending_files`` (the journal of pending names)
 :mod:`engine.store.users`          ``users``, ``login_failures``, ``web_settings`` (``serve``)
+:mod:`engine.store.documents`      ``documents`` (the issued documents' bytes, by SHA-256)
 =================================  ===========================================================
 
 :class:`Store` opens the database (:class:`engine.store.db.Database`: one connection, write
@@ -28,7 +29,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from . import cases, entries, journal, recipients, renders, users
+from . import cases, documents, entries, journal, recipients, renders, users
 from .cases import Case, CaseEvents, Cases, Event
 from .db import (
     Conflict,
@@ -40,6 +41,7 @@ from .db import (
     retried,
     schema_version,
 )
+from .documents import Documents
 from .entries import Counters, Entries, Entry, Status
 from .journal import Journal
 from .location import Server, parse_url, redact, serve, server_of
@@ -58,6 +60,7 @@ __all__ = [
     "Counters",
     "DatabaseError",
     "Dependencies",
+    "Documents",
     "Entries",
     "Entry",
     "Event",
@@ -85,7 +88,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .pg import PgDatabase
 
-COMPONENTS: Final = (entries, cases, renders, recipients, journal, users)
+COMPONENTS: Final = (entries, cases, renders, recipients, journal, users, documents)
 """The modules that own tables, in the order their migrations of one version run."""
 MIGRATIONS: Final[tuple[Migration, ...]] = tuple(m for c in COMPONENTS for m in c.MIGRATIONS)
 SCHEMA_VERSION: Final = schema_version(MIGRATIONS)
@@ -122,6 +125,7 @@ class Store:
         self.users: Final = Users(self.db)
         self.login_failures: Final = LoginFailures(self.db)
         self.web_settings: Final = WebSettings(self.db)
+        self.documents: Final = Documents(self.db)
 
     def write(self) -> contextlib.AbstractContextManager[None]:
         """One write transaction (joins an open :meth:`transaction`)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .db import Connection, plain
+from .documents import Documents
 from .entries import Entries
 from .journal import Journal
 from .location import server_of
@@ -26,6 +27,7 @@ TABLES = (
     "pending_files",
     "users",
     "web_settings",
+    "documents",
 )
 """Every table of the register, in the order their migrations make them (but
 ``login_failures``: failed sign-ins of the last minutes, neither counted nor copied)."""
@@ -56,6 +58,8 @@ class Snapshot:
     pending: set[str]
     """The final names in the journal (a live command is moving them into place)."""
     n_entries: int
+    stored: set[str]
+    """The SHA-256 of every content the database keeps (:mod:`engine.store.documents`)."""
 
 
 def snapshot(register: Path) -> Snapshot:
@@ -74,4 +78,5 @@ def snapshot(register: Path) -> Snapshot:
             recipients=Recipients(conn).paths(),
             pending=Journal(conn).finals(),
             n_entries=Entries(conn).count(),
+            stored=Documents(conn).digests(),
         )

@@ -6,7 +6,8 @@ office never loads psycopg. The table classes of this package run here unchanged
 ``?`` placeholders into psycopg's ``%s``. The differences are kept here, few and named:
 
 - **DDL.** The shipped migrations are SQLite DDL in a portable subset; :func:`ddl` rewrites an
-  ``INTEGER PRIMARY KEY`` into an identity column, ``INTEGER`` into ``BIGINT``, and gives every
+  ``INTEGER PRIMARY KEY`` into an identity column, ``INTEGER`` into ``BIGINT``, ``BLOB`` into
+  ``BYTEA``, and gives every
   other table a ``rowid`` identity column (SQLite's implicit one, which the store orders by).
 - **The schema version** is the one row of ``saraban_schema`` (SQLite: ``PRAGMA user_version``),
   with the office the schema belongs to. A command never creates or migrates a server's schema:
@@ -81,6 +82,7 @@ def ddl(statement: str) -> str:
     text = re.sub(r"\bINTEGER\b", "BIGINT", text)
     # REAL is 4 bytes on PostgreSQL, 8 on SQLite: seconds since the epoch need the 8
     text = re.sub(r"\bREAL\b", "DOUBLE PRECISION", text)
+    text = re.sub(r"\bBLOB\b", "BYTEA", text)  # the issued documents' bytes
     table = re.match(r"\s*CREATE TABLE (\w+) \(", text)
     if table is not None and "IDENTITY PRIMARY KEY" not in text:
         text = (

@@ -5,6 +5,9 @@ now: a copy is refused while it has rows) is copied row by row, ids kept, in one
 the server. Before that transaction commits, each table is read back from the server and
 compared with the file: the same number of rows and the same SHA-256 over all of them. A
 difference rolls everything back. A target whose schema already holds a register is refused.
+The ``documents`` table (the issued documents' bytes) is read and written a few rows at a time,
+and its checksum is over each row's key, size, date and the SHA-256 of its content, which must
+be its key.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -22,6 +25,7 @@ from engine.i18n import _
 
 from .check import TABLES
 from .db import Connection, Migration, plain
+from .documents import Documents
 from .location import Server
 from .renders import Renders
 
@@ -29,6 +33,12 @@ __all__ = ["COPIED", "Copied", "copy_register", "table_digest"]
 
 COPIED: Final = tuple(t for t in TABLES if t != "pending_files")
 """The tables ``db copy`` moves, in an order their references allow."""
+_STREAMED: Final = "documents"
+"""The table copied a few rows at a time (its rows are whole files)."""
+_BATCH: Final = 64
+_INSERT_DOCUMENT: Final = (
+    "INSERT INTO documents (sha256, size, content, stored_at) VALUES (?, ?, ?, ?)"
+)
 #: tables whose ``id`` the server numbers (its sequence continues after the copied ids)
 _IDS: Final = ("entries", "cases", "case_events")
 
@@ -55,6 +65,40 @@ def table_digest(conn: Connection, table: str, columns: Sequence[str]) -> tuple[
     return len(lines), digest
 
 
+def _rows_of_documents(conn: Connection) -> Iterator[tuple[str, int, bytes, str]]:
+    last = ""
+    while True:
+        batch = Documents(conn).after(last, _BATCH)
+        yield from batch
+        if len(batch) < _BATCH:
+            return
+        last = batch[-1][0]
+
+
+def documents_digest(conn: Connection) -> tuple[int, str]:
+    """(rows, SHA-256) of the ``documents`` table, read a few rows at a time: over each row's
+    key, size, date and the SHA-256 of its content. A content whose SHA-256 is not its key is
+    an error (a damaged row)."""
+    lines = []
+    for key, size, content, at in _rows_of_documents(conn):
+        actual = hashlib.sha256(content).hexdigest()
+        if actual != key or len(content) != size:
+            raise RegisterError(
+                _(
+                    "the stored document {digest} is damaged (its content does not match its SHA-256): nothing was copied"
+                ).format(digest=key)
+            )
+        lines.append(json.dumps([key, size, actual, at]))
+    lines.sort()
+    return len(lines), hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _digest(conn: Connection, table: str, columns: Sequence[str]) -> tuple[int, str]:
+    if table == _STREAMED:
+        return documents_digest(conn)
+    return table_digest(conn, table, columns)
+
+
 def copy_register(
     source: Path, target: Server, migrations: Sequence[Migration], version: int
 ) -> Copied:
@@ -72,11 +116,13 @@ def copy_register(
             )
         columns = {t: _columns(src, t) for t in COPIED}
         rows: dict[str, list[Any]] = {
-            t: src.all(f"SELECT {', '.join(columns[t])} FROM {t} ORDER BY rowid") for t in COPIED
+            t: src.all(f"SELECT {', '.join(columns[t])} FROM {t} ORDER BY rowid")
+            for t in COPIED
+            if t != _STREAMED
         }
-        expected = {t: table_digest(src, t, columns[t]) for t in COPIED}
+        expected = {t: _digest(src, t, columns[t]) for t in COPIED}
         order = [(r.case_id, r.document) for r in Renders(src).with_cases()]
-    with pg.bare(target) as dst:
+    with pg.bare(target) as dst, plain(source) as src:
         dst.execute("BEGIN")
         try:
             dst.execute("LOCK TABLE entries, counters, cases IN EXCLUSIVE MODE")
@@ -89,19 +135,26 @@ def copy_register(
                 )
             for table in COPIED:
                 names = columns[table]
-                dst.executemany(
-                    "INSERT INTO {t} ({c}) VALUES ({p})".format(
-                        t=table, c=", ".join(names), p=", ".join("?" * len(names))
-                    ),
-                    rows[table],
+                insert = "INSERT INTO {t} ({c}) VALUES ({p})".format(
+                    t=table, c=", ".join(names), p=", ".join("?" * len(names))
                 )
+                if table == _STREAMED:
+                    batch: list[tuple[str, int, bytes, str]] = []
+                    for row in _rows_of_documents(src):
+                        batch.append(row)
+                        if len(batch) == _BATCH:
+                            dst.executemany(_INSERT_DOCUMENT, batch)
+                            batch = []
+                    dst.executemany(_INSERT_DOCUMENT, batch)
+                else:
+                    dst.executemany(insert, rows[table])
             for table in _IDS:
                 dst.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                     f"coalesce(max(id), 0) + 1, false) FROM {table}"
                 )
             for table in COPIED:
-                got = table_digest(dst, table, columns[table])
+                got = _digest(dst, table, columns[table])
                 if got != expected[table]:
                     raise RegisterError(
                         _(
