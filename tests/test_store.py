@@ -67,7 +67,7 @@ def test_a_register_of_schema_1_opens_migrates_and_numbers_on(tmp_path: Path) ->
 
 
 def test_migrations_are_numbered_without_gaps() -> None:
-    assert schema_version(MIGRATIONS) == SCHEMA_VERSION == 6
+    assert schema_version(MIGRATIONS) == SCHEMA_VERSION == 7
     with pytest.raises(AssertionError, match="without gaps"):
         schema_version([*MIGRATIONS, Migration(SCHEMA_VERSION + 2, ("SELECT 1",))])
 
