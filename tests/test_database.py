@@ -30,6 +30,7 @@ from pgcluster import SETUP_HINT, Cluster, find_bin
 from test_recovery import joined
 from test_recovery import stray_files as recovery_stray_files
 
+from engine.store import SCHEMA_VERSION
 from engine.workspace import WORKSPACE_ID
 
 PASSWORD = "s3cret-pw"
@@ -182,20 +183,20 @@ def test_db_commands_and_no_password_anywhere(tmp_path: Path, url: str) -> None:
         r.err,
     ), r.err
     r = run_cli("db", "upgrade", workspace=ws)
-    assert r.code == 0 and "schema version 0 → 4" in r.out, r.err
+    assert r.code == 0 and f"schema version 0 → {SCHEMA_VERSION}" in r.out, r.err
     r = run_cli("db", "upgrade", workspace=ws)
-    assert r.code == 0 and "schema version 4, up to date" in r.out, r.err
+    assert r.code == 0 and f"schema version {SCHEMA_VERSION}, up to date" in r.out, r.err
     r = run_cli("new", "letter", "--data", str(ws / "letter.yaml"), "--issue", workspace=ws)
     assert r.code == 0, r.err
     assert not (ws / "letters" / "register.db").exists()  # the register is on the server
     r = run_cli("db", "status", workspace=ws)
-    assert "schema version: 4 (up to date)" in r.out
+    assert f"schema version: {SCHEMA_VERSION} (up to date)" in r.out
     assert "entries: 1\n" in r.out and "cases: 1\n" in r.out and "pending_files: 0\n" in r.out
     r = run_cli("check", workspace=ws)
     assert r.code == 0, r.out + r.err
     for text in (r.out, r.err):
         assert PASSWORD not in text
-    assert rows(url, "SELECT version, office FROM saraban_schema") == [(4, "นม 0023.26")]
+    assert rows(url, "SELECT version, office FROM saraban_schema") == [(SCHEMA_VERSION, "นม 0023.26")]
 
     # A server that cannot be reached: one line, the password not in it.
     gone = with_password(url).replace("host=", "host=/nonexistent")
