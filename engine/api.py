@@ -514,11 +514,32 @@ def find_entry(reg: Register, number: str, series: str | None, year: int | None)
 
 
 def register_cancel(
-    ws: Workspace, number: str, reason: str, series: str | None = None, year: str | None = None
+    ws: Workspace,
+    number: str,
+    reason: str,
+    series: str | None = None,
+    year: str | None = None,
+    *,
+    by: str | None = None,
 ) -> Entry:
+    """Cancel a number (the row stays, marked, with ``by``: who, else the command line's user);
+    a letter of a case gets a ``cancel-number`` row in the case's history, in the same
+    transaction."""
+    from .cases import current_user
+
+    limits.check_by(by)
+    who = by or current_user()
     with Register(ws.register_path) as reg:
         entry = find_entry(reg, number, series, _year(year))
-        return reg.cancel(entry.series, entry.year, entry.number, reason)
+        with reg.transaction():
+            done = reg.cancel(entry.series, entry.year, entry.number, reason, by=who)
+            if entry.case_id and entry.case_id.isdigit():
+                cases = CaseStore(reg)
+                case = cases.get(int(entry.case_id))
+                cases.transition(case.id, "cancel-number", case.state, case.state, dict(case.data),
+                                 by=who, note=f"register entry ที่ {entry.number_text} "
+                                 f"cancelled: {done.cancel_reason}")  # fmt: skip
+        return done
 
 
 def register_correct(
@@ -587,7 +608,14 @@ def regenerate(
     return run(ws, dry_run=dry_run, everything=everything, by=by, workers=workers, pdf=pdf)
 
 
-def register_start(ws: Workspace, series: str, year: str, next_number: int) -> int:
+def register_start(
+    ws: Workspace, series: str, year: str, next_number: int, *, by: str | None = None
+) -> int:
+    """Continue a paper register: the next number of ``series`` in ``year`` (BE or CE); who
+    started it (``by``, else the command line's user) is recorded with the time."""
+    from .cases import current_user
+
+    limits.check_by(by)
     ce = _year(year)
     if ce is None:
         raise UserError(_("a year is needed"), field="--year")
@@ -601,8 +629,15 @@ def register_start(ws: Workspace, series: str, year: str, next_number: int) -> i
         )
     with Register(ws.register_path) as reg:
         _check_known_series(reg, series, "--series")
-        reg.start(series, ce, next_number)
+        reg.start(series, ce, next_number, by=by or current_user())
     return ce
+
+
+def register_started(ws: Workspace) -> list[tuple[str, int, int, str, str]]:
+    """The series started by hand (``register start``): (series, CE year, next number, by
+    whom, when), latest first."""
+    with Register(ws.register_path) as reg:
+        return reg.store.counters.started()
 
 
 def show(ws: Workspace, key: str) -> CaseInfo | Entry:

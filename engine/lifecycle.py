@@ -35,20 +35,28 @@ def case_numbers(reg: Register, case_id: int) -> list[Entry]:
     return sorted(mine, key=lambda e: e.id)
 
 
-def cancel_numbers(reg: Register, case_id: int, reason: str) -> list[Entry]:
+def cancel_numbers(reg: Register, case_id: int, reason: str, by: str | None = None) -> list[Entry]:
     """Cancel every number of case ``case_id`` still issued, with ``reason``: the rows stay,
     marked cancelled, and the numbers are never given again. Inside the caller's transaction
     (:meth:`engine.register.Register.transaction`) it commits or rolls back with the event."""
-    return [reg.cancel(e.series, e.year, e.number, reason) for e in case_numbers(reg, case_id)]
+    return [
+        reg.cancel(e.series, e.year, e.number, reason, by=by) for e in case_numbers(reg, case_id)
+    ]
 
 
-def on_event(reg: Register, event: EventSpec, case_id: int, values: Mapping[str, Any]) -> str:
+def on_event(
+    reg: Register,
+    event: EventSpec,
+    case_id: int,
+    values: Mapping[str, Any],
+    by: str | None = None,
+) -> str:
     """What the lifecycle does when ``event`` fires on a case: a cancelling event cancels the
     case's numbers. Returns the note for the case history ("" when nothing was done)."""
     if not event.cancels:
         return ""
     reason = cancel_reason(event, values, case_id)
-    cancelled = cancel_numbers(reg, case_id, reason)
+    cancelled = cancel_numbers(reg, case_id, reason, by)
     if not cancelled:
         return ""
     numbers = ", ".join(f"ที่ {e.number_text}" for e in cancelled)

@@ -28,6 +28,7 @@ they are. A second run with nothing changed renders nothing and touches no file.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import multiprocessing as mp
 import os
@@ -740,6 +741,8 @@ def correct_entry(
         raise UserError(
             _("ที่ {number_text} is cancelled").format(number_text=entry.number_text), field="number"
         )
+    sets["corrected_by"] = by or current_user()
+    sets["corrected_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     with Register(ws.register_path) as reg, reg.transaction() as store:
         store.entries.correct(entry.id, sets)
         if entry.case_id and str(entry.case_id).isdigit():
@@ -753,11 +756,15 @@ def correct_entry(
                     data["urgency"] = urgency
                 if "date" in sets and data.get("date"):
                     data["date"] = sets["date"]
-            changes = ", ".join(f"{k}={v}" for k, v in sets.items() if k != "data_json")
+            changes = ", ".join(
+                f"{k}={v}"
+                for k, v in sets.items()
+                if k not in ("data_json", "corrected_by", "corrected_at")
+            )
             if urgency is not None:
                 changes = ", ".join(filter(None, [changes, f"urgency={urgency}"]))
             cases.transition(case.id, "correct", case.state, case.state, data,
-                             by=by or current_user(),
+                             by=sets["corrected_by"],
                              note=f"register entry ที่ {entry.number_text} corrected: {changes}"
                              + (f" ({reason})" if reason else ""))  # fmt: skip
         return reg.entry(entry.id)

@@ -386,10 +386,11 @@ class Register:
         """The number the next :meth:`reserve` of ``series`` in ``year`` would get (no lock)."""
         return self._next_number(check_series(series), check_year(year))
 
-    def start(self, series: str, year: int, next_number: int) -> None:
+    def start(self, series: str, year: int, next_number: int, *, by: str | None = None) -> None:
         """Continue a paper register: the next number of ``series`` in ``year`` is ``next_number``.
 
-        Numbers below it are taken to be in the paper register. Refuses with
+        Numbers below it are taken to be in the paper register. ``by``: who started it
+        (recorded with the time). Refuses with
         :class:`RegisterError` if ``next_number`` is below 1 or not above every number this
         register has already used in that series and year (numbers never go backwards).
         """
@@ -414,9 +415,14 @@ class Register:
                     field="next_number",
                 )
             self.store.counters.set(series, year, next_number)
+            if by:
+                self.store.counters.mark_started(series, year, by, _utc_now())
 
-    def cancel(self, series: str, year: int, number: int, reason: str) -> Entry:
-        """Cancel a number: its row stays, marked cancelled with ``reason``; it is never reused.
+    def cancel(
+        self, series: str, year: int, number: int, reason: str, *, by: str | None = None
+    ) -> Entry:
+        """Cancel a number: its row stays, marked cancelled with ``reason`` (and ``by``, who
+        cancelled it); it is never reused.
 
         Raises :class:`RegisterError` naming the number if it is not in the register or is
         already cancelled, or if ``reason`` is empty. Returns the updated entry.
@@ -451,7 +457,7 @@ class Register:
                     ),
                     field="number",
                 )
-            self.store.entries.cancel(entry.id, reason.strip(), _utc_now())
+            self.store.entries.cancel(entry.id, reason.strip(), _utc_now(), by)
             return self.entry(entry.id)
 
     # -- reading ---------------------------------------------------------------------------

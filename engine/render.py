@@ -600,11 +600,12 @@ def _patched_sources(parts: list[tuple[str, bytes]]) -> dict[str, str]:
     return patched
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True, mode: int | None = None) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
     ``durable=False`` skips the fsync (bulk runs sync once at the end); the rename is still
-    atomic, so a killed process leaves the old file or the new one."""
+    atomic, so a killed process leaves the old file or the new one. ``mode``: the new file's
+    permissions (else those of a private temporary file)."""
     prefix = f".{path.name}."
     try:
         fd, tmp = files.mkstemp(path.parent, prefix, ".tmp")
@@ -614,6 +615,8 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            if mode is not None:
+                os.fchmod(fh.fileno(), mode)
             if durable:
                 fh.flush()
                 os.fsync(fh.fileno())

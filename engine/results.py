@@ -36,6 +36,8 @@ def entry_json(entry: Entry) -> dict[str, Any]:
         "subject": entry.subject,
         "status": entry.status,
         "cancel_reason": entry.cancel_reason,
+        "cancelled_by": entry.cancelled_by,
+        "corrected_by": entry.corrected_by,
         "case": entry.case_id,
         "path": entry.path,
         # dated before the series' latest letter of the year when numbered: that letter

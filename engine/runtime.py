@@ -504,7 +504,7 @@ def _fire(run: Run, wf: Workflow, store: CaseStore, event: str, state: str, *, b
             field="guards",
         ) from None
     # the lifecycle the workflow declares: a cancelling event cancels the case's numbers
-    note = lifecycle.on_event(run.reg, wf.events[event], run.case_id, run.event_values)
+    note = lifecycle.on_event(run.reg, wf.events[event], run.case_id, run.event_values, by)
     store.transition(
         run.case_id, event, state, str(new_state), run.data, by=by, files=list(run.files),
         note=note,

@@ -341,10 +341,16 @@ def test_check_upgrades_a_register_of_an_earlier_saraban(tmp_path: Path) -> None
     with contextlib.closing(db(ws)) as conn:
         for name in later:
             conn.execute(f"DROP TABLE {name}")
-        for column in ("monk", "salutation", "complimentary_close"):  # schema 5's
-            conn.execute(f"ALTER TABLE recipients DROP COLUMN {column}")
-        for column in ("backdated_number", "backdated_date"):  # schema 5's
-            conn.execute(f"ALTER TABLE entries DROP COLUMN {column}")
+        added = [  # the columns of schema 4 and after (5's salutation and backdating, 7's …)
+            column
+            for m in MIGRATIONS
+            if m.version > 3
+            for statement in m.statements
+            for column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", statement)
+        ]
+        assert ("entries", "backdated_date") in added
+        for table, column in added:
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         conn.execute("PRAGMA user_version = 3")
         conn.commit()
     r = cli(ws, "check")

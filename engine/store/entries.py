@@ -68,6 +68,18 @@ MIGRATIONS: Final = (
             "ALTER TABLE entries ADD COLUMN backdated_date TEXT",
         ),
     ),
+    # 7: who cancelled or last corrected a number, and who started a series by hand
+    # (`register cancel|correct|start`, the web pages' admins): the user's name.
+    Migration(
+        7,
+        (
+            "ALTER TABLE entries ADD COLUMN cancelled_by TEXT",
+            "ALTER TABLE entries ADD COLUMN corrected_by TEXT",
+            "ALTER TABLE entries ADD COLUMN corrected_at TEXT",
+            "ALTER TABLE counters ADD COLUMN started_by TEXT",
+            "ALTER TABLE counters ADD COLUMN started_at TEXT",
+        ),
+    ),
 )
 
 
@@ -111,6 +123,11 @@ class Entry:
     numbered (ลงวันที่ย้อนหลัง): that letter's printed number; else None."""
     backdated_date: datetime.date | None = None
     """… and that letter's date."""
+    cancelled_by: str | None = None
+    """Who cancelled the number (the web user, or the command line's user)."""
+    corrected_by: str | None = None
+    """Who last corrected the entry (``register correct``), and when (ISO, UTC)."""
+    corrected_at: str | None = None
 
     @property
     def cancelled(self) -> bool:
@@ -121,10 +138,12 @@ class Entry:
 _COLUMNS: Final = (
     "id, series, year, number, number_text, date, sender, recipient, subject, action, note, "
     "status, cancel_reason, case_id, path, created_at, cancelled_at, data_json, "
-    "backdated_number, backdated_date"
+    "backdated_number, backdated_date, cancelled_by, corrected_by, corrected_at"
 )
 #: what :meth:`Entries.correct` may change
-_CORRECTABLE: Final = frozenset({"date", "subject", "recipient", "data_json"})
+_CORRECTABLE: Final = frozenset(
+    {"date", "subject", "recipient", "data_json", "corrected_by", "corrected_at"}
+)
 
 
 def _entry(row: Any) -> Entry:
@@ -151,6 +170,9 @@ def _entry(row: Any) -> Entry:
         backdated_date=(
             date.fromisoformat(row["backdated_date"]) if row["backdated_date"] else None
         ),
+        cancelled_by=row["cancelled_by"],
+        corrected_by=row["corrected_by"],
+        corrected_at=row["corrected_at"],
     )
 
 
@@ -300,11 +322,11 @@ class Entries:
         except sqlite3.IntegrityError as e:
             raise Conflict(str(e)) from e
 
-    def cancel(self, entry_id: int, reason: str, at: str) -> None:
+    def cancel(self, entry_id: int, reason: str, at: str, by: str | None = None) -> None:
         self.db.execute(
-            "UPDATE entries SET status = 'cancelled', cancel_reason = ?, cancelled_at = ? "
-            "WHERE id = ?",
-            (reason, at, entry_id),
+            "UPDATE entries SET status = 'cancelled', cancel_reason = ?, cancelled_at = ?, "
+            "cancelled_by = ? WHERE id = ?",
+            (reason, at, by, entry_id),
         )
 
     def correct(self, entry_id: int, values: Mapping[str, Any]) -> None:
@@ -354,3 +376,18 @@ class Counters:
             "ON CONFLICT (series, year) DO UPDATE SET next_number = excluded.next_number",
             (series, year, next_number),
         )
+
+    def mark_started(self, series: str, year: int, by: str, at: str) -> None:
+        """Record who started ``series`` in ``year`` by hand (``register start``), and when."""
+        self.db.execute(
+            "UPDATE counters SET started_by = ?, started_at = ? WHERE series = ? AND year = ?",
+            (by, at, series, year),
+        )
+
+    def started(self) -> builtins.list[tuple[str, int, int, str, str]]:
+        """(series, year, next number, by, at) of every series started by hand, latest first."""
+        rows = self.db.all(
+            "SELECT series, year, next_number, started_by, started_at FROM counters "
+            "WHERE started_by IS NOT NULL ORDER BY started_at DESC"
+        )
+        return [(r[0], int(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]

@@ -87,8 +87,24 @@ class Users:
         """Remove ``name``; whether there was such a user."""
         return self.db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount > 0
 
-    def set_password(self, name: str, password_hash: str) -> None:
-        self.db.execute("UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name))
+    def set_password(self, name: str, password_hash: str) -> bool:
+        """Change ``name``'s password hash; whether there is such a user."""
+        return (
+            self.db.execute(
+                "UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)
+            ).rowcount
+            > 0
+        )
+
+    def set_role(self, name: str, role: str) -> bool:
+        """Change ``name``'s role; whether there is such a user."""
+        return (
+            self.db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name)).rowcount > 0
+        )
+
+    def count_role(self, role: str) -> int:
+        row = self.db.one("SELECT count(*) FROM users WHERE role = ?", (role,))
+        return int(row[0]) if row is not None else 0
 
 
 class LoginFailures:

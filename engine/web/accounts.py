@@ -32,7 +32,9 @@ __all__ = [
     "check_password",
     "list_users",
     "remove_user",
+    "reset_password",
     "session_secret",
+    "set_role",
     "sign_in",
 ]
 
@@ -113,11 +115,47 @@ def get_user(ws: Workspace, name: str) -> User | None:
         return reg.store.users.get(name)
 
 
+def _existing(reg: Register, name: str) -> User:
+    user = reg.store.users.get(name)
+    if user is None:
+        raise UserError(_("no user named {name}").format(name=name), field="NAME")
+    return user
+
+
+def _keep_an_admin(reg: Register, user: User) -> None:
+    """Refuse to take away the last admin (nobody could manage the users or the office)."""
+    if user.role == "admin" and reg.store.users.count_role("admin") <= 1:
+        raise UserError(
+            _("{name} is the last admin: make another user admin first").format(name=user.name),
+            field="NAME",
+        )
+
+
 def remove_user(ws: Workspace, name: str) -> None:
-    """Remove a user (their sessions end at their next request)."""
+    """Remove a user (their sessions end at their next request); never the last admin."""
     with _register(ws) as reg, reg.store.write():
-        if not reg.store.users.delete(name):
-            raise UserError(_("no user named {name}").format(name=name), field="NAME")
+        _keep_an_admin(reg, _existing(reg, name))
+        reg.store.users.delete(name)
+
+
+def set_role(ws: Workspace, name: str, role: str) -> User:
+    """Give ``name`` another role (it applies at their next request); the last admin keeps
+    theirs."""
+    check_role(role)
+    with _register(ws) as reg, reg.store.write():
+        user = _existing(reg, name)
+        if role != user.role:
+            _keep_an_admin(reg, user)
+            reg.store.users.set_role(name, role)
+        return user._replace(role=role)
+
+
+def reset_password(ws: Workspace, name: str, password: str) -> None:
+    """Give ``name`` a new password (argon2 hash); their open sessions stay signed in."""
+    hashed = _hasher.hash(check_password(password))
+    with _register(ws) as reg, reg.store.write():
+        _existing(reg, name)
+        reg.store.users.set_password(name, hashed)
 
 
 class TooManyAttempts(UserError):

@@ -57,7 +57,7 @@ from engine.store import Entry, User
 from engine.workflow import Workflow
 from engine.workspace import Workspace
 
-from . import accounts, forms
+from . import accounts, admin, forms
 
 HERE: Final = Path(__file__).parent
 MAX_REQUEST: Final = 4 * forms.MAX_UPLOAD
@@ -154,6 +154,7 @@ def guard(handler: Handler, roles: frozenset[str]) -> Callable[[Request], Awaita
 
     async def endpoint(request: Request) -> Response:
         ws: Workspace = request.app.state.workspace
+        admin.refresh_office(ws)  # edited on another worker, or by hand
         session = request.session
         if not isinstance(session.get("csrf"), str):
             session["csrf"] = secrets.token_urlsafe(32)
@@ -616,8 +617,9 @@ def cancel_post(ctx: Ctx) -> Response:
         return ctx.render("cancel.html", 400, entry=entry, error="กรุณาระบุเหตุที่ยกเลิก")
     try:
         api.register_cancel(
-            ctx.ws, str(entry.number), reason, series=entry.series, year=str(entry.year)
-        )
+            ctx.ws, str(entry.number), reason, series=entry.series, year=str(entry.year),
+            by=ctx.user.name if ctx.user else None,
+        )  # fmt: skip
     except UserError as exc:
         return ctx.render("cancel.html", 400, entry=entry, error=exc.message)
     return ctx.redirect("/register", f"ยกเลิกเลขที่ {entry.number_text} แล้ว")
@@ -654,6 +656,21 @@ PAGES: Final = (
     Page("/register/{entry:int}/cancel", GET, cancel_page, ADMIN),
     Page("/register/{entry:int}/cancel", POST, cancel_post, ADMIN),
     Page("/letters/{entry:int}/{kind}", GET, letter_file, READERS),
+    # the admin pages (engine/web/admin.py)
+    Page("/admin/office", GET, admin.office_page, ADMIN),
+    Page("/admin/office", POST, admin.office_post, ADMIN),
+    Page("/admin/signers", GET, admin.signers_page, ADMIN),
+    Page("/admin/signers", POST, admin.signer_post, ADMIN),
+    Page("/admin/signers/{signer}/remove", POST, admin.signer_remove, ADMIN),
+    Page("/admin/users", GET, admin.users_page, ADMIN),
+    Page("/admin/users", POST, admin.user_add, ADMIN),
+    Page("/admin/users/{name}/role", POST, admin.user_role, ADMIN),
+    Page("/admin/users/{name}/password", POST, admin.user_password, ADMIN),
+    Page("/admin/users/{name}/remove", POST, admin.user_remove, ADMIN),
+    Page("/register/{entry:int}/correct", GET, admin.correct_page, ADMIN),
+    Page("/register/{entry:int}/correct", POST, admin.correct_post, ADMIN),
+    Page("/register/start", GET, admin.start_page, ADMIN),
+    Page("/register/start", POST, admin.start_post, ADMIN),
 )
 """Every page: the only place routes and their roles are declared. Event buttons refine their
 route's roles by the event: cancelling (numbers) is for admins, issuing for clerks and admins."""
