@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from engine.register import Register
 from engine.thai import to_arabic_digits
 from engine.web import app as webapp
+from engine.web import jobs
 from engine.workspace import Workspace
 from tests.conftest import EXAMPLES, run_cli
 from tests.test_web import client, office, signed_in, token
@@ -243,3 +244,20 @@ def test_regeneration_lists_what_changed_then_runs_once(root: Path, monkeypatch)
     assert not (Path(root) / "letters" / ".runs" / "web" / f"{other[1]}.json").exists()
     page = c.get("/regenerate").text
     assert 'id="run" disabled' in page  # nothing left to do
+
+
+def test_a_job_whose_server_stopped_reads_as_failed(root: Path) -> None:
+    """A job's state says running, but no thread holds its lock (the process that ran it is
+    gone): its page says it stopped, and a form with its id starts nothing new."""
+    ws = Workspace(root)
+    job_id = "d" * 24
+    base = jobs.folder(ws)
+    base.mkdir(parents=True)
+    state = {"id": job_id, "kind": "circular", "user": "clerk", "done": 2, "total": 5}
+    (base / f"{job_id}.json").write_text(json.dumps(state))
+    c = signed_in(root, "clerk")
+    html = c.get(f"/jobs/{job_id}/progress").text
+    assert 'data-state="failed"' in html and "เซิร์ฟเวอร์หยุดทำงาน" in html, html
+    job, started = jobs.start(ws, "circular", job_id, "clerk", lambda: {"never": "run"})
+    assert not started and job is not None and job.state == "failed"
+    assert json.loads((base / f"{job_id}.json").read_text()) == state

@@ -89,9 +89,7 @@ def get(ws: Workspace, job_id: str) -> Job | None:
         raw = json.loads((folder(ws) / f"{job_id}.json").read_text(encoding="utf-8") or "{}")
     except (OSError, ValueError):
         return None
-    if not raw:  # created, its first state not yet written
-        return None
-    job = Job(**raw)
+    job = Job(**raw) if raw else Job(job_id, "", "")  # created, its state not yet written
     if job.running and not _held(folder(ws) / f"{job_id}.lock"):
         job.state = "failed"
         job.error = "งานหยุดกลางคันเพราะเซิร์ฟเวอร์หยุดทำงาน กรุณาตรวจผลแล้วเริ่มใหม่"
@@ -159,26 +157,33 @@ def start(
             held.append(fd)
         fd = _lock(base / f"{job_id}.lock")
         if fd is None:
+            _release(held)
             return get(ws, job_id), False
         held.append(fd)
         path = base / f"{job_id}.json"
         try:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600))
-        except FileExistsError:
+        except FileExistsError:  # the same form again: its job (ours released, to read it)
+            _release(held)
             return get(ws, job_id), False
         job = Job(job_id, kind, user, started=_now())
         _save(path, job)
         if single is not None:
             write_atomic(base / f"{single}.current", job_id.encode(), durable=False)
     except BaseException:
-        for fd in held:
-            os.close(fd)
+        _release(held)
         raise
     thread = threading.Thread(
         target=_run, args=(path, job, work, held), name=f"saraban-job-{kind}", daemon=True
     )
     thread.start()
     return job, True
+
+
+def _release(held: list[int]) -> None:
+    """Close (and so unlock) the descriptors of ``held``, the last taken first."""
+    while held:
+        os.close(held.pop())
 
 
 def _save(path: Path, job: Job) -> None:
@@ -209,8 +214,7 @@ def _run(path: Path, job: Job, work: Callable[[], dict[str, Any]], held: list[in
         try:
             _save(path, job)
         finally:
-            for fd in reversed(held):
-                os.close(fd)
+            _release(held)
 
 
 def _sweep(base: Path) -> None:
