@@ -37,7 +37,7 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -162,13 +162,40 @@ def _norm(column: Any) -> str:
     return "".join(str(column or "").lower().replace("_", "").split())
 
 
-def _error(file: str, message: str, row: int | None = None, column: str | None = None) -> UserError:
-    where = []
-    if row is not None:
-        where.append(f"row {row}")
-    if column:
-        where.append(f"column {column!r}")
-    return UserError(f"{', '.join(where)}: {message}" if where else message, file=file)
+class RecipientError(UserError):
+    """A problem of a recipients file, with its ``row`` (the header is row 1) and ``column``
+    (as the header names it) where it has them, and ``detail``: the message without them."""
+
+    def __init__(self, file: str, detail: str, row: int | None, column: str | None) -> None:
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if column:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {detail}" if where else detail, file=file)
+        self.row, self.column, self.detail = row, column, detail
+
+
+@dataclass
+class Checked:
+    """A recipients file checked row by row (:func:`check_recipients`): its header, the cells of
+    each row by row number, the recipients of the sound rows and every problem found."""
+
+    header: list[str] = field(default_factory=list)
+    cells: dict[int, list[str]] = field(default_factory=dict)
+    recipients: list[Recipient] = field(default_factory=list)
+    problems: list[RecipientError] = field(default_factory=list)
+
+    def note(self, exc: UserError) -> None:
+        if not isinstance(exc, RecipientError):
+            exc = RecipientError(exc.file or "", exc.message, None, None)
+        self.problems.append(exc)
+
+
+def _error(
+    file: str, message: str, row: int | None = None, column: str | None = None
+) -> RecipientError:
+    return RecipientError(file, message, row, column)
 
 
 def _decode(data: bytes, file: str) -> str:
@@ -400,11 +427,15 @@ def _from_table(
     file: str,
     *,
     exact_width: bool = False,
+    checked: Checked | None = None,
 ) -> list[Recipient]:
     """Recipients from a header and rows of cells. ``exact_width`` (CSV): every row that is not
     empty has as many fields as the header; otherwise (XLSX) no cell beyond the header's and
-    no value in a column whose header is empty."""
+    no value in a column whose header is empty. ``checked``: a bad row is noted there (with
+    its cells) and left out, and the next rows are read, instead of stopping at the first."""
     header = [_cell(h) for h in header]
+    if checked is not None:
+        checked.header = header
     fields = _fields(header, file)
     index = {fields[col]: i for i, col in enumerate(header) if col in fields}
     names = {f: header[i] for f, i in index.items()}
@@ -413,29 +444,15 @@ def _from_table(
     out = []
     filled = 0
     for row, cells in rows:
-        if any(_cell(c) for c in cells):
-            if exact_width and len(cells) != width:
-                raise _error(
-                    file,
-                    _(
-                        "{count} fields, but the header has {width}: a missing or extra "
-                        "separator (a comma inside a value needs quotes)"
-                    ).format(count=len(cells), width=width),
-                    row=row,
-                )
-            stray = [i for i in nameless if i < len(cells) and _cell(cells[i])]
-            stray += [i for i in range(width, len(cells)) if _cell(cells[i])]
-            if stray:
-                raise _error(
-                    file,
-                    _("a value in column {column}, which has no header").format(
-                        column=_column_name(stray[0]) if not exact_width else stray[0] + 1
-                    ),
-                    row=row,
-                )
-            bad = next((i for i, c in enumerate(cells) if isinstance(c, str) and "\x00" in c), None)
-            if bad is not None:
-                raise _error(file, _("a NUL character in the cell"), row=row, column=header[bad])
+        if checked is not None:
+            checked.cells[row] = [_cell(c) for c in cells]
+            try:
+                _check_width(cells, row, file, width, nameless, header, exact_width)
+            except RecipientError as exc:
+                checked.note(exc)
+                continue
+        else:
+            _check_width(cells, row, file, width, nameless, header, exact_width)
         values = {f: (cells[i] if i < len(cells) else None) for f, i in index.items()}
         if any(_cell(v) for v in values.values()):
             filled += 1
@@ -445,7 +462,43 @@ def _from_table(
     # trailing empty rows (Excel leaves them) are not an error; empty rows in between are
     while out and all(_cell(v) == "" for v in out[-1][1].values()):
         out.pop()
-    return _build(out, file, names)
+    return _build(out, file, names, checked)
+
+
+def _check_width(
+    cells: list[Any],
+    row: int,
+    file: str,
+    width: int,
+    nameless: list[int],
+    header: list[str],
+    exact_width: bool,
+) -> None:
+    """A row's cells against the header: as many (CSV), none without a header, no NUL."""
+    if not any(_cell(c) for c in cells):
+        return
+    if exact_width and len(cells) != width:
+        raise _error(
+            file,
+            _(
+                "{count} fields, but the header has {width}: a missing or extra "
+                "separator (a comma inside a value needs quotes)"
+            ).format(count=len(cells), width=width),
+            row=row,
+        )
+    stray = [i for i in nameless if i < len(cells) and _cell(cells[i])]
+    stray += [i for i in range(width, len(cells)) if _cell(cells[i])]
+    if stray:
+        raise _error(
+            file,
+            _("a value in column {column}, which has no header").format(
+                column=_column_name(stray[0]) if not exact_width else stray[0] + 1
+            ),
+            row=row,
+        )
+    bad = next((i for i, c in enumerate(cells) if isinstance(c, str) and "\x00" in c), None)
+    if bad is not None:
+        raise _error(file, _("a NUL character in the cell"), row=row, column=header[bad])
 
 
 def _too_many(file: str) -> UserError:
@@ -458,68 +511,86 @@ def _too_many(file: str) -> UserError:
 
 
 def _build(
-    rows: list[tuple[int, dict[str, Any]]], file: str, names: Mapping[str, str]
+    rows: list[tuple[int, dict[str, Any]]],
+    file: str,
+    names: Mapping[str, str],
+    checked: Checked | None = None,
 ) -> list[Recipient]:
-    if not rows:
+    if not rows and not (checked and checked.problems):
         raise _error(file, _("no recipients (only a header row)"))
     if len(rows) > MAX_RECIPIENTS:
         raise _too_many(file)
     out: list[Recipient] = []
     seen: dict[str, int] = {}
     for row, values in rows:
-        cells = {k: _cell(v) for k, v in values.items()}
-        if not any(cells.values()):
-            raise _error(file, _("empty row"), row=row)
-        for req in REQUIRED:
-            if not cells.get(req):
-                raise _error(file, _("empty"), row=row, column=names.get(req, req))
-        org = cells["organisation"]
-        if org in seen:
-            raise _error(
-                file,
-                _("duplicate organisation {org!r} (first in row {seen})").format(
-                    org=org, seen=seen[org]
-                ),
-                row=row,
-                column=names.get("organisation", "organisation"),
-            )
-        seen[org] = row
-        for key, text in cells.items():
-            if "\x00" in text:
-                raise _error(file, _("a NUL character"), row=row, column=names.get(key, key))
-        email = cells.get("email", "")
-        if email and ("@" not in email or " " in email):
-            raise _error(
-                file,
-                _("not an e-mail address: {email!r}").format(email=email),
-                row=row,
-                column=names.get("email"),
-            )
-        recipient = Recipient(
-            organisation=org,
-            position=cells["position"],
-            to=cells.get("to", ""),
-            address=cells.get("address", ""),
-            email=email,
-            monk=_rank(cells.get("monk", ""), file, row, names.get("monk", "monk")),
-            salutation=cells.get("salutation", ""),
-            complimentary_close=cells.get("complimentary_close", ""),
-        )
-        if (
-            salutation.is_royal(recipient.addressee)
-            and not recipient.monk
-            and not (recipient.salutation and recipient.complimentary_close)
-        ):
-            raise _error(
-                file,
-                _(
-                    "{addressee!r}: royalty and the Supreme Patriarch take forms saraban does "
-                    "not know; fill this row's salutation and complimentary_close columns"
-                ).format(addressee=recipient.addressee),
-                row=row,
-            )
-        out.append(recipient)
+        if checked is None:
+            out.append(_recipient(row, values, file, names, seen))
+            continue
+        try:
+            out.append(_recipient(row, values, file, names, seen))
+        except RecipientError as exc:
+            checked.note(exc)
+    if checked is not None:
+        checked.recipients = out
     return out
+
+
+def _recipient(
+    row: int, values: Mapping[str, Any], file: str, names: Mapping[str, str], seen: dict[str, int]
+) -> Recipient:
+    """One row's recipient, or the row's first problem (``seen``: organisation → row, so far)."""
+    cells = {k: _cell(v) for k, v in values.items()}
+    if not any(cells.values()):
+        raise _error(file, _("empty row"), row=row)
+    for req in REQUIRED:
+        if not cells.get(req):
+            raise _error(file, _("empty"), row=row, column=names.get(req, req))
+    org = cells["organisation"]
+    if org in seen:
+        raise _error(
+            file,
+            _("duplicate organisation {org!r} (first in row {seen})").format(
+                org=org, seen=seen[org]
+            ),
+            row=row,
+            column=names.get("organisation", "organisation"),
+        )
+    seen[org] = row
+    for key, text in cells.items():
+        if "\x00" in text:
+            raise _error(file, _("a NUL character"), row=row, column=names.get(key, key))
+    email = cells.get("email", "")
+    if email and ("@" not in email or " " in email):
+        raise _error(
+            file,
+            _("not an e-mail address: {email!r}").format(email=email),
+            row=row,
+            column=names.get("email"),
+        )
+    recipient = Recipient(
+        organisation=org,
+        position=cells["position"],
+        to=cells.get("to", ""),
+        address=cells.get("address", ""),
+        email=email,
+        monk=_rank(cells.get("monk", ""), file, row, names.get("monk", "monk")),
+        salutation=cells.get("salutation", ""),
+        complimentary_close=cells.get("complimentary_close", ""),
+    )
+    if (
+        salutation.is_royal(recipient.addressee)
+        and not recipient.monk
+        and not (recipient.salutation and recipient.complimentary_close)
+    ):
+        raise _error(
+            file,
+            _(
+                "{addressee!r}: royalty and the Supreme Patriarch take forms saraban does "
+                "not know; fill this row's salutation and complimentary_close columns"
+            ).format(addressee=recipient.addressee),
+            row=row,
+        )
+    return recipient
 
 
 def _rank(value: str, file: str, row: int, column: str) -> str:
@@ -530,7 +601,19 @@ def _rank(value: str, file: str, row: int, column: str) -> str:
         raise _error(file, str(exc), row=row, column=column) from None
 
 
-def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") -> list[Recipient]:
+def check_recipients(path: str, workspace: Path) -> Checked:
+    """A CSV or XLSX recipients file (relative to the workspace) checked row by row, as
+    :func:`load_recipients` reads it, but noting every bad row instead of stopping at the first
+    (the web page shows each problem beside its row). A problem of the whole file (not found,
+    not UTF-8, a missing or unknown column) is still raised: no row can be read then."""
+    checked = Checked()
+    load_recipients(path, workspace, checked=checked)
+    return checked
+
+
+def load_recipients(
+    value: Any, workspace: Path, *, origin: str = "recipients", checked: Checked | None = None
+) -> list[Recipient]:
     """Recipients from a file path (CSV, XLSX — ``file.xlsx#Sheet`` for another sheet than the
     first —, YAML), relative to the workspace, or from a list given inline in the data."""
     if isinstance(value, list):
@@ -552,12 +635,12 @@ def load_recipients(value: Any, workspace: Path, *, origin: str = "recipients") 
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         header, rows = _rows_xlsx(path, sheet or None, file)
-        return _from_table(header, rows, file)
+        return _from_table(header, rows, file, checked=checked)
     if suffix in (".yaml", ".yml"):
         return _from_mappings(_rows_yaml(path, file), file)
     if suffix in (".csv", ".tsv", ".txt"):
         header, rows = _rows_csv(path, file)
-        return _from_table(header, rows, file, exact_width=True)
+        return _from_table(header, rows, file, exact_width=True, checked=checked)
     raise UserError(
         _("unknown recipients file type {value!r}: use .csv, .xlsx or .yaml").format(
             value=suffix or _("(none)")

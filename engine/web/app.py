@@ -30,7 +30,6 @@ import os
 import secrets
 import subprocess
 import tempfile
-import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,7 +56,7 @@ from engine.store import Entry, User
 from engine.workflow import Workflow
 from engine.workspace import Workspace
 
-from . import accounts, admin, forms
+from . import accounts, admin, bulk, forms, jobs
 
 HERE: Final = Path(__file__).parent
 MAX_REQUEST: Final = 4 * forms.MAX_UPLOAD
@@ -69,7 +68,8 @@ READERS: Final = frozenset(accounts.ROLES)
 WRITERS: Final = frozenset({"clerk", "admin"})
 ADMIN: Final = frozenset({"admin"})
 #: The files of a document that may be downloaded: its suffix beside the DOCX.
-KINDS: Final = {"docx": ".docx", "pdf": ".pdf", "bundle": "-bundle.pdf", "copies": "-copies.pdf"}
+KINDS: Final = {"docx": ".docx", "pdf": ".pdf", "bundle": "-bundle.pdf", "copies": "-copies.pdf",
+                "copies-docx": "-copies.docx"}  # fmt: skip
 HEADERS: Final = {
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -80,7 +80,7 @@ HEADERS: Final = {
     "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
-_pdf_lock = threading.Lock()  # one LibreOffice conversion at a time in this process
+_pdf_lock = jobs.PDF_LOCK  # one LibreOffice conversion at a time in this process
 
 
 # --- templates ----------------------------------------------------------------------------------
@@ -671,6 +671,13 @@ PAGES: Final = (
     Page("/register/{entry:int}/correct", POST, admin.correct_post, ADMIN),
     Page("/register/start", GET, admin.start_page, ADMIN),
     Page("/register/start", POST, admin.start_post, ADMIN),
+    # circulars, regeneration and their background jobs (engine/web/bulk.py)
+    Page("/circular", GET, bulk.circular_form, WRITERS),
+    Page("/circular", POST, bulk.circular_post, WRITERS),
+    Page("/regenerate", GET, bulk.regenerate_page, WRITERS),
+    Page("/regenerate", POST, bulk.regenerate_post, WRITERS),
+    Page("/jobs/{job}", GET, bulk.job_page, WRITERS),
+    Page("/jobs/{job}/progress", GET, bulk.job_progress, WRITERS),
 )
 """Every page: the only place routes and their roles are declared. Event buttons refine their
 route's roles by the event: cancelling (numbers) is for admins, issuing for clerks and admins."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Protocol
@@ -146,16 +146,18 @@ def _detect(head: bytes) -> str | None:
     return None
 
 
-async def save_upload(ws: Workspace, upload: Upload) -> str:
+async def save_upload(
+    ws: Workspace, upload: Upload, detect: Callable[[bytes], str] | None = None
+) -> str:
     """Save an uploaded enclosure under ``uploads/`` (random name, suffix by its content); the
     workspace-relative path. :class:`InputError` if it is empty, too large or not a PDF, PNG
-    or JPEG."""
+    or JPEG. ``detect``: another judge of the content (the suffix, or :class:`InputError`)."""
     data = await upload.read(MAX_UPLOAD + 1)
     if not data:
         raise InputError(_("the file is empty"))
     if len(data) > MAX_UPLOAD:
         raise InputError(_("the file is larger than {mb} MB").format(mb=MAX_UPLOAD // 2**20))
-    suffix = _detect(data[:16])
+    suffix = detect(data) if detect is not None else _detect(data[:16])
     if suffix is None:
         raise InputError(_("only PDF, PNG or JPEG files are accepted"))
     folder = ws.root / UPLOADS / dt.date.today().strftime("%Y-%m")
