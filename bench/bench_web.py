@@ -79,8 +79,8 @@ def make_office(folder: Path, clerks: int, server_env: dict[str, str] | None = N
 
 
 @contextlib.contextmanager
-def server(root: Path, workers: int, env: dict[str, str]) -> Iterator[str]:
-    """``saraban serve --workers N`` on a free port until the block ends: its URL."""
+def server(root: Path, workers: int, env: dict[str, str]) -> Iterator[tuple[str, int]]:
+    """``saraban serve --workers N`` on a free port until the block ends: its URL and pid."""
     import httpx
 
     port = _free_port()
@@ -103,7 +103,7 @@ def server(root: Path, workers: int, env: dict[str, str]) -> Iterator[str]:
             time.sleep(0.2)
         if workers > 1:  # every worker up, not only the first to answer
             time.sleep(2)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -248,8 +248,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             database = cluster.create("load")
         if database:
             env["SARABAN_DATABASE_URL"] = os.environ["SARABAN_DATABASE_URL"] = database
+        if args.workspace:
+            folder = args.workspace
+            folder.mkdir(parents=True, exist_ok=True)
         root = make_office(folder, args.clerks, env if database else None)
-        with server(root, args.workers, env) as url:
+        with server(root, args.workers, env) as (url, _pid):
             t0 = time.monotonic()
             deadline = t0 + args.duration
             clerks = [
@@ -304,6 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true", help="a throw-away PostgreSQL cluster")
     parser.add_argument("--database", help="a PostgreSQL URL (its schema must be empty)")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
+    parser.add_argument("--workspace", type=Path, help="make (and keep) the workspace in DIR/ws")
     args = parser.parse_args(argv)
     result = run(args)
     report(result)

@@ -21,6 +21,7 @@ from typing import Final
 from starlette.applications import Starlette
 
 from engine.i18n import _
+from engine.register import Register
 from engine.workspace import Workspace, find_workspace
 
 from .app import create_app
@@ -32,7 +33,22 @@ MAX_WORKERS: Final = 64
 def factory() -> Starlette:
     """The application of the workspace named by ``$SARABAN_WORKSPACE`` (uvicorn calls it in
     each worker process: ``engine.web.server:factory``)."""
-    return create_app(Workspace(find_workspace()))
+    return _served(Workspace(find_workspace()))
+
+
+def _served(ws: Workspace) -> Starlette:
+    """The application, with a connection to a SQLite register kept open while it serves.
+
+    Every request opens the register (the API's functions each do) and closes it again. When
+    the last connection to a SQLite file in WAL mode closes, SQLite checkpoints the log into the
+    file and deletes it, and the next opening rebuilds its index: a third of a request's time,
+    under load. One idle connection held by the process (no transaction, so it blocks neither
+    writers nor checkpoints) keeps the log open between requests.
+    """
+    app = create_app(ws)
+    if not ws.database_url:
+        app.state.keeper = Register(ws.register_path)
+    return app
 
 
 def serve(ws: Workspace, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
@@ -51,7 +67,7 @@ def serve(ws: Workspace, *, host: str = "127.0.0.1", port: int = 8000, workers: 
     # Checked here, once, before any worker starts: a broken office.yaml or an unreachable or
     # outdated database stops the command with its one-line error; the register is migrated
     # and the cookie key made by this process, not raced for by the workers.
-    app = create_app(ws)
+    app = _served(ws)
     # The pages are Thai: so are the engine's messages shown on them, whatever the server's
     # locale, unless SARABAN_LANG says otherwise (engine/i18n.py).
     os.environ.setdefault("SARABAN_LANG", "th")
