@@ -13,16 +13,15 @@ import sqlite3
 import subprocess
 import sys
 from collections import defaultdict
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
-import pytest
 
 from bench.bench_web import CSRF, server
 from tests.conftest import ROOT, run_cli
-from tests.pgcluster import SETUP_HINT, Cluster, find_bin
+from tests.pgcluster import Cluster
+from tests.test_database import cluster  # noqa: F401 - the fixture: a throw-away server
 from tests.test_web import PASSWORDS, office
 
 
@@ -115,21 +114,9 @@ def test_the_load_script_leaves_no_duplicate_or_gap_on_sqlite(tmp_path: Path) ->
     _contiguous(rows)
 
 
-@pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    bindir = find_bin()
-    if bindir is None or not (bindir / "initdb").exists():
-        pytest.fail(SETUP_HINT)
-    made = Cluster(bindir)
-    try:
-        made.start()
-        yield made
-    finally:
-        made.remove()
-
-
 def test_the_load_script_leaves_no_duplicate_or_gap_on_postgresql_with_two_workers(
-    tmp_path: Path, cluster: Cluster
+    tmp_path: Path,
+    cluster: Cluster,  # noqa: F811 - the fixture
 ) -> None:
     url = cluster.create("load")
     result = _load(tmp_path, "--database", url, "--workers", "2")
