@@ -534,9 +534,10 @@ def _read_password() -> str:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .web import app  # Starlette and uvicorn: only for this command
+    from .web import server  # Starlette and uvicorn: only for this command
 
-    app.serve(Workspace(find_workspace(args.workspace)), host=args.host, port=args.port)
+    ws = Workspace(find_workspace(args.workspace))
+    server.serve(ws, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
@@ -797,6 +798,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help=_("address to listen on (default 127.0.0.1)")
     )
     p.add_argument("--port", type=int, default=8000, help=_("port (default 8000)"))
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help=_("worker processes serving the one address (default 1; docs/web.md)"),
+    )
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("user", parents=[common], help=_("users of the web application"))

@@ -36,6 +36,7 @@ import atexit
 import contextlib
 import fcntl
 import hashlib
+import itertools
 import os
 import re
 import secrets
@@ -76,6 +77,7 @@ PAUSE_ENV = "SARABAN_PAUSE_AFTER_COMMIT"
 _run: dict[str, Any] = {"id": None, "pid": None}
 _locks: dict[Path, int] = {}  # letters folder → our lock file there
 _unresolved: set[Path] = set()  # letters folders where this run leaves journal rows
+_pending_numbers = itertools.count(1)  # pending files of this process (next() is atomic)
 
 
 def run_id() -> str:
@@ -430,7 +432,8 @@ class Staging:
     def _pending(self, final: Path, folder: Path | None) -> Path:
         join(self.letters)
         folder = folder or final.parent
-        return folder / f"{PENDING}{run_id()}~{len(self.pairs) + 1}{final.suffix}"
+        # numbered across the process: the web server's threads issue letters at once
+        return folder / f"{PENDING}{run_id()}~{next(_pending_numbers)}{final.suffix}"
 
     def write(self, final: Path, data: bytes, *, durable: bool = True,
               folder: Path | None = None) -> Path:  # fmt: skip

@@ -141,8 +141,9 @@ class WebSettings:
     def get_or_add(self, name: str, value: str) -> str:
         """The stored value of ``name``; ``value`` is stored first when there is none (the first
         of several processes to ask wins, the others read its value)."""
-        self.db.execute(
-            "INSERT OR IGNORE INTO web_settings (name, value) VALUES (?, ?)", (name, value)
+        self.db.execute(  # ON CONFLICT, not SQLite's OR IGNORE: PostgreSQL runs it too
+            "INSERT INTO web_settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            (name, value),
         )
         row = self.db.one("SELECT value FROM web_settings WHERE name = ?", (name,))
         assert row is not None

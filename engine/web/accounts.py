@@ -176,14 +176,18 @@ def sign_in(ws: Workspace, name: str, password: str, address: str) -> User | Non
         ):
             raise TooManyAttempts("too many failed sign-ins; try again in 15 minutes")
         user = reg.store.users.get(name)
-        ok = False
-        if user is not None:
-            try:
-                ok = _hasher.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        else:
-            _hasher.hash(password)  # the same time whether or not the name exists
+    # argon2 takes a while (more under load): the register's connection is not held meanwhile
+    # (a server process has a few pooled connections to PostgreSQL for all its requests)
+    ok = False
+    if user is not None:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+    else:
+        _hasher.hash(password)  # the same time whether or not the name exists
+    with _register(ws) as reg:
+        failures = reg.store.login_failures
         with reg.store.write():
             if ok:
                 failures.clear(keys[0])

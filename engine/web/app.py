@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import hmac
-import os
 import secrets
 import subprocess
 import tempfile
@@ -51,7 +50,6 @@ from starlette.staticfiles import StaticFiles
 
 from engine import api, programs, thai
 from engine.errors import UserError
-from engine.i18n import _
 from engine.store import Entry, User
 from engine.workflow import Workflow
 from engine.workspace import Workspace
@@ -322,7 +320,7 @@ async def new_post(ctx: Ctx) -> Response:
         return ctx.render("form.html", 400, wf=wf, fields=fields, error="กรุณาแก้ไขช่องที่มีข้อผิดพลาด")
     assert ctx.user is not None
     try:
-        made = await run_in_threadpool(_new_draft, ctx.ws, wf, data, ctx.user.name)
+        made = await run_in_threadpool(_new_draft, ctx.ws, wf, data, ctx.user.name, _pdf(ctx))
     except UserError as exc:
         at = {f.name: f for f in fields}
         key = (exc.field or "").split(".")[0]
@@ -335,12 +333,19 @@ async def new_post(ctx: Ctx) -> Response:
     return ctx.redirect(f"/cases/{made.case}", "ร่างหนังสือแล้ว ตรวจตัวอย่างก่อนออกเลข")
 
 
-def _new_draft(ws: Workspace, wf: Workflow, data: dict[str, Any], by: str) -> api.Made:
+def _pdf(ctx: Ctx) -> bool:
+    """Whether to make PDFs: unless the form's "no PDF" box (``nopdf``) is ticked."""
+    return ctx.form.get("nopdf") != "1"
+
+
+def _new_draft(
+    ws: Workspace, wf: Workflow, data: dict[str, Any], by: str, pdf: bool = True
+) -> api.Made:
     with tempfile.TemporaryDirectory(prefix="saraban-web-") as tmp:
         path = Path(tmp) / "form.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-        with _pdf_lock:
-            return api.new(ws, wf.name, data_file=path, by=by, pdf=True)
+        with _pdf_lock if pdf else contextlib.nullcontext():
+            return api.new(ws, wf.name, data_file=path, by=by, pdf=pdf)
 
 
 async def check_field(ctx: Ctx) -> Response:
@@ -433,9 +438,11 @@ def case_page(ctx: Ctx) -> Response:
         if ev.cancels and ctx.user.role not in ADMIN:
             continue
         inputs = [forms.Field(spec) for spec in ev.inputs.values()]
+        makes = any(a.kind in ("issue", "render") for a in ev.actions)
         events.append(
-            {"name": name, "label": ev.label or name, "inputs": inputs, "cancels": ev.cancels}
-        )
+            {"name": name, "label": ev.label or name, "inputs": inputs, "cancels": ev.cancels,
+             "makes": makes}
+        )  # fmt: skip
     return ctx.render(
         "case.html",
         info=info,
@@ -465,7 +472,7 @@ def case_event(ctx: Ctx) -> Response:
         value = str(ctx.form.get(key) or "").strip()
         if value:
             sets.append(f"{key}={value}")
-    makes = any(a.kind in ("issue", "render") for a in ev.actions)
+    makes = any(a.kind in ("issue", "render") for a in ev.actions) and _pdf(ctx)
     try:
         with _pdf_lock if makes else contextlib.nullcontext():
             made = api.advance(ctx.ws, info.case, name, sets=sets, by=ctx.user.name, pdf=makes)
@@ -718,20 +725,3 @@ def create_app(ws: Workspace, *, secure_cookies: bool = False) -> Starlette:
     )
     app.state.workspace = ws
     return app
-
-
-def serve(ws: Workspace, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the workspace's web application until interrupted."""
-    import uvicorn
-
-    app = create_app(ws)
-    # The pages are Thai: so are the engine's messages shown on them, whatever the server's
-    # locale, unless SARABAN_LANG says otherwise (engine/i18n.py).
-    os.environ.setdefault("SARABAN_LANG", "th")
-    print(
-        _("saraban: serving {root} at http://{host}:{port}/ (Ctrl+C stops)").format(
-            root=ws.root, host=host, port=port
-        ),
-        flush=True,
-    )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
