@@ -73,12 +73,12 @@ class Warm:
         self.pids: list[int] = []
 
     def run(
-        self, *args: str, cold: bool = False, cwd: Path | None = None, **env: str
+        self, *args: str, cold: bool = False, cwd: Path | None = None, umask: int = -1, **env: str
     ) -> subprocess.CompletedProcess:
         run_env = {**self.env, "SARABAN_WARM": "off" if cold else "on", **env}
         return subprocess.run(
             [sys.executable, "-m", "engine.launch", *args],
-            capture_output=True, env=run_env, timeout=180, cwd=cwd or self.tmp,
+            capture_output=True, env=run_env, timeout=180, cwd=cwd or self.tmp, umask=umask,
         )  # fmt: skip
 
     def popen(
@@ -166,9 +166,14 @@ def test_commands_run_in_the_warm_server_exactly_as_cold(warm: Warm, tmp_path: P
     letters = _letters(warm_ws)
     assert len(letters) == 5 and letters == _letters(cold_ws)
     # relative paths are the client's folder's, and its umask is the child's
-    proc = warm.run(*LETTER, cwd=warm_ws)
-    assert proc.returncode == 0
-    assert warm.status()["served"] == served + 2
+    for umask in (0o027, 0o002):
+        hot, cold = (warm.run(*LETTER, cwd=ws, umask=umask, cold=ws == cold_ws)
+                     for ws in (warm_ws, cold_ws))  # fmt: skip
+        _same(cold, hot)
+        (path,) = {line for line in hot.stdout.decode().splitlines() if line.endswith(".docx")}
+        modes = {stat.S_IMODE((ws / path).stat().st_mode) for ws in (warm_ws, cold_ws)}
+        assert modes == {0o666 & ~umask}
+    assert warm.status()["served"] == served + 3
 
 
 def test_concurrent_clients_get_distinct_numbers(warm: Warm, tmp_path: Path) -> None:
