@@ -69,6 +69,7 @@ class Warm:
             "SARABAN_WARM_DIR": str(self.folder),
             "SARABAN_CACHE": str(tmp / "cache"),
             "PYTHONIOENCODING": "utf-8",
+            "SARABAN_LANG": "en",  # status() reads the English status line
         }
         self.pids: list[int] = []
 
