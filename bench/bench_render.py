@@ -6,7 +6,8 @@
 Prints letters/s for both and the ratio (machines are noisy: the ratio is what holds), and,
 side by side, the wall time of one `saraban new letter --data … --issue` process and of a bare
 docxtpl script rendering the same template in a process of its own (medians, runs alternated);
-`--baseline TREE` adds the same command from another source tree (before/after in one run).
+`--baseline TREE` adds the same command from another source tree (before/after in one run); the
+same command through the launcher with a warm server the bench starts (and stops) is timed too.
 Not a test: nothing here asserts.
 """
 
@@ -200,6 +201,20 @@ def end_to_end(runs: int = 15, baseline: Path | None = None) -> tuple[Times, Tim
             [sys.executable, str(script), str(TEMPLATE), str(context), str(tmp_path / "bare.docx")],
             bare_env,
         )
+        # the warm path: the launcher (the console script's entry point) and a warm server of
+        # the bench's own, in a socket folder of its own (docs/warm.md)
+        warm_ws = tmp_path / "ws-warm"
+        warm_ws.mkdir()
+        shutil.copy(WORKSPACE / "office.yaml", warm_ws / "office.yaml")
+        warm_env = {**env, "PYTHONPATH": str(ROOT), "SARABAN_WARM_DIR": str(tmp_path / "run")}
+        launcher = [sys.executable, "-m", "engine.launch"]
+        subprocess.run([*launcher, "warm", "start"], check=True, env=warm_env, cwd=tmp,
+                       capture_output=True)  # fmt: skip
+        times["warm"], cpu["warm"] = [], []
+        commands["warm"] = (
+            [*launcher, "--workspace", str(warm_ws), *commands["saraban"][0][5:]],
+            warm_env,
+        )
         for cmd, run_env in commands.values():  # warm-up: bytecode, template cache
             subprocess.run(cmd, check=True, capture_output=True, env=run_env, cwd=tmp)
         for _ in range(runs):
@@ -209,6 +224,11 @@ def end_to_end(runs: int = 15, baseline: Path | None = None) -> tuple[Times, Tim
                 subprocess.run(cmd, check=True, capture_output=True, env=run_env, cwd=tmp)
                 times[name].append(time.perf_counter() - t0)
                 cpu[name].append(_children_cpu() - c0)
+        status = subprocess.run([*launcher, "warm", "status"], env=warm_env, cwd=tmp,
+                                capture_output=True, text=True)  # fmt: skip
+        subprocess.run([*launcher, "warm", "stop"], env=warm_env, cwd=tmp, capture_output=True)
+        served = status.stdout.split()[3] if status.returncode == 0 else "0"
+        assert int(served) >= runs, "the warm runs ran in the warm server"
     return times, cpu
 
 
@@ -219,6 +239,7 @@ def print_startup(times: Times, cpu: Times) -> None:
         "saraban": "saraban new letter --data … --issue",
         "docxtpl": "bare docxtpl script, same template",
         "baseline": "baseline tree, same command",
+        "warm": "the same, warm server (launcher)",
     }
     for name, label in labels.items():
         if name in times:
@@ -226,6 +247,12 @@ def print_startup(times: Times, cpu: Times) -> None:
     mine, bare = statistics.median(times["saraban"]), statistics.median(times["docxtpl"])
     verdict = "faster" if mine < bare else "slower"
     print(f"  saraban / docxtpl script (wall): {mine / bare:.2f} ({verdict} than the bare script)")
+    if "warm" in times:
+        warm = statistics.median(times["warm"])
+        verdict = "faster" if warm < bare else "slower"
+        print(
+            f"  warm / docxtpl script (wall)   : {warm / bare:.2f} ({verdict} than the bare script)"
+        )
 
 
 def main() -> None:

@@ -533,6 +533,28 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
+def cmd_warm(args: argparse.Namespace) -> int:
+    from . import warm  # the warm server's controls (docs/warm.md)
+
+    if args.warm_cmd == "stop":
+        pid = warm.stop()
+        print(_("no warm server") if pid is None else _("warm server {pid} stops").format(pid=pid))
+        return 0
+    if args.warm_cmd == "start":
+        found, new = warm.start(args.idle)
+        line = _("warm server {pid} started") if new else _("warm server {pid} already runs")
+        print(line.format(pid=found.pid))
+    else:
+        running = warm.status()
+        if running is None:
+            raise UserError(_("no warm server runs for this installation"))
+        found = running
+    print(_("warm server {pid}: {served} command(s) run, exits after {idle} s idle").format(
+        pid=found.pid, served=found.served, idle=found.idle))  # fmt: skip
+    print(_("socket: {path}").format(path=found.socket))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from .web import server  # Starlette and uvicorn: only for this command
 
@@ -806,6 +828,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser(
+        "warm", parents=[common], help=_("a background process that starts commands faster")
+    )
+    p.add_argument("warm_cmd", choices=["start", "stop", "status"], metavar="start|stop|status")
+    p.add_argument(
+        "--idle", type=float, default=900.0, help=_("start: exit after this many idle seconds")
+    )
+    p.set_defaults(func=cmd_warm)
+
     p = sub.add_parser("user", parents=[common], help=_("users of the web application"))
     usub = p.add_subparsers(dest="user_cmd", required=True, metavar="ACTION")
     u = usub.add_parser(
@@ -838,7 +869,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         _check_paths(args)
         resources.verify()  # the built-in templates, workflows, … (a broken installation)
-        if args.command != "init":  # LibreOffice and .part files a killed run left (pdfclean)
+        if args.command not in (
+            "init",
+            "warm",
+        ):  # LibreOffice and .part files a killed run left (pdfclean)
             from . import pdfclean
 
             pdfclean.sweep(find_workspace(args.workspace))
