@@ -10,6 +10,7 @@ import re
 import shutil
 import sqlite3
 import warnings
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -412,6 +413,22 @@ def test_draft_preview_issue_download_advance_and_cancel(
     assert csv.status_code == 200 and "พิมพ์ผิด" in csv.content.decode("utf-8-sig")
     xlsx = clerk.get("/register/export.xlsx")
     assert xlsx.content[:2] == b"PK"
+
+    # the register in its printed form (แบบที่ 14): DOCX and PDF, the letter and its cancellation
+    docx = clerk.get("/register/print.docx", params={"year": "2569"})
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert 'filename="register-2569.docx"' in docx.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(docx.content)) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    words = to_arabic_digits(re.sub(r"<[^>]+>", "", xml))
+    assert "เลขทะเบียนส่ง" in words and letter_number in words and "ยกเลิก: พิมพ์ผิด" in words
+    printed = clerk.get("/register/print.pdf", params={"year": "2569", "series": "normal"})
+    assert printed.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(printed.content)).pages)
+    assert letter_number in to_arabic_digits(text.replace("\xa0", " "))
+    refused = clerk.get("/register/print.pdf", params={"year": "1999"})
+    assert refused.status_code == 400
+    assert clerk.get("/register/print.odt").status_code == 404
 
 
 # --- downloads: only the register's files ------------------------------------------------------

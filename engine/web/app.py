@@ -596,6 +596,34 @@ def register_export(ctx: Ctx) -> Response:
     )
 
 
+def register_print(ctx: Ctx) -> Response:
+    """The register of a year in its regulation form (ทะเบียนหนังสือส่ง, แบบที่ 14), as
+    ``saraban register print`` makes it: DOCX, or PDF through LibreOffice."""
+    fmt = ctx.param("fmt")
+    if fmt not in ("docx", "pdf"):
+        raise HTTPException(404)
+    q = ctx.request.query_params
+    year = q.get("year") or str(dt.date.today().year + thai.BE_OFFSET)
+    series = q.get("series") or None
+    with tempfile.TemporaryDirectory(prefix="saraban-print-") as tmp:
+        out = Path(tmp) / "register.docx"
+        try:
+            with _pdf_lock if fmt == "pdf" else contextlib.nullcontext():
+                api.register_print(ctx.ws, year, series, pdf=fmt == "pdf", out=str(out))
+        except UserError as exc:
+            return ctx.refuse(400, exc.message)
+        data = out.with_suffix(f".{fmt}").read_bytes()
+    media = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    name = f"register-{thai.to_arabic_digits(year)}{'-' + series if series else ''}.{fmt}"
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 def _entry(ctx: Ctx) -> Entry:
     try:
         return api.register_entry(ctx.ws, int(ctx.param("entry")))
@@ -660,6 +688,7 @@ PAGES: Final = (
     Page("/cases/{case:int}/documents/{doc:int}/{kind}", GET, case_file, READERS),
     Page("/register", GET, register_page, READERS),
     Page("/register/export.{fmt}", GET, register_export, READERS),
+    Page("/register/print.{fmt}", GET, register_print, READERS),
     Page("/register/{entry:int}/cancel", GET, cancel_page, ADMIN),
     Page("/register/{entry:int}/cancel", POST, cancel_post, ADMIN),
     Page("/letters/{entry:int}/{kind}", GET, letter_file, READERS),
