@@ -47,7 +47,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         subprocess.run([*cli, "user", "add", role, "--role", role], input=PASSWORDS[role] + "\n",
                        text=True, check=True, env=env, timeout=60)  # fmt: skip
     port = _free_port()
-    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env,
+    # the server as an office runs it: its pages and the engine's messages on them in Thai
+    served = {k: v for k, v in env.items() if k != "SARABAN_LANG"}
+    proc = subprocess.Popen([*cli, "serve", "--port", str(port)], env=served,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -142,7 +144,7 @@ def test_a_clerk_issues_an_appointment_in_the_browser(server, browser) -> None:
         driver.find_element(By.NAME, name).send_keys(str(FILES / "id-card-incoming.pdf"))
     driver.find_element(By.NAME, "incoming_position").click()  # leave the citizen ID field
     error = wait.until(ec.visibility_of_element_located((By.ID, "error-outgoing_citizen_id")))
-    assert "checksum" in error.text
+    assert "ไม่ผ่านการตรวจหลักสุดท้าย" in error.text  # the checksum, in Thai
     _shoot(driver, "form-error")
     field = driver.find_element(By.NAME, "outgoing_citizen_id")
     field.send_keys(Keys.CONTROL, "a")  # typed over (clear() would fire a change of its own)
