@@ -17,34 +17,19 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
 from starlette.responses import Response
 
 from engine import api, officeedit, thai
 from engine.errors import UserError
 from engine.office import load_office
-from engine.store import Entry, User
+from engine.store import Entry
 from engine.workspace import Workspace
 
 from . import accounts
-
-
-class Context(Protocol):
-    """What a handler here uses of a request (:class:`engine.web.app.Ctx`)."""
-
-    request: Request
-    ws: Workspace
-    user: User | None
-    form: FormData
-
-    def param(self, name: str) -> str: ...
-    def render(self, template: str, status: int = 200, **values: Any) -> Response: ...
-    def redirect(self, url: str, flash: str | None = None) -> Response: ...
-
+from .context import Context, entry_of
 
 # --- office.yaml changed by another process ------------------------------------------------------
 _stamps: dict[Path, tuple[int, int, int]] = {}
@@ -358,13 +343,6 @@ def user_remove(ctx: Context) -> Response:
 URGENCIES: Final = ("", "ด่วน", "ด่วนมาก", "ด่วนที่สุด")
 
 
-def _entry(ctx: Context) -> Entry:
-    try:
-        return api.register_entry(ctx.ws, int(ctx.param("entry")))
-    except UserError:
-        raise HTTPException(404) from None
-
-
 def _urgency(entry: Entry) -> str:
     with contextlib.suppress(ValueError, AttributeError):
         return str(json.loads(entry.data_json or "{}").get("urgency") or "")
@@ -376,7 +354,7 @@ def _be_date(day: dt.date) -> str:
 
 
 def correct_page(ctx: Context) -> Response:
-    entry = _entry(ctx)
+    entry = entry_of(ctx)
     values = {
         "date": _be_date(entry.date), "subject": entry.subject, "recipient": entry.recipient,
         "urgency": _urgency(entry), "reason": "",
@@ -400,7 +378,7 @@ def _correct_view(
 
 def correct_post(ctx: Context) -> Response:
     assert ctx.user is not None
-    entry = _entry(ctx)
+    entry = entry_of(ctx)
     values = {k: str(ctx.form.get(k) or "").strip() for k in ("date", "subject", "recipient",
                                                               "urgency", "reason")}  # fmt: skip
     changes: dict[str, str] = {}

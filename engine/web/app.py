@@ -55,6 +55,7 @@ from engine.workflow import Workflow
 from engine.workspace import Workspace
 
 from . import accounts, admin, bulk, forms, jobs
+from .context import entry_of
 
 HERE: Final = Path(__file__).parent
 MAX_REQUEST: Final = 4 * forms.MAX_UPLOAD
@@ -624,17 +625,10 @@ def register_print(ctx: Ctx) -> Response:
     )
 
 
-def _entry(ctx: Ctx) -> Entry:
-    try:
-        return api.register_entry(ctx.ws, int(ctx.param("entry")))
-    except UserError:
-        raise HTTPException(404) from None
-
-
 def letter_file(ctx: Ctx) -> Response:
     """A registered letter's file, looked up by its register entry (never a path from the
     request)."""
-    entry = _entry(ctx)
+    entry = entry_of(ctx)
     path = _file(ctx.ws, entry.path, ctx.param("kind")) if entry.path else None
     if path is None:
         raise HTTPException(404)
@@ -642,11 +636,11 @@ def letter_file(ctx: Ctx) -> Response:
 
 
 def cancel_page(ctx: Ctx) -> Response:
-    return ctx.render("cancel.html", entry=_entry(ctx))
+    return ctx.render("cancel.html", entry=entry_of(ctx))
 
 
 def cancel_post(ctx: Ctx) -> Response:
-    entry = _entry(ctx)
+    entry = entry_of(ctx)
     reason = str(ctx.form.get("reason") or "").strip()
     if not reason:
         return ctx.render("cancel.html", 400, entry=entry, error="กรุณาระบุเหตุที่ยกเลิก")

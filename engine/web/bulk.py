@@ -14,32 +14,30 @@ the combined DOCX and PDF. Its page shows the copies being made, then the downlo
 those skipped), then a run as a job (:func:`engine.api.regenerate` with ``pdf``), one at a time.
 
 These handlers are rows of :data:`engine.web.app.PAGES` and run inside its guard: they get the
-request context (:class:`engine.web.app.Ctx`, described here by :class:`Page`).
+request context (:class:`engine.web.app.Ctx`, described by :class:`engine.web.context.Context`).
 """
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import yaml
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 
 from engine import api
 from engine.errors import UserError
 from engine.i18n import _
 from engine.inputs import InputError
 from engine.recipients import Checked, RecipientError, check_recipients
-from engine.store import User
 from engine.workflow import Workflow
 from engine.workspace import Workspace
 
 from . import forms, jobs
+from .context import Context
 
 CIRCULAR: Final = "circular"
 """The workflow a circular is issued by."""
@@ -48,24 +46,7 @@ RECIPIENTS: Final = "recipients"
 ZIP: Final = b"PK\x03\x04"
 
 
-class Page(Protocol):
-    """The request context a handler gets (:class:`engine.web.app.Ctx`)."""
-
-    request: Request
-    ws: Workspace
-    user: User | None
-    form: FormData
-
-    def param(self, name: str) -> str: ...
-
-    def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse: ...
-
-    def redirect(self, url: str, flash: str | None = None) -> RedirectResponse: ...
-
-    def refuse(self, status: int, message: str) -> HTMLResponse: ...
-
-
-def _user(ctx: Page) -> str:
+def _user(ctx: Context) -> str:
     assert ctx.user is not None  # the guard lets no anonymous request through
     return ctx.user.name
 
@@ -95,14 +76,14 @@ def _circular(ws: Workspace) -> Workflow:
     return api.get_workflow(ws, CIRCULAR)
 
 
-def circular_form(ctx: Page) -> Response:
+def circular_form(ctx: Context) -> Response:
     wf = _circular(ctx.ws)
     return ctx.render(
         "circular.html", wf=wf, fields=forms.fields(ctx.ws, wf), job=jobs.new_id(), kept=""
     )
 
 
-async def circular_post(ctx: Page) -> Response:
+async def circular_post(ctx: Context) -> Response:
     """Check the form and the recipients file (every bad row shown); a sound one starts the
     job that issues the circular, and goes to its page."""
     ws = ctx.ws
@@ -141,7 +122,7 @@ async def circular_post(ctx: Page) -> Response:
     return ctx.redirect(f"/jobs/{job.id if job else job_id}")
 
 
-async def _recipients_file(ctx: Page) -> tuple[str, str, str]:
+async def _recipients_file(ctx: Context) -> tuple[str, str, str]:
     """The recipients file of the post: (its workspace-relative path, the name it was sent by,
     "") when one was sent or kept from the previous post, else ("", "", the problem)."""
     upload = ctx.form.get(RECIPIENTS)
@@ -209,7 +190,7 @@ def _fresh(ws: Workspace) -> Workspace:
     return Workspace(ws.root)
 
 
-def regenerate_page(ctx: Page) -> Response:
+def regenerate_page(ctx: Context) -> Response:
     """What a regeneration would do now (the dry run), and the button that runs it."""
     ws = _fresh(ctx.ws)
     current = jobs.running(ws, "regenerate")
@@ -222,7 +203,7 @@ def regenerate_page(ctx: Page) -> Response:
     )
 
 
-def regenerate_post(ctx: Page) -> Response:
+def regenerate_post(ctx: Context) -> Response:
     """Start the regeneration (one at a time: while one runs, its page is shown instead)."""
     ws = _fresh(ctx.ws)
     job_id = str(ctx.form.get("job") or "")
@@ -244,17 +225,17 @@ def run_regeneration(ws: Workspace, by: str) -> dict[str, Any]:
 
 
 # --- a job's page -----------------------------------------------------------------------------------
-def _job(ctx: Page) -> jobs.Job:
+def _job(ctx: Context) -> jobs.Job:
     job = jobs.get(ctx.ws, ctx.param("job"))
     if job is None:
         raise HTTPException(404)
     return job
 
 
-def job_page(ctx: Page) -> Response:
+def job_page(ctx: Context) -> Response:
     return ctx.render("job.html", j=_job(ctx))
 
 
-def job_progress(ctx: Page) -> Response:
+def job_progress(ctx: Context) -> Response:
     """htmx: the job's progress (polled each second while it runs), or its result."""
     return ctx.render("job_progress.html", j=_job(ctx))
