@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import confine, progress, thai
+from . import confine, files, progress, thai
 from .combine import CombinedWriter
 from .docxparts import LIST_TITLE, with_attachment
 from .errors import UserError
@@ -162,11 +162,7 @@ class Sink:
 
     def place(self, tmp: Path, path: Path) -> None:
         self.check(path)
-        h = hashlib.sha256()
-        with tmp.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        self.hashes[path] = h.hexdigest()
+        self.hashes[path] = files.sha256(tmp)
         self._place(tmp, path)
 
 

@@ -7,6 +7,7 @@ mode a plain ``open()`` would give (0666 less the umask).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -41,3 +42,9 @@ def mkstemp(folder: str | Path, prefix: str, suffix: str) -> tuple[int, str]:
     fd, name = tempfile.mkstemp(prefix=prefix + _tag, suffix=suffix, dir=folder)
     os.fchmod(fd, 0o666 & ~_UMASK)
     return fd, name
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, in hex (read in blocks, not whole into memory)."""
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()

@@ -35,7 +35,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
-import hashlib
 import itertools
 import os
 import re
@@ -555,14 +554,6 @@ def exclusive(letters: Path, name: str, waiting: str) -> Iterator[None]:
 
 
 # --- saraban check: the register database --------------------------------------------------------
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _damaged(rel: str, detail: str) -> str:
     return (
         f"{rel}: the register database is damaged ({detail}); `saraban check --repair` cannot "
@@ -664,7 +655,7 @@ def check_register(ws: Any, *, repair: bool = False) -> tuple[list[str], list[st
                 ).format(path=path, what=what)
             )
             continue
-        digest = _sha256(full) if path in hashes else None
+        digest = files.sha256(full) if path in hashes else None
         if digest is not None and digest != hashes[path]:
             if server is not None and stored and digest in seen.stored:
                 missing += 1  # an earlier version: regenerated on another machine

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import files
 from .errors import RegisterError, UserError
 from .i18n import _
 from .recovery import QUARANTINE, exclusive
@@ -113,8 +114,7 @@ class SyncReport:
 def _digest(path: Path) -> str | None:
     """The SHA-256 of a file's bytes; None when there is no file."""
     try:
-        with path.open("rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return files.sha256(path)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         return None
 
@@ -153,8 +153,8 @@ def sync_locked(ws: Workspace) -> SyncReport:
     with Register(ws.register_path) as reg:
         store = reg.store
         recorded: dict[str, str] = {}
-        for _case, _document, _entry, files in store.renders.files():
-            recorded.update(files)
+        for _case, _document, _entry, hashes in store.renders.files():
+            recorded.update(hashes)
         live = store.journal.finals()  # a command of this machine is putting them in place
         absent = store.documents.missing(recorded.values())
         todo: dict[str, list[tuple[str, Path, str | None]]] = {}  # digest → (rel, path, here)
